@@ -1,0 +1,5 @@
+import sys
+
+from rlm_studio.cli.main import main
+
+sys.exit(main())

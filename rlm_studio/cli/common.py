@@ -1,0 +1,36 @@
+"""Helpers every command shares: the --db option, clear one-line errors, JSON output."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+
+class CliError(Exception):
+    """Bad input or a failure the user can act on: printed as one line, exit code 2."""
+
+    def __init__(self, message: str, code: int = 2):
+        super().__init__(message)
+        self.code = code
+
+
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", metavar="PATH", default=None,
+                        help="database file (default: $RLM_STUDIO_HOME/rlm_studio.db or the user data directory)")
+
+
+def print_json(value: Any) -> None:
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=None, default=str)
+    sys.stdout.write("\n")
+
+
+def open_store(args: argparse.Namespace):
+    """Open the database named by --db (or the default), turning storage errors into CliError."""
+    from rlm_studio.storage import Store, StorageError
+
+    try:
+        return Store.open(getattr(args, "db", None))
+    except StorageError as exc:
+        raise CliError(str(exc)) from None

@@ -1,0 +1,51 @@
+"""`rlm-studio`: with no command, the desktop app; otherwise one of the commands below."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .common import CliError
+
+# Each module defines register(subparsers); its handler is imported lazily so --help stays fast.
+COMMAND_MODULES = (
+    "rlm_studio.cli.cmd_run",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from rlm_studio import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="rlm-studio",
+        description="Run, watch, replay and compare Recursive Language Models. "
+                    "With no command, opens the desktop app.")
+    parser.add_argument("--version", action="version", version=f"rlm-studio {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(["app", *argv]) if "app" in parser._subparsers._group_actions[0].choices else args
+        if args.command is None:
+            parser.print_help()
+            return 0
+    try:
+        return int(args.func(args) or 0)
+    except CliError as exc:
+        print(f"rlm-studio {args.command}: error: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print("rlm-studio: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""Guess a text file's encoding: BOM, then UTF-8, then a Western-text check, then
+charset-normalizer (which on its own often mistakes cp1252 for cp1250/cp1257)."""
+
+from __future__ import annotations
+
+import codecs
+import unicodedata
+
+# Longest BOMs first: the UTF-32-LE BOM starts with the UTF-16-LE one.
+_BOMS: tuple[tuple[bytes, str, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32", "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32", "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8-sig", "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16", "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16", "utf-16-be"),
+)
+
+# Non-ASCII characters that Western European text decoded as cp1252 is made of.
+_WESTERN_PUNCTUATION = set("“”‘’„‚–—…•€£¥©®™°±×÷«»§¶·\u00a0¡²½¼¾")
+
+
+def bom_encoding(head: bytes) -> tuple[str, str] | None:
+    """(codec to decode with, name to report) when `head` starts with a BOM."""
+    for bom, codec, label in _BOMS:
+        if head.startswith(bom):
+            return codec, label
+    return None
+
+
+def is_utf8(sample: bytes, *, complete: bool) -> bool:
+    """True if `sample` is valid UTF-8; a cut-off character at its end is allowed
+    unless `complete` (the sample is the whole file)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(sample, final=complete)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def looks_like_western_cp1252(sample: bytes) -> bool:
+    """True for Western European text in cp1252/latin-1: its non-ASCII characters are
+    accented Latin letters or typographic punctuation, and a minority of all letters
+    (text in Cyrillic or Greek code pages decodes to words made wholly of them)."""
+    try:
+        text = sample.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    ascii_letters = non_ascii_letters = non_ascii_other = plausible_other = 0
+    for char in text:
+        if char < "\x80":
+            if char.isalpha():
+                ascii_letters += 1
+        elif char.isalpha() and "LATIN" in unicodedata.name(char, ""):
+            non_ascii_letters += 1
+        else:
+            non_ascii_other += 1
+            if char in _WESTERN_PUNCTUATION:
+                plausible_other += 1
+    non_ascii = non_ascii_letters + non_ascii_other
+    if non_ascii == 0:
+        return True
+    if plausible_other + non_ascii_letters < 0.9 * non_ascii:
+        return False
+    return non_ascii_letters <= 0.3 * (ascii_letters + non_ascii_letters)
+
+
+def guess_legacy_encoding(sample: bytes) -> str | None:
+    """The most likely non-Unicode encoding of `sample`, or None if nothing fits."""
+    if looks_like_western_cp1252(sample):
+        return "cp1252"
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample).best()
+    if best is None:
+        return None
+    return codecs.lookup(best.encoding).name

@@ -1,0 +1,41 @@
+"""Stamps events with their run, position and time, and hands each to every sink in order."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from typing import Callable
+
+from .events import Event
+
+log = logging.getLogger(__name__)
+Sink = Callable[[Event], None]
+
+
+class EventEmitter:
+    """One per root run; child runs share it, so the whole tree is one ordered stream."""
+
+    def __init__(self, run_id: str, sinks: list[Sink] | None = None):
+        self.run_id = run_id
+        self._sinks: list[Sink] = list(sinks or [])
+        self._seq = itertools.count(1)
+        self._node = itertools.count(1)
+
+    def add_sink(self, sink: Sink) -> None:
+        self._sinks.append(sink)
+
+    def remove_sink(self, sink: Sink) -> None:
+        self._sinks.remove(sink)
+
+    def new_node_id(self) -> str:
+        return f"n{next(self._node)}"
+
+    def emit(self, event: Event) -> Event:
+        event.run_id = self.run_id
+        event.seq = next(self._seq)
+        for sink in list(self._sinks):
+            try:
+                sink(event)
+            except Exception:  # a broken consumer must not break the run (or the other consumers)
+                log.exception("event sink %r failed on %s", sink, event.kind)
+        return event

@@ -1,0 +1,17 @@
+"""The final answer of a run, and how it was given."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .base import Event
+
+
+@dataclass(kw_only=True)
+class FinalAnswer(Event):
+    kind = "final_answer"
+    answer: str = ""
+    via: str = "FINAL"            # "FINAL" | "FINAL_VAR"
+    source: str = "code"          # "code": called in a cell; "text": written in the response
+    var_name: str | None = None
+    cell_id: str | None = None    # the cell that called it, when source == "code"

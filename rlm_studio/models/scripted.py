@@ -1,0 +1,141 @@
+"""`script:PATH` models: prepared responses from a JSON file, for tests, demos and re-execution.
+
+Formats:
+  {"responses": ["...", ...]}                       returned in order, one per call
+  {"rules": [{"match": "REGEX", "content": "..."}], "default": "..."}
+                                                    first rule whose regex is found in the prompt
+A rule may also carry "delay_ms" (simulated latency) and "error" (a ModelError kind to raise).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .types import Message, ModelError, ModelResponse, StreamCallback, Usage, estimate_message_tokens, estimate_tokens
+
+
+class ScriptFileError(ValueError):
+    """The script file is missing or malformed; the message names the file and the problem."""
+
+
+@dataclass
+class _Rule:
+    pattern: re.Pattern[str]
+    content: str
+    delay_ms: float = 0.0
+    error: str | None = None
+
+
+def _load(path: Path) -> tuple[list[str] | None, list[_Rule], str | None, float]:
+    if not path.is_file():
+        raise ScriptFileError(f"{path}: script file not found")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ScriptFileError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise ScriptFileError(f"{path}: expected a JSON object with 'responses' or 'rules'")
+    delay = float(data.get("delay_ms", 0) or 0)
+    if "responses" in data:
+        responses = data["responses"]
+        if not isinstance(responses, list) or not all(isinstance(r, str) for r in responses):
+            raise ScriptFileError(f"{path}: 'responses' must be a list of strings")
+        return list(responses), [], None, delay
+    if "rules" in data:
+        rules = []
+        if not isinstance(data["rules"], list):
+            raise ScriptFileError(f"{path}: 'rules' must be a list")
+        for i, rule in enumerate(data["rules"]):
+            if not isinstance(rule, dict) or not isinstance(rule.get("match"), str):
+                raise ScriptFileError(f"{path}: rule {i} needs a string 'match'")
+            if not isinstance(rule.get("content", ""), str):
+                raise ScriptFileError(f"{path}: rule {i} 'content' must be a string")
+            try:
+                pattern = re.compile(rule["match"], re.DOTALL)
+            except re.error as exc:
+                raise ScriptFileError(f"{path}: rule {i} has a bad regex ({exc})") from None
+            rules.append(_Rule(pattern, rule.get("content", ""), float(rule.get("delay_ms", 0) or 0),
+                               rule.get("error")))
+        default = data.get("default")
+        if default is not None and not isinstance(default, str):
+            raise ScriptFileError(f"{path}: 'default' must be a string")
+        return None, rules, default, delay
+    raise ScriptFileError(f"{path}: expected a JSON object with 'responses' or 'rules'")
+
+
+class ScriptedModel:
+    """A deterministic model that reports token usage the way a real one does (estimated, and marked so)."""
+
+    is_local = True
+
+    def __init__(self, path: str | Path, *, name: str | None = None, context_window: int | None = 128_000):
+        self.path = Path(path)
+        self.name = name or f"script:{path}"
+        self.context_window = context_window
+        self._responses, self._rules, self._default, self._delay_ms = _load(self.path)
+        self._next = 0
+        self.calls = 0
+
+    @classmethod
+    def from_responses(cls, responses: list[str], path: str | Path) -> "ScriptedModel":
+        Path(path).write_text(json.dumps({"responses": responses}), encoding="utf-8")
+        return cls(path)
+
+    def count_tokens(self, messages: list[Message]) -> int:
+        return estimate_message_tokens(messages)
+
+    def _pick(self, prompt: str) -> _Rule:
+        if self._responses is not None:
+            if self._next >= len(self._responses):
+                raise ModelError("script", f"{self.path.name}: ran out of scripted responses "
+                                 f"after {len(self._responses)} calls", model=self.name)
+            content = self._responses[self._next]
+            self._next += 1
+            return _Rule(re.compile(""), content, self._delay_ms)
+        for rule in self._rules:
+            if rule.pattern.search(prompt):
+                return rule
+        if self._default is None:
+            raise ModelError("script", f"{self.path.name}: no rule matches the prompt and there is no default",
+                             model=self.name)
+        return _Rule(re.compile(""), self._default, self._delay_ms)
+
+    async def complete(self, messages: list[Message], *, stream: StreamCallback | None = None,
+                       timeout: float | None = None) -> ModelResponse:
+        started = time.perf_counter()
+        self.calls += 1
+        prompt = "\n".join(m.get("content") or "" for m in messages)
+        rule = self._pick(prompt)
+        delay = (rule.delay_ms or self._delay_ms) / 1000.0
+        if delay:
+            if timeout is not None and delay > timeout:
+                await asyncio.sleep(timeout)
+                raise ModelError("timeout", f"no answer within {timeout:g} s", model=self.name)
+            await asyncio.sleep(delay)
+        if rule.error:
+            raise ModelError(rule.error, f"scripted failure ({rule.error})", model=self.name)
+        if stream is not None:
+            for piece in _chunks(rule.content):
+                stream(piece)
+        usage = Usage(input_tokens=estimate_message_tokens(messages),
+                      output_tokens=estimate_tokens(rule.content), estimated=True)
+        return ModelResponse(content=rule.content, usage=usage, cost_usd=0.0,
+                             latency_ms=(time.perf_counter() - started) * 1000.0,
+                             model=self.name, finish_reason="stop")
+
+
+def _chunks(text: str, size: int = 64) -> list[str]:
+    return [text[i:i + size] for i in range(0, len(text), size)] or [""]
+
+
+def script_info(path: str | Path) -> dict[str, Any]:
+    """Validate a script file without building a model (used by the CLI for a clear exit-2 error)."""
+    responses, rules, default, _ = _load(Path(path))
+    return {"responses": len(responses) if responses is not None else None, "rules": len(rules),
+            "default": default is not None}
