@@ -1,1 +1,30 @@
+"""Documents to text: files, folders and pasted text become the RLM's `context`.
 
+No Qt here: the desktop app calls these from a worker thread with plain
+progress(done, total) and cancel() callables.
+"""
+
+from .context import as_context, describe
+from .document import Document, FolderLoad, Skipped, estimate_tokens, from_pasted_text
+from .errors import DocumentError, LoadCancelled
+from .folder import DEFAULT_EXCLUDED_DIRS, DEFAULT_EXCLUDED_FILES, load_folder, load_paths
+from .kinds import KINDS
+from .loader import load_document
+
+__all__ = [
+    "DEFAULT_EXCLUDED_DIRS",
+    "DEFAULT_EXCLUDED_FILES",
+    "KINDS",
+    "Document",
+    "DocumentError",
+    "FolderLoad",
+    "LoadCancelled",
+    "Skipped",
+    "as_context",
+    "describe",
+    "estimate_tokens",
+    "from_pasted_text",
+    "load_document",
+    "load_folder",
+    "load_paths",
+]
