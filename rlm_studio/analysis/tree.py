@@ -6,7 +6,7 @@ or refresh a few; totals are updated along the path to the root only (O(depth) p
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Iterator
 
 from rlm_studio.engine.events import Event
@@ -67,6 +67,8 @@ class RunTree:
             return None  # an opening event without a node id cannot be placed
         if event.kind in _OPENING_KINDS and existed:
             return None  # the same node opened twice (a duplicated event): keep the first
+        if existed and self.nodes[event.node_id].end_seq is not None:
+            return None  # a node is closed once; closed records never change (copies share them)
         node = apply_event(self.nodes, event)
         if node is None:
             return None
@@ -108,6 +110,25 @@ class RunTree:
             for i, value in enumerate(delta):
                 acc[i] += value
         return TreeChange("updated", node.id, self._parent[node.id], self._row[node.id], path)
+
+    def copy(self) -> "RunTree":
+        """An independent tree in the same state (closed node records are shared: they never change)."""
+        other = RunTree.__new__(RunTree)
+        other.nodes = {k: n if n.end_seq is not None else replace(n, extra=dict(n.extra))
+                       for k, n in self.nodes.items()}
+        other._children = {k: list(v) for k, v in self._children.items()}
+        other._parent = dict(self._parent)
+        other._row = dict(self._row)
+        other._own = dict(self._own)  # replaced, never mutated in place
+        other._sum = {k: list(v) for k, v in self._sum.items()}
+        other._max_depth = dict(self._max_depth)
+        other.events_applied = self.events_applied
+        return other
+
+    def same_as(self, other: "RunTree") -> bool:
+        """Same nodes (every figure), same shape and the same totals everywhere."""
+        return (self.nodes == other.nodes and self.structure() == other.structure()
+                and all(self.totals(n) == other.totals(n) for n in self.nodes))
 
     # -- reading --------------------------------------------------------------------------
     @property
