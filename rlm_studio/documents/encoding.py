@@ -16,6 +16,14 @@ _BOMS: tuple[tuple[bytes, str, str], ...] = (
 )
 
 # Non-ASCII characters that Western European text decoded as cp1252 is made of.
+# Today's usual non-Unicode encodings, most common first (Windows code pages, then ISO,
+# then East Asian); charset-normalizer alone often picks a Mac or DOS code page instead.
+_COMMON_LEGACY = (
+    "cp1252", "cp1251", "cp1250", "cp1253", "cp1254", "cp1257", "cp1255", "cp1256",
+    "koi8-r", "iso8859-2", "iso8859-5", "iso8859-7", "iso8859-15", "shift_jis", "cp932",
+    "euc_jp", "gb2312", "gbk", "gb18030", "big5", "euc_kr", "cp949",
+)
+
 _WESTERN_PUNCTUATION = set("“”‘’„‚–—…•€£¥©®™°±×÷«»§¶·\u00a0¡²½¼¾")
 
 
@@ -36,6 +44,15 @@ def is_utf8(sample: bytes, *, complete: bool) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def is_mostly_utf8(sample: bytes) -> bool:
+    """True for UTF-8 text with a few stray invalid bytes (a damaged or concatenated file):
+    valid multi-byte characters clearly outnumber the invalid bytes."""
+    text = sample.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good_non_ascii = sum(1 for char in text if char > "\x7f") - bad
+    return good_non_ascii >= 3 * bad and bad <= max(4, len(sample) // 1000)
 
 
 def looks_like_western_cp1252(sample: bytes) -> bool:
@@ -71,7 +88,13 @@ def guess_legacy_encoding(sample: bytes) -> str | None:
         return "cp1252"
     from charset_normalizer import from_bytes
 
-    best = from_bytes(sample).best()
-    if best is None:
+    matches = list(from_bytes(sample))
+    if not matches:
         return None
-    return codecs.lookup(best.encoding).name
+    # On short samples several code pages fit about equally; prefer the common ones.
+    best_chaos = min(match.percent_chaos for match in matches)
+    fitting = [codecs.lookup(m.encoding).name for m in matches if m.percent_chaos <= best_chaos + 1.0]
+    for preferred in _COMMON_LEGACY:
+        if preferred in fitting:
+            return preferred
+    return codecs.lookup(matches[0].encoding).name

@@ -11,7 +11,7 @@ import io
 import re
 from typing import BinaryIO
 
-from .encoding import bom_encoding, guess_legacy_encoding, is_utf8
+from .encoding import bom_encoding, guess_legacy_encoding, is_mostly_utf8, is_utf8
 from .errors import DocumentError
 from .progress import Reporter
 
@@ -21,6 +21,7 @@ SAMPLE_BYTES = 1024 * 1024
 _BINARY_CONTROLS = re.compile("[\x00-\x06\x0e-\x1a\x1c-\x1f\x7f-\x9f]")
 _MAX_CONTROL_SHARE = 0.01
 _MAX_REPLACED_SHARE = 0.001
+REPLACED_UTF8 = "utf-8 (invalid bytes replaced with \ufffd)"
 
 
 def read_text_file(handle: BinaryIO, label: str, size: int, reporter: Reporter) -> tuple[str, str]:
@@ -39,6 +40,9 @@ def read_text_file(handle: BinaryIO, label: str, size: int, reporter: Reporter) 
             raise DocumentError(f"{label} looks like a binary file (it contains NUL bytes), not text.")
         if is_utf8(sample, complete=complete):
             codec = encoding = "utf-8"
+        elif is_mostly_utf8(sample):
+            text = _decode_all(handle, "utf-8", label, reporter, errors="replace")
+            return text, REPLACED_UTF8
         else:
             guessed = guess_legacy_encoding(sample)
             if guessed is None:
@@ -55,7 +59,7 @@ def read_text_file(handle: BinaryIO, label: str, size: int, reporter: Reporter) 
         if broken.saw_non_ascii:
             # Real UTF-8 with a few bad bytes: keep UTF-8, mark the bad bytes.
             text = _decode_all(handle, "utf-8", label, reporter, errors="replace")
-            return text, "utf-8 (invalid bytes replaced with \ufffd)"
+            return text, REPLACED_UTF8
         # Plain ASCII until now, then a non-UTF-8 byte: a legacy 8-bit encoding.
         guessed = guess_legacy_encoding(broken.window)
         if guessed is None:
