@@ -74,21 +74,21 @@ class Replay:
         return True
 
     def seek(self, position: int) -> list[TreeChange] | None:
-        """Move to `position` (0..len). Forward: the tree is advanced in place and the changes
-        are returned in order. Backward: `.tree` is replaced by a rebuilt tree and None is returned
-        (a view should reset itself from the new tree)."""
+        """Move to `position` (0..len). A short move forward advances the tree in place and returns
+        the changes in order. Backward (or a long jump forward past a checkpoint), `.tree` is replaced
+        by a rebuilt tree and None is returned: a view should then reset itself from the new tree."""
         if not isinstance(position, int) or isinstance(position, bool):
             raise TypeError(f"a replay position is a whole number, not {type(position).__name__}")
         if not 0 <= position <= len(self.events):
             raise ValueError(f"replay position {position} is outside 0..{len(self.events)}")
-        if position >= self.position:
+        base = max(p for p in self._checkpoints if p <= position)
+        if position >= self.position and base - self.position <= self.checkpoint_every:
             changes = []
             while self.position < position:
                 step = self.step()
                 if step.change is not None:
                     changes.append(step.change)
             return changes
-        base = max(p for p in self._checkpoints if p <= position)
         self.tree = self._checkpoints[base].copy()
         self.position = base
         while self.position < position:

@@ -101,4 +101,6 @@ def test_large_run_seeks_fast_and_exactly():
         replay.seek(target)
     per_seek = (time.perf_counter() - start) / 4
     assert replay.tree.same_as(RunTree.from_events(events[:9_999]))
+    assert replay.seek(100) is None and replay.seek(len(events) - 3) is None  # long jumps use checkpoints
+    assert replay.tree.same_as(RunTree.from_events(events[:-3]))
     assert per_seek < 0.25, f"a backward seek took {per_seek * 1000:.0f} ms"
