@@ -1,1 +1,1 @@
-
+"""The desktop app (PySide6 + qasync). The only package allowed to import Qt."""

@@ -1,0 +1,216 @@
+"""A thin QAbstractItemModel over the analysis RunTree: TreeChange -> row inserts and dataChanged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from rlm_studio.analysis.tree import RunTree, TreeChange
+
+from . import formatting as fmt
+
+COLUMNS = ("Node", "Model", "Input tokens", "Output tokens", "Cost", "Subtree cost", "Duration", "Status")
+COL_NODE, COL_MODEL, COL_IN, COL_OUT, COL_COST, COL_SUBTREE_COST, COL_DURATION, COL_STATUS = range(len(COLUMNS))
+
+NODE_ID_ROLE = Qt.ItemDataRole.UserRole + 1   # the node's id (str)
+SORT_ROLE = Qt.ItemDataRole.UserRole + 2      # a sortable value for the column
+FILTER_ROLE = Qt.ItemDataRole.UserRole + 3    # text the filter box matches
+KIND_ROLE = Qt.ItemDataRole.UserRole + 4
+
+_NUMERIC = {COL_IN, COL_OUT, COL_COST, COL_SUBTREE_COST, COL_DURATION}
+_KIND_MARK = {"run": "▣", "iteration": "↻", "model_call": "◆", "cell": "❯", "subcall": "•", "final_answer": "★"}
+
+
+class RunTreeModel(QAbstractItemModel):
+    """Never a second tree: rows come from RunTree; only the count of rows already announced is kept,
+    so beginInsertRows is issued before the new row becomes visible to views."""
+
+    def __init__(self, tree: RunTree | None = None, parent=None):
+        super().__init__(parent)
+        self._tree = tree or RunTree()
+        self._ids: list[str] = []          # internal id (int) -> node id
+        self._serial: dict[str, int] = {}  # node id -> internal id
+        self._shown: dict[str | None, int] = {}  # parent id -> rows announced to views
+        self._announce_all()
+
+    # -- feeding ----------------------------------------------------------------------------
+    @property
+    def tree(self) -> RunTree:
+        return self._tree
+
+    def set_tree(self, tree: RunTree) -> None:
+        """Show another run (e.g. one opened from history) in one reset."""
+        self.beginResetModel()
+        self._tree = tree
+        self._ids.clear()
+        self._serial.clear()
+        self._announce_all()
+        self.endResetModel()
+
+    def _announce_all(self) -> None:
+        self._shown = {None: self._tree.child_count(None)}
+        for node_id in self._tree.nodes:
+            self._shown[node_id] = self._tree.child_count(node_id)
+
+    def apply(self, event: Any) -> TreeChange | None:
+        """Apply one event to the tree and tell views what changed."""
+        change = self._tree.apply(event)
+        if change is None:
+            return None
+        if change.kind == "inserted":
+            parent_index = self.index_of(change.parent_id) if change.parent_id is not None else QModelIndex()
+            shown = self._shown.get(change.parent_id, 0)
+            self.beginInsertRows(parent_index, shown, self._tree.child_count(change.parent_id) - 1)
+            self._shown[change.parent_id] = self._tree.child_count(change.parent_id)
+            self._shown[change.node_id] = self._tree.child_count(change.node_id)
+            self.endInsertRows()
+            self._refresh(change.updated)
+        else:
+            self._refresh(change.updated or (change.node_id,))
+        return change
+
+    def _refresh(self, node_ids) -> None:
+        last = len(COLUMNS) - 1
+        for node_id in node_ids:
+            if node_id in self._tree.nodes:
+                row = self._tree.row(node_id)
+                serial = self._serial_of(node_id)
+                self.dataChanged.emit(self.createIndex(row, 0, serial), self.createIndex(row, last, serial))
+
+    # -- lookup -----------------------------------------------------------------------------
+    def _serial_of(self, node_id: str) -> int:
+        serial = self._serial.get(node_id)
+        if serial is None:
+            serial = len(self._ids)
+            self._ids.append(node_id)
+            self._serial[node_id] = serial
+        return serial
+
+    def node_id(self, index: QModelIndex | QPersistentModelIndex) -> str | None:
+        if not index.isValid():
+            return None
+        return self._ids[index.internalId()]
+
+    def index_of(self, node_id: str, column: int = 0) -> QModelIndex:
+        if node_id not in self._tree.nodes:
+            return QModelIndex()
+        return self.createIndex(self._tree.row(node_id), column, self._serial_of(node_id))
+
+    # -- QAbstractItemModel ----------------------------------------------------------------
+    def index(self, row: int, column: int, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> QModelIndex:
+        if column < 0 or column >= len(COLUMNS) or row < 0:
+            return QModelIndex()
+        parent_id = self.node_id(parent) if parent.isValid() else None
+        if parent.isValid() and parent.column() != 0:
+            return QModelIndex()
+        if row >= self._shown.get(parent_id, 0):
+            return QModelIndex()
+        return self.createIndex(row, column, self._serial_of(self._tree.child_at(parent_id, row)))
+
+    def parent(self, index: QModelIndex | QPersistentModelIndex = QModelIndex()) -> QModelIndex:  # type: ignore[override]
+        if not index.isValid():
+            return QModelIndex()
+        parent_id = self._tree.parent(self._ids[index.internalId()])
+        if parent_id is None:
+            return QModelIndex()
+        return self.createIndex(self._tree.row(parent_id), 0, self._serial_of(parent_id))
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        if not parent.isValid():
+            return self._shown.get(None, 0)
+        if parent.column() != 0:
+            return 0
+        return self._shown.get(self._ids[parent.internalId()], 0)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return len(COLUMNS)
+
+    def hasChildren(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:
+        return self.rowCount(parent) > 0
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return COLUMNS[section]
+            if role == Qt.ItemDataRole.TextAlignmentRole and section in _NUMERIC:
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        node_id = self._ids[index.internalId()]
+        node = self._tree.nodes[node_id]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(node, column)
+        if role == SORT_ROLE:
+            return self._sort_value(node, column)
+        if role == NODE_ID_ROLE:
+            return node_id
+        if role == KIND_ROLE:
+            return node.kind
+        if role == FILTER_ROLE:
+            return f"{node.label} {node.summary} {node.model} {fmt.status(node.status)} {node.error or ''}"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            lines = [node.label, node.summary]
+            if node.error:
+                lines.append(f"Error: {node.error}")
+            if node.tokens_estimated:
+                lines.append("Token counts are estimates (the provider reported none).")
+            return "\n".join(line for line in lines if line)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in _NUMERIC:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and column == COL_STATUS:
+            colour = fmt.STATUS_COLOURS.get(node.status)
+            return QBrush(QColor(colour)) if colour else None
+        return None
+
+    def _display(self, node, column: int) -> str:
+        if column == COL_NODE:
+            mark = _KIND_MARK.get(node.kind, "")
+            return f"{mark} {node.label}: {node.summary}" if node.summary else f"{mark} {node.label}"
+        if column == COL_MODEL:
+            return node.model
+        if column == COL_IN:
+            return fmt.tokens(node.input_tokens) if node.input_tokens else ""
+        if column == COL_OUT:
+            return fmt.tokens(node.output_tokens) if node.output_tokens else ""
+        if column == COL_COST:
+            if node.kind not in ("model_call", "subcall"):
+                return ""
+            return "" if node.status == "running" else fmt.dollars(node.cost_usd)
+        if column == COL_SUBTREE_COST:
+            totals = self._tree.totals(node.id)
+            if totals.cost_unknown:
+                return f"≥ {fmt.dollars(totals.known_cost_usd)}"
+            return fmt.dollars(totals.known_cost_usd) if node.kind not in ("subcall", "final_answer") else ""
+        if column == COL_DURATION:
+            return fmt.duration_ms(node.duration_ms)
+        if column == COL_STATUS:
+            return fmt.status(node.status)
+        return ""
+
+    def _sort_value(self, node, column: int) -> Any:
+        if column == COL_NODE:
+            return node.order
+        if column == COL_MODEL:
+            return node.model
+        if column == COL_IN:
+            return node.input_tokens
+        if column == COL_OUT:
+            return node.output_tokens
+        if column == COL_COST:
+            return node.cost_usd if node.cost_usd is not None else -1.0
+        if column == COL_SUBTREE_COST:
+            return self._tree.totals(node.id).known_cost_usd
+        if column == COL_DURATION:
+            return node.duration_ms if node.duration_ms is not None else -1.0
+        return node.status
