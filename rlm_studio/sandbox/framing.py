@@ -1,0 +1,52 @@
+"""Length-prefixed JSON frames: the only wire format between the app and a sandbox worker.
+
+Stdlib only: the worker imports this file too. JSON (never pickle) so the host never
+deserialises objects chosen by sandboxed code.
+"""
+
+import json
+
+_LENGTH_BYTES = 4
+MAX_FRAME_BYTES = 1 << 30
+
+
+class FrameError(ValueError):
+    """The peer sent something that is not a valid frame."""
+
+
+def encode_frame(message) -> bytes:
+    data = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    if len(data) > MAX_FRAME_BYTES:
+        raise FrameError(f"message of {len(data)} bytes is larger than the {MAX_FRAME_BYTES}-byte frame limit")
+    return len(data).to_bytes(_LENGTH_BYTES, "big") + data
+
+
+class FrameDecoder:
+    """Turns a byte stream into decoded messages, however the stream is chunked."""
+
+    __slots__ = ("_buffer",)
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+
+    def feed(self, data) -> list:
+        buffer = self._buffer
+        buffer += data
+        messages = []
+        start = 0
+        end = len(buffer)
+        while end - start >= _LENGTH_BYTES:
+            size = int.from_bytes(buffer[start:start + _LENGTH_BYTES], "big")
+            if size > MAX_FRAME_BYTES:
+                raise FrameError(f"frame of {size} bytes announced; the limit is {MAX_FRAME_BYTES}")
+            stop = start + _LENGTH_BYTES + size
+            if stop > end:
+                break
+            try:
+                messages.append(json.loads(buffer[start + _LENGTH_BYTES:stop].decode("utf-8", "surrogatepass")))
+            except ValueError as exc:
+                raise FrameError(f"frame is not valid JSON: {exc}") from None
+            start = stop
+        if start:
+            del buffer[:start]
+        return messages

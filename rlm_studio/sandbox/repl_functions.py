@@ -1,0 +1,207 @@
+"""The functions model code sees in the REPL: llm_query, llm_query_batched, rlm_query, FINAL, FINAL_VAR, SHOW_VARS.
+
+Stdlib only (runs inside the sandbox).
+"""
+
+import json
+import reprlib
+import types
+
+RESERVED_NAMES = (
+    "context", "llm_query", "llm_query_batched", "rlm_query",
+    "FINAL", "FINAL_VAR", "SHOW_VARS", "SubcallError", "history",
+)
+
+_preview = reprlib.Repr()
+_preview.maxstring = 80
+_preview.maxother = 80
+_preview.maxlist = _preview.maxtuple = _preview.maxset = _preview.maxdict = 6
+
+
+class SubcallError(Exception):
+    """A sub-model call (llm_query, llm_query_batched item, rlm_query) failed; .kind says how."""
+
+    def __init__(self, kind, message, index=None):
+        where = f" (item {index})" if index is not None else ""
+        super().__init__(f"{kind}{where}: {message}")
+        self.kind = kind
+        self.message = message
+        self.index = index
+
+    def _fresh(self):
+        return SubcallError(self.kind, self.message, self.index)
+
+
+SubcallError.__module__ = "builtins"  # tracebacks show "SubcallError: ..." like a built-in exception
+
+
+class BatchResults(list):
+    """llm_query_batched results in input order. Reading a failed item raises its SubcallError;
+    the other items read normally. `.errors` maps index -> SubcallError, `.ok(i)` tests one item."""
+
+    def __getitem__(self, index):
+        value = list.__getitem__(self, index)
+        if isinstance(index, slice):
+            return BatchResults(value)
+        if isinstance(value, SubcallError):
+            raise value._fresh()
+        return value
+
+    def __iter__(self):
+        for value in list.__iter__(self):
+            if isinstance(value, SubcallError):
+                raise value._fresh()
+            yield value
+
+    def get(self, index, default=None):
+        value = list.__getitem__(self, index)
+        return default if isinstance(value, SubcallError) else value
+
+    def ok(self, index):
+        return not isinstance(list.__getitem__(self, index), SubcallError)
+
+    @property
+    def errors(self):
+        return {i: v for i, v in enumerate(list.__iter__(self)) if isinstance(v, SubcallError)}
+
+    def __repr__(self):
+        shown = [f"<failed: {v}>" if isinstance(v, SubcallError) else _preview.repr(v) for v in list.__iter__(self)]
+        return "BatchResults([" + ", ".join(shown) + "])"
+
+
+def _error_from(response, index=None):
+    return SubcallError(response.get("kind") or "unknown", response.get("message") or "the call failed", index)
+
+
+def _check_prompt(prompt, function_name):
+    if not isinstance(prompt, str):
+        raise TypeError(f"{function_name}() needs the prompt as text (str), got {type(prompt).__name__}")
+
+
+def _check_model(model, function_name):
+    if model is not None and not isinstance(model, str):
+        raise TypeError(f"{function_name}() model must be a model name (str) or None, got {type(model).__name__}")
+
+
+def _text_result(response):
+    if not response.get("ok"):
+        raise _error_from(response)
+    value = response.get("value")
+    if not isinstance(value, str):
+        raise SubcallError("internal", f"the app returned {type(value).__name__} instead of text")
+    return value
+
+
+def _is_user_value(name, value):
+    if name.startswith("_") or name in RESERVED_NAMES:
+        return False
+    return not isinstance(value, types.ModuleType)
+
+
+def size_of(value):
+    try:
+        return len(value)
+    except Exception:
+        return None
+
+
+def describe_variables(namespace):
+    """[{"name", "type", "size", "summary"}] for the user's variables, in definition order."""
+    described = []
+    for name, value in list(namespace.items()):
+        if not _is_user_value(name, value):
+            continue
+        try:
+            summary = _preview.repr(value)
+        except Exception as exc:  # a user object whose repr fails must not break the cell
+            summary = f"<repr failed: {type(exc).__name__}>"
+        described.append({"name": name, "type": type(value).__name__, "size": size_of(value), "summary": summary})
+    return described
+
+
+class ReplFunctions:
+    """Builds the reserved names for one namespace; `final` collects FINAL/FINAL_VAR of the current cell."""
+
+    def __init__(self, channel, namespace):
+        self._channel = channel
+        self._namespace = namespace
+        self.final = None
+
+    def build(self, context, history):
+        channel = self._channel
+        namespace = self._namespace
+        runtime = self
+
+        def llm_query(prompt, model=None):
+            """Ask a sub-model one question; returns its answer text or raises SubcallError."""
+            _check_prompt(prompt, "llm_query")
+            _check_model(model, "llm_query")
+            return _text_result(channel.request("llm_query", {"prompt": prompt, "model": model}))
+
+        def llm_query_batched(prompts, model=None, return_exceptions=False):
+            """Ask many questions concurrently; results in input order (see BatchResults)."""
+            prompts = list(prompts)
+            for index, prompt in enumerate(prompts):
+                if not isinstance(prompt, str):
+                    raise TypeError(f"llm_query_batched() prompt {index} is {type(prompt).__name__}; prompts must be text")
+            _check_model(model, "llm_query_batched")
+            if not prompts:
+                return [] if return_exceptions else BatchResults()
+            response = channel.request("llm_query_batched", {"prompts": prompts, "model": model})
+            if not response.get("ok"):
+                raise _error_from(response)
+            items = response.get("items") or []
+            if len(items) != len(prompts):
+                raise SubcallError("internal", f"the app returned {len(items)} results for {len(prompts)} prompts")
+            values = []
+            for index, item in enumerate(items):
+                if item.get("ok") and isinstance(item.get("value"), str):
+                    values.append(item["value"])
+                elif item.get("ok"):
+                    values.append(SubcallError("internal", "the app returned a non-text result", index))
+                else:
+                    values.append(_error_from(item, index))
+            return list(values) if return_exceptions else BatchResults(values)
+
+        def rlm_query(prompt, context=None):
+            """Run a recursive child RLM on `context` (text, list or dict); returns its final answer."""
+            _check_prompt(prompt, "rlm_query")
+            try:
+                json.dumps(context)
+            except (TypeError, ValueError) as exc:
+                raise TypeError(f"rlm_query() context must be text, a list or a dict of plain values: {exc}") from None
+            return _text_result(channel.request("rlm_query", {"prompt": prompt, "context": context}))
+
+        def FINAL(value):
+            """Give the final answer of the whole run."""
+            runtime.final = {"value": value if isinstance(value, str) else str(value), "source": "FINAL", "var": None}
+
+        def FINAL_VAR(name_or_value):
+            """Give a variable as the final answer: FINAL_VAR("answer") or FINAL_VAR(answer)."""
+            if isinstance(name_or_value, str) and name_or_value in namespace and _is_user_value(name_or_value, namespace[name_or_value]):
+                var, value = name_or_value, namespace[name_or_value]
+            else:
+                var = next((n for n, v in namespace.items() if v is name_or_value and _is_user_value(n, v)), None)
+                if var is None:
+                    if isinstance(name_or_value, str):
+                        raise NameError(f"FINAL_VAR({name_or_value!r}): there is no variable named {name_or_value!r}; "
+                                        "assign it first, or use FINAL(text) to answer with text directly")
+                    raise NameError("FINAL_VAR() needs a variable name (str) or a variable defined in the REPL")
+                value = name_or_value
+            runtime.final = {"value": value if isinstance(value, str) else str(value), "source": "FINAL_VAR", "var": var}
+
+        def SHOW_VARS():
+            """Print the REPL's variables with their types and sizes."""
+            described = describe_variables(namespace)
+            if not described:
+                print("(no variables yet)")
+                return
+            for item in described:
+                size = "" if item["size"] is None else f", size {item['size']:,}"
+                print(f"{item['name']}: {item['type']}{size} = {item['summary']}")
+
+        return {
+            "context": context, "llm_query": llm_query, "llm_query_batched": llm_query_batched,
+            "rlm_query": rlm_query, "FINAL": FINAL, "FINAL_VAR": FINAL_VAR, "SHOW_VARS": SHOW_VARS,
+            "SubcallError": SubcallError, "history": history,
+        }

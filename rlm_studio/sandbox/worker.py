@@ -1,0 +1,436 @@
+"""Host side of a sandbox worker: start it, run cells, serve its sub-model requests, restart it when it dies.
+
+One Worker per RLM (the root and each child). The app never runs model code itself and never
+unpickles anything from the worker: messages are length-prefixed JSON over an inherited socketpair.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+from .framing import FrameDecoder, FrameError, encode_frame
+from .isolation import PROCESS_MODE_WARNING, SandboxUnavailable, plan_launch, probe_bwrap
+from .limits import SandboxLimits
+
+RequestHandler = Callable[[str, dict], Awaitable[Any]]
+
+START_TIMEOUT_S = 30.0
+HARD_KILL_GRACE_S = 2.0     # after a time limit or an interrupt, how long a cell may ignore the stop
+_REQUEST_KINDS = ("llm_query", "llm_query_batched", "rlm_query")
+
+
+class WorkerStartError(RuntimeError):
+    """The worker process could not be started."""
+
+
+@dataclass
+class CellResult:
+    stdout: str
+    stderr: str
+    stdout_chars: int
+    stderr_chars: int
+    error: dict | None
+    duration_ms: float
+    variables: list[dict]
+    final: dict | None
+    timed_out: bool = False
+    interrupted: bool = False
+    crashed: str | None = None
+    restored: list[str] = field(default_factory=list)
+
+
+def _describe_exit(returncode: int | None) -> str:
+    if returncode is None:
+        return "the worker stopped answering"
+    number = -returncode if returncode < 0 else returncode - 128 if returncode > 128 else None
+    if number:
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = f"signal {number}"
+        hint = {signal.SIGKILL: " (out of memory, or killed)", signal.SIGSEGV: " (a crash in native code)",
+                signal.SIGXCPU: " (CPU time limit reached)", signal.SIGABRT: " (aborted)"}.get(number, "")
+        return f"worker killed by signal {number} {name}{hint}"
+    return f"worker exited with code {returncode}"
+
+
+def _error_message(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
+
+
+class _Connection(asyncio.Protocol):
+    """One live worker process and its socket."""
+
+    def __init__(self, owner: "Worker"):
+        self.owner = owner
+        self.decoder = FrameDecoder()
+        self.transport: asyncio.Transport | None = None
+        self.process: subprocess.Popen | None = None
+        self.stderr_file = None
+        self.ready: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.closed: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.waiters: dict[tuple[str, int], asyncio.Future] = {}
+        self.tasks: set[asyncio.Task] = set()
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def data_received(self, data):
+        try:
+            messages = self.decoder.feed(data)
+        except FrameError as exc:
+            self.owner._protocol_error = f"the worker sent a malformed message ({exc})"
+            self.kill()
+            return
+        for message in messages:
+            op = message.get("op")
+            if op == "req":
+                self._start_request(message)
+            elif op in ("result", "set_done"):
+                waiter = self.waiters.pop((op, message.get("id")), None)
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(message)
+            elif op == "ready":
+                if not self.ready.done():
+                    self.ready.set_result(message)
+
+    def connection_lost(self, exc):
+        if not self.closed.done():
+            self.closed.set_result(None)
+        for waiter in self.waiters.values():
+            if not waiter.done():
+                waiter.set_result(None)
+        self.waiters.clear()
+        if not self.ready.done():
+            self.ready.set_result(None)
+        for task in list(self.tasks):
+            task.cancel()
+
+    def send(self, message: dict) -> None:
+        if self.transport is None or self.transport.is_closing():
+            raise ConnectionError("the worker is not running")
+        self.transport.write(encode_frame(message))
+
+    # -- requests from model code -------------------------------------------------------------
+    def _start_request(self, message: dict) -> None:
+        task = asyncio.ensure_future(self._serve(message))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _serve(self, message: dict) -> None:
+        request_id = message.get("id")
+        kind = message.get("kind")
+        try:
+            if kind not in _REQUEST_KINDS:
+                raise ValueError(f"unknown request {kind!r}")
+            payload = {key: value for key, value in message.items() if key not in ("op", "id", "kind")}
+            value = await self.owner._handler(kind, payload)
+            if kind == "llm_query_batched":
+                items = [{"ok": False, "kind": getattr(item, "kind", "unknown"), "message": _error_message(item)}
+                         if isinstance(item, BaseException) else {"ok": True, "value": item} for item in value]
+                response = {"op": "resp", "id": request_id, "ok": True, "items": items}
+            else:
+                response = {"op": "resp", "id": request_id, "ok": True, "value": value}
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            response = {"op": "resp", "id": request_id, "ok": False,
+                        "kind": getattr(exc, "kind", "unknown"), "message": _error_message(exc)}
+        try:
+            data = encode_frame(response)
+        except (TypeError, ValueError) as exc:
+            data = encode_frame({"op": "resp", "id": request_id, "ok": False, "kind": "internal",
+                                 "message": f"the app's answer could not be sent to the REPL: {exc}"})
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(data)
+
+    # -- process ------------------------------------------------------------------------------
+    def kill(self) -> None:
+        process = self.process
+        if process is not None and process.poll() is None:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        if self.transport is not None:
+            self.transport.abort()
+
+    async def wait_exit(self, timeout: float = 2.0) -> int | None:
+        process = self.process
+        if process is None:
+            return None
+        deadline = time.monotonic() + timeout
+        while True:
+            code = process.poll()
+            if code is not None or time.monotonic() >= deadline:
+                return code
+            await asyncio.sleep(0.005)
+
+    def stderr_tail(self, limit: int = 2000) -> str:
+        if self.stderr_file is None:
+            return ""
+        try:
+            self.stderr_file.seek(0, os.SEEK_END)
+            size = self.stderr_file.tell()
+            self.stderr_file.seek(max(0, size - limit))
+            return self.stderr_file.read().decode("utf-8", "replace").strip()
+        except (OSError, ValueError):
+            return ""
+
+
+class Worker:
+    """A sandboxed REPL process with a persistent namespace (see the module docstring)."""
+
+    isolation: str
+    warning: str | None
+    restarts: int
+
+    def __init__(self, *, context_path: Path | None, handler: RequestHandler, limits: SandboxLimits,
+                 isolation: str, bwrap: str | None, warning: str | None):
+        self._context_path = Path(context_path) if context_path is not None else None
+        self._handler = handler
+        self._limits = limits
+        self._bwrap = bwrap
+        self.isolation = isolation
+        self.warning = warning
+        self.restarts = 0
+        self._connection: _Connection | None = None
+        self._exec_lock = asyncio.Lock()
+        self._ids = 0
+        self._host_values: dict[str, Any] = {}
+        self._closed = False
+        self._running_cell: int | None = None
+        self._interrupt_requested_at: float | None = None
+        self._wake: asyncio.Future | None = None
+        self._protocol_error: str | None = None
+        self._scratch_dir: str | None = None
+        self.last_start_s: float | None = None
+
+    @classmethod
+    async def start(cls, *, context_path: Path | None, handler: RequestHandler, limits: SandboxLimits | None = None,
+                    isolation: str = "auto") -> "Worker":
+        """Start a worker; `isolation` is "auto" (bwrap if it works here, else a plain process), "bwrap" or "process"."""
+        if isolation not in ("auto", "bwrap", "process"):
+            raise ValueError(f'isolation must be "auto", "bwrap" or "process", not {isolation!r}')
+        if context_path is not None and not Path(context_path).is_file():
+            raise FileNotFoundError(f"context file {context_path} does not exist")
+        limits = (limits or SandboxLimits()).validated()
+        bwrap, reason = (None, "process isolation was requested") if isolation == "process" else probe_bwrap()
+        if isolation == "bwrap" and bwrap is None:
+            raise SandboxUnavailable(f"the bubblewrap sandbox cannot start here: {reason}")
+        mode = "bwrap" if bwrap is not None else "process"
+        warning = None if mode == "bwrap" else PROCESS_MODE_WARNING.format(reason=reason)
+        worker = cls(context_path=context_path, handler=handler, limits=limits, isolation=mode, bwrap=bwrap,
+                     warning=warning)
+        await worker._spawn()
+        return worker
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    async def _spawn(self) -> None:
+        started = time.perf_counter()
+        if self.isolation == "process" and self._scratch_dir is None:
+            self._scratch_dir = tempfile.mkdtemp(prefix="rlm-sandbox-")
+        plan = plan_launch(self.isolation, context_path=self._context_path, bwrap=self._bwrap,
+                           scratch_dir=self._scratch_dir or "/tmp")
+        host_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        config = {"context_path": plan.context_path, "drop_to_uid": plan.drop_to_uid, "cwd": plan.worker_cwd,
+                  "parent_death_signal": plan.parent_death_signal, "limits": self._limits.for_worker()}
+        connection = _Connection(self)
+        connection.stderr_file = tempfile.TemporaryFile()
+        try:
+            connection.process = subprocess.Popen(
+                plan.argv + [str(child_sock.fileno()), json.dumps(config)],
+                pass_fds=(child_sock.fileno(),), env=plan.env, cwd=plan.cwd, stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=connection.stderr_file, start_new_session=True)
+        except OSError as exc:
+            host_sock.close()
+            raise WorkerStartError(f"could not start the sandbox worker: {exc}") from exc
+        finally:
+            child_sock.close()
+        host_sock.setblocking(False)
+        loop = asyncio.get_running_loop()
+        await loop.create_unix_connection(lambda: connection, sock=host_sock)
+        self._connection = connection
+        try:
+            ready = await asyncio.wait_for(asyncio.shield(connection.ready), START_TIMEOUT_S)
+        except asyncio.TimeoutError:
+            ready = None
+        if ready is None:
+            code = await connection.wait_exit(timeout=0.5) if connection.closed.done() else None
+            connection.kill()
+            code = code if code is not None else await connection.wait_exit()
+            detail = connection.stderr_tail()
+            raise WorkerStartError(f"the sandbox worker did not start ({_describe_exit(code)})"
+                                   + (f": {detail}" if detail else ""))
+        for name, value in self._host_values.items():
+            await self._send_value(name, value)
+        self.last_start_s = time.perf_counter() - started
+
+    async def _restart(self) -> None:
+        if self._connection is not None:
+            self._connection.kill()
+            await self._connection.wait_exit()
+        self.restarts += 1
+        await self._spawn()
+
+    def _alive(self) -> bool:
+        connection = self._connection
+        return connection is not None and not connection.closed.done()
+
+    async def _crash_reason(self, connection: _Connection) -> str:
+        code = await connection.wait_exit()
+        reason = self._protocol_error or _describe_exit(code)
+        self._protocol_error = None
+        return reason
+
+    async def close(self) -> None:
+        """Kill the worker and everything it started. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        connection = self._connection
+        if connection is not None:
+            connection.kill()
+            await connection.wait_exit()
+            for task in list(connection.tasks):
+                task.cancel()
+            if connection.stderr_file is not None:
+                connection.stderr_file.close()
+        if self._scratch_dir is not None:
+            shutil.rmtree(self._scratch_dir, ignore_errors=True)
+
+    # -- cells --------------------------------------------------------------------------------
+    async def execute(self, code: str, *, timeout_s: float | None = None) -> CellResult:
+        """Run one cell; never raises for problems inside the cell, they are in the CellResult."""
+        if not isinstance(code, str):
+            raise TypeError(f"code must be str, not {type(code).__name__}")
+        if self._closed:
+            raise RuntimeError("this worker was closed")
+        timeout = float(timeout_s if timeout_s is not None else self._limits.cell_timeout_s)
+        if timeout <= 0:
+            raise ValueError(f"timeout_s must be positive, got {timeout_s!r}")
+        async with self._exec_lock:
+            earlier_crash = None
+            if not self._alive():
+                earlier_crash = await self._crash_reason(self._connection)
+                await self._restart()
+            result = await self._run_cell(code, timeout)
+            if earlier_crash and result.crashed is None:
+                result.crashed = (f"{earlier_crash} between cells; it was restarted before this cell "
+                                  "and variables from earlier cells are lost")
+            return result
+
+    async def _run_cell(self, code: str, timeout: float) -> CellResult:
+        loop = asyncio.get_running_loop()
+        connection = self._connection
+        self._ids += 1
+        cell_id = self._ids
+        done = loop.create_future()
+        connection.waiters[("result", cell_id)] = done
+        started = time.perf_counter()
+        self._running_cell = cell_id
+        self._interrupt_requested_at = None
+        try:
+            connection.send({"op": "exec", "id": cell_id, "code": code, "timeout": timeout})
+            hard_deadline = loop.time() + timeout + HARD_KILL_GRACE_S
+            while not done.done():
+                deadline = hard_deadline
+                if self._interrupt_requested_at is not None:
+                    deadline = min(deadline, self._interrupt_requested_at + HARD_KILL_GRACE_S)
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                self._wake = loop.create_future()
+                await asyncio.wait((done, self._wake), timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            self._send_interrupt(cell_id)
+            raise
+        finally:
+            self._running_cell = None
+            self._wake = None
+        interrupted = self._interrupt_requested_at is not None
+        message = done.result() if done.done() else None
+        if message is not None:
+            return self._result_from(message)
+        duration_ms = (time.perf_counter() - started) * 1000.0
+        if done.done():  # the connection closed: the worker died during the cell
+            reason = await self._crash_reason(connection)
+            if interrupted:
+                reason = f"{reason} while being interrupted"
+        else:
+            connection.waiters.pop(("result", cell_id), None)
+            if interrupted:
+                reason = "the cell ignored the interrupt, so the worker was killed"
+            else:
+                reason = f"the cell ignored its {timeout:g} s time limit, so the worker was killed"
+        await self._restart()
+        return CellResult(
+            stdout="", stderr="", stdout_chars=0, stderr_chars=0,
+            error={"type": "WorkerCrashed", "message": f"{reason}; it was restarted and variables are lost",
+                   "traceback": ""},
+            duration_ms=duration_ms, variables=[], final=None,
+            timed_out=not done.done() and not interrupted, interrupted=interrupted,
+            crashed=f"{reason}; it was restarted and variables are lost")
+
+    @staticmethod
+    def _result_from(message: dict) -> CellResult:
+        return CellResult(
+            stdout=message.get("stdout", ""), stderr=message.get("stderr", ""),
+            stdout_chars=int(message.get("stdout_chars", 0)), stderr_chars=int(message.get("stderr_chars", 0)),
+            error=message.get("error"), duration_ms=float(message.get("duration_ms", 0.0)),
+            variables=list(message.get("variables") or []), final=message.get("final"),
+            timed_out=bool(message.get("timed_out")), interrupted=bool(message.get("interrupted")),
+            restored=list(message.get("restored") or []))
+
+    def _send_interrupt(self, cell_id: int | None) -> None:
+        if self._alive():
+            try:
+                self._connection.send({"op": "interrupt", "cell": cell_id})
+            except ConnectionError:
+                pass
+
+    async def interrupt(self) -> None:
+        """Stop the running cell now (it returns with interrupted=True). Does nothing when no cell runs."""
+        cell_id = self._running_cell
+        if cell_id is None:
+            return
+        if self._interrupt_requested_at is None:
+            self._interrupt_requested_at = asyncio.get_running_loop().time()
+        self._send_interrupt(cell_id)
+        if self._wake is not None and not self._wake.done():
+            self._wake.set_result(None)
+
+    # -- host-owned variables -----------------------------------------------------------------
+    async def set_variable(self, name: str, value: Any) -> None:
+        """Set a variable in the REPL (a JSON-able value, e.g. `history`); it is set again after a restart."""
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ValueError(f"{name!r} is not a valid Python variable name")
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"the value for {name!r} must be JSON-able (text, numbers, lists, dicts): {exc}") from None
+        async with self._exec_lock:
+            if not self._alive():
+                await self._restart()
+            await self._send_value(name, value)
+            self._host_values[name] = value
+
+    async def _send_value(self, name: str, value: Any) -> None:
+        connection = self._connection
+        self._ids += 1
+        waiter = asyncio.get_running_loop().create_future()
+        connection.waiters[("set_done", self._ids)] = waiter
+        connection.send({"op": "set", "id": self._ids, "name": name, "value": value})
+        if await waiter is None:
+            raise ConnectionError("the worker stopped while a variable was being set")

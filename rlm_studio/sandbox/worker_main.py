@@ -1,0 +1,97 @@
+"""Sandbox worker entry point: `python -I -S worker_main.py <socket fd> <config json>`.
+
+Drops privileges and sets resource limits before anything else, loads the context from its
+file, then serves the host: "exec" runs a cell, "set" sets a host-owned variable. Stdlib only.
+"""
+
+import json
+import os
+import queue
+import resource
+import signal
+import socket
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+_MB = 1024 * 1024
+
+
+def _set_parent_death_signal():
+    """Process mode: die with the shim (and the shim dies with the app)."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    PR_SET_PDEATHSIG = 1
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def _drop_privileges(uid):
+    """As root without a user namespace, RLIMIT_NPROC is not enforced: become an unprivileged private uid."""
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+
+
+def _apply_limits(limits):
+    def cap(kind, value):
+        resource.setrlimit(kind, (value, value))
+
+    cap(resource.RLIMIT_AS, limits["memory_mb"] * _MB)
+    cap(resource.RLIMIT_CPU, limits["cpu_seconds"])
+    cap(resource.RLIMIT_NPROC, limits["max_processes"])
+    cap(resource.RLIMIT_FSIZE, limits["file_size_mb"] * _MB)
+    cap(resource.RLIMIT_CORE, 0)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write fails with an error instead of killing the worker
+
+
+def main():
+    fd = int(sys.argv[1])
+    config = json.loads(sys.argv[2])
+    sock = socket.socket(fileno=fd)
+    sock.setblocking(True)
+    if config.get("parent_death_signal"):
+        _set_parent_death_signal()
+    context_file = open(config["context_path"], "rb") if config.get("context_path") else None
+    if config.get("drop_to_uid") is not None:
+        _drop_privileges(config["drop_to_uid"])
+    _apply_limits(config["limits"])
+    os.chdir(config.get("cwd") or "/tmp")
+
+    from context_file import read_context_from_file
+    from cell_runner import CellRunner
+    from repl_functions import ReplFunctions
+    from worker_channel import WorkerChannel
+
+    if context_file is not None:
+        with context_file:
+            context = read_context_from_file(context_file, "the context file")
+    else:
+        context = ""
+
+    commands = queue.SimpleQueue()
+    channel = WorkerChannel(sock, commands.put)
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    functions = ReplFunctions(channel, namespace)
+    runner = CellRunner(namespace, functions, channel.control, config["limits"])
+    runner.set_reserved(functions.build(context, []))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    channel.start_reader()
+    channel.send({"op": "ready", "pid": os.getpid()})
+
+    while True:
+        command = commands.get()
+        op = command.get("op")
+        if op == "exec":
+            channel.send(runner.run(command["id"], command.get("code", "")))
+        elif op == "set":
+            name = command.get("name")
+            if name in runner.reserved:
+                runner.set_reserved({name: command.get("value")})
+            else:
+                namespace[name] = command.get("value")
+            channel.send({"op": "set_done", "id": command.get("id")})
+
+
+if __name__ == "__main__":
+    main()
