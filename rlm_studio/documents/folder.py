@@ -169,9 +169,14 @@ def _collect_folder(
                 skipped.append(Skipped(prefix + rel, "not a regular file (a device, pipe or socket)"))
                 continue
             entries.append(_Entry(file_path, rel, prefix + rel, info.st_size))
-    entries.sort(key=lambda entry: Path(entry.label).parts)
-    skipped.sort(key=lambda item: Path(item.path).parts)
+    entries.sort(key=lambda entry: _sort_key(entry.label))
+    skipped.sort(key=lambda item: _sort_key(item.path))
     return entries, skipped
+
+
+def _sort_key(rel: str) -> tuple[tuple[str, str], ...]:
+    """Folder by folder, ignoring case first (as file managers list them), then exactly."""
+    return tuple((part.casefold(), part) for part in rel.rstrip("/").split("/"))
 
 
 def matches(rel: str, patterns: Iterable[str]) -> bool:
