@@ -46,7 +46,11 @@ def error_body(message: str, type_: str, code: str | None = None) -> dict:
 class FakeOpenAIServer:
     """Serve on a free port in a background thread; `replies` is a queue of scripted answers."""
 
-    def __init__(self, model_ids: tuple[str, ...] = ("fake-model",), answer_model: str = "fake-model-2024"):
+    def __init__(self, model_ids: tuple[str, ...] = ("fake-model",), answer_model: str = "fake-model-2024",
+                 max_model_len: int | None = None):
+        self.max_model_len = max_model_len  # reported in /v1/models like vLLM does
+        self.in_flight = 0
+        self.max_in_flight = 0
         self.replies: deque[Reply] = deque()
         self.requests: list[dict[str, Any]] = []   # {"path", "headers", "body"} of every request seen
         self.model_ids = model_ids
@@ -97,9 +101,14 @@ class FakeOpenAIServer:
                 self.wfile.write(payload)
 
             def do_GET(self) -> None:
-                server.requests.append({"path": self.path, "headers": dict(self.headers), "body": None})
-                if self.path.rstrip("/").endswith("/models"):
-                    data = {"object": "list", "data": [{"id": m, "object": "model"} for m in server.model_ids]}
+                server.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": None})
+                if self.path.rstrip("/").endswith("/v1/models"):
+                    extra = {"max_model_len": server.max_model_len} if server.max_model_len else {}
+                    data = {"object": "list", "data": [{"id": m, "object": "model", **extra}
+                                                       for m in server.model_ids]}
+                    self._send(200, json.dumps(data).encode())
+                elif self.path == "/api/tags":  # Ollama's listing
+                    data = {"models": [{"name": m, "model": m} for m in server.model_ids]}
                     self._send(200, json.dumps(data).encode())
                 else:
                     self._send(404, json.dumps(error_body("no such path", "not_found")).encode())
@@ -111,8 +120,18 @@ class FakeOpenAIServer:
                     body = json.loads(raw or b"{}")
                 except json.JSONDecodeError:
                     body = {}
-                server.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+                server.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
                 reply = server._next_reply()
+                with server._lock:
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                try:
+                    self._answer(body, reply)
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
+
+            def _answer(self, body: dict, reply: Reply) -> None:
                 if reply.delay_s:
                     time.sleep(reply.delay_s)
                 if reply.status != 200 or reply.body is not None:
