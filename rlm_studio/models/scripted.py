@@ -5,6 +5,8 @@ Formats:
   {"rules": [{"match": "REGEX", "content": "..."}], "default": "..."}
                                                     first rule whose regex is found in the prompt
 A rule may also carry "delay_ms" (simulated latency) and "error" (a ModelError kind to raise).
+Top-level options: "delay_ms" (every call), "cost_usd" (reported cost per call, default 0),
+"context_window" (tokens, default 128000).
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ class _Rule:
     content: str
     delay_ms: float = 0.0
     error: str | None = None
+
+
+def _options(path: Path) -> dict[str, Any]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {k: data[k] for k in ("cost_usd", "context_window") if k in data}
 
 
 def _load(path: Path) -> tuple[list[str] | None, list[_Rule], str | None, float]:
@@ -79,6 +86,10 @@ class ScriptedModel:
         self.name = name or f"script:{path}"
         self.context_window = context_window
         self._responses, self._rules, self._default, self._delay_ms = _load(self.path)
+        options = _options(self.path)
+        self.cost_usd = float(options.get("cost_usd", 0.0))
+        if "context_window" in options:
+            self.context_window = int(options["context_window"])
         self._next = 0
         self.calls = 0
 
@@ -125,7 +136,7 @@ class ScriptedModel:
                 stream(piece)
         usage = Usage(input_tokens=estimate_message_tokens(messages),
                       output_tokens=estimate_tokens(rule.content), estimated=True)
-        return ModelResponse(content=rule.content, usage=usage, cost_usd=0.0,
+        return ModelResponse(content=rule.content, usage=usage, cost_usd=self.cost_usd,
                              latency_ms=(time.perf_counter() - started) * 1000.0,
                              model=self.name, finish_reason="stop")
 

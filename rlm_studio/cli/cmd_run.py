@@ -1,0 +1,165 @@
+"""`rlm-studio run`: run an RLM over documents from the terminal and print the answer."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from .common import CliError, add_db_option, print_json
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("run", help="run an RLM over documents and print the answer",
+                              description="Run a Recursive Language Model over the given files or folders.")
+    p.add_argument("--context", "-c", nargs="+", required=True, metavar="PATH",
+                   help="files and/or folders whose text becomes `context`")
+    p.add_argument("--question", "-q", required=True, help="the question to answer")
+    p.add_argument("--root-model", default=None, help='root model: "bundled" (default), "script:FILE.json", '
+                   "or any litellm model string such as openai/gpt-5-mini")
+    p.add_argument("--sub-model", default=None, help="model for llm_query sub-calls (default: the root model)")
+    p.add_argument("--max-depth", type=int, default=1, help="recursion depth for rlm_query (default 1)")
+    p.add_argument("--max-iterations", type=int, default=20)
+    p.add_argument("--max-subcalls", type=int, default=None)
+    p.add_argument("--max-cost", type=float, default=None, metavar="USD")
+    p.add_argument("--max-tokens", type=int, default=None)
+    p.add_argument("--max-time", type=float, default=None, metavar="SECONDS", help="wall-time limit of the run")
+    p.add_argument("--cell-timeout", type=float, default=120.0, metavar="SECONDS")
+    p.add_argument("--output-limit", type=int, default=20_000, metavar="CHARS",
+                   help="REPL output shown to the root model per block (default 20000)")
+    p.add_argument("--isolation", choices=("auto", "bwrap", "process"), default="auto")
+    p.add_argument("--include", action="append", default=[], metavar="GLOB", help="inside folders: only these")
+    p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="inside folders: not these")
+    p.add_argument("--system-prompt", type=Path, default=None, metavar="FILE", help="use this system prompt")
+    p.add_argument("--no-db", action="store_true", help="do not record the run in the database")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of the answer")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    add_db_option(p)
+    p.set_defaults(func=handle)
+
+
+def load_context(paths: list[str], include: list[str], exclude: list[str]) -> tuple[Any, list[Any]]:
+    from rlm_studio.documents import DocumentError, as_context, load_document, load_folder
+
+    documents = []
+    try:
+        for raw in paths:
+            path = Path(raw).expanduser()
+            if not path.exists():
+                raise CliError(f"{raw}: no such file or folder")
+            if path.is_dir():
+                documents.extend(load_folder(path, include=include, exclude=exclude).documents)
+            else:
+                documents.append(load_document(path))
+    except DocumentError as exc:
+        raise CliError(str(exc)) from None
+    context = as_context(documents)
+    if not documents or (isinstance(context, str) and not context.strip()):
+        raise CliError("the context is empty")
+    return context, documents
+
+
+def build_settings(args: argparse.Namespace):
+    from rlm_studio.engine.settings import RunSettings
+
+    system_prompt = None
+    if args.system_prompt is not None:
+        try:
+            system_prompt = args.system_prompt.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CliError(f"{args.system_prompt}: {exc.strerror or exc}") from None
+    settings = RunSettings(
+        root_model=args.root_model or "bundled", sub_model=args.sub_model, max_depth=args.max_depth,
+        max_iterations=args.max_iterations, max_subcalls=args.max_subcalls, max_cost_usd=args.max_cost,
+        max_tokens=args.max_tokens, max_wall_s=args.max_time, cell_timeout_s=args.cell_timeout,
+        output_limit_chars=args.output_limit, isolation=args.isolation, system_prompt=system_prompt)
+    try:
+        settings.validate()
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    return settings
+
+
+class _Progress:
+    """One line on stderr per thing that happened, so a long run is never silent."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+
+    def __call__(self, event: Any) -> None:
+        kind, t = event.kind, time.monotonic() - self.started
+        indent = "  " * getattr(event, "depth", 0)
+        line = None
+        if kind == "iteration_started":
+            line = f"iteration {event.index}"
+        elif kind == "cell_finished":
+            state = "error" if event.error else "timeout" if event.timed_out else "ok"
+            line = f"  cell {state} ({event.duration_ms:.0f} ms)"
+        elif kind == "subcall_finished" and event.error:
+            line = f"  sub-call failed: {event.error.get('message')}"
+        elif kind == "run_started" and event.depth > 0:
+            line = f"{indent}child run at depth {event.depth}"
+        elif kind == "notice":
+            line = f"  {event.level}: {event.message}"
+        elif kind == "history_compacted":
+            line = f"  history compacted ({event.tokens_before} -> {event.tokens_after} tokens)"
+        if line:
+            print(f"[{t:6.1f}s] {line}", file=sys.stderr, flush=True)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from rlm_studio.engine.session import RlmSession
+    from rlm_studio.models.scripted import ScriptFileError
+
+    if not args.question.strip():
+        raise CliError("the question is empty")
+    settings = build_settings(args)
+    context, _ = load_context(args.context, args.include, args.exclude)
+    session = RlmSession(args.question, context, settings)
+    try:
+        session.resolve_models()
+    except ScriptFileError as exc:
+        raise CliError(str(exc)) from None
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+
+    writer = None
+    if not args.no_db:
+        from .common import open_store
+
+        store = open_store(args)
+        store.mark_interrupted()
+        writer = store.writer()
+        session.add_sink(writer.append)
+    if not args.quiet and not args.json:
+        session.add_sink(_Progress())
+    try:
+        result = asyncio.run(_run(session))
+    finally:
+        if writer is not None:
+            writer.close()
+    if args.json:
+        print_json(result.summary())
+    else:
+        if result.warnings:
+            for warning in result.warnings:
+                print(f"warning: {warning}", file=sys.stderr)
+        if result.status != "completed":
+            reason = result.limit or (result.error or {}).get("message") or result.status
+            print(f"run {result.run_id} stopped: {result.status} ({reason})", file=sys.stderr)
+        print(result.answer if result.answer is not None else "")
+    return 0 if result.status == "completed" else 1
+
+
+async def _run(session):
+    import signal
+
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGINT, session.cancel)
+    except (NotImplementedError, RuntimeError):
+        pass
+    return await session.run()

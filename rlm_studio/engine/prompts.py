@@ -1,0 +1,119 @@
+"""The root model's system prompt, its first message, and the feedback after each iteration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULT_SYSTEM_PROMPT = """You answer a question about a context that is too large to read at once. \
+The context is loaded in a Python REPL as the variable `context`; you see only its description. \
+Work by writing Python code in ```repl blocks. Each block runs in the same persistent REPL, \
+and you see its printed output (long output is cut, so print only what you need).
+
+In the REPL you have:
+- `context`: the data (a str, a list of str, or a dict of document name -> text).
+- `llm_query(prompt, model=None) -> str`: ask a sub-model about a piece of text (it can read about 100K characters).
+- `llm_query_batched(prompts, model=None) -> list[str]`: many sub-model calls at once, results in order.
+- `rlm_query(prompt, context=None) -> str`: hand a sub-task, with its own context, to a recursive copy of you.
+- `SubcallError`: raised when a sub-call fails; catch it if you want to go on.
+- `SHOW_VARS()`: list the variables you have made.
+- `FINAL(answer)`: give the final answer. `FINAL_VAR(name)`: give the value of the variable `name` as the final answer.
+
+Strategy: look at the structure of `context` first, then search, slice and chunk it with code, use \
+sub-model calls on chunks where reading is needed, keep intermediate results in variables, and \
+check your answer before giving it. Call FINAL or FINAL_VAR only when you have the answer, \
+either in a repl block or alone on its own line outside code, for example:
+```repl
+chunks = [context[i:i + 50000] for i in range(0, len(context), 50000)]
+hits = [c for c in chunks if "keyword" in c]
+print(len(chunks), len(hits))
+```
+"""
+
+
+def _fmt(n: int) -> str:
+    return f"{n:,}"
+
+
+def context_metadata(context: Any, *, max_parts: int = 20, prefix_chars: int = 300) -> dict[str, Any]:
+    """What the root model is told about the context: never the context itself."""
+    if isinstance(context, str):
+        return {"type": "str", "total_chars": len(context), "parts": 1, "part_lengths": [len(context)],
+                "prefix": context[:prefix_chars]}
+    if isinstance(context, dict):
+        names = list(context)
+        lengths = [len(context[n]) for n in names]
+        first = context[names[0]] if names else ""
+        return {"type": "dict", "total_chars": sum(lengths), "parts": len(names),
+                "part_names": names[:max_parts], "part_lengths": lengths[:max_parts],
+                "prefix": first[:prefix_chars]}
+    parts = list(context)
+    lengths = [len(p) for p in parts]
+    return {"type": "list", "total_chars": sum(lengths), "parts": len(parts),
+            "part_lengths": lengths[:max_parts], "prefix": (parts[0] if parts else "")[:prefix_chars]}
+
+
+def describe_context(meta: dict[str, Any]) -> str:
+    kind = meta["type"]
+    lines = [f"`context` is a {kind} with {_fmt(meta['total_chars'])} characters in total"
+             + ("." if kind == "str" else f" in {_fmt(meta['parts'])} parts.")]
+    if kind == "dict":
+        shown = ", ".join(f"{n!r} ({_fmt(l)} chars)" for n, l in zip(meta["part_names"], meta["part_lengths"]))
+        more = meta["parts"] - len(meta["part_names"])
+        lines.append(f"Keys: {shown}" + (f", and {more} more." if more > 0 else "."))
+    elif kind == "list":
+        shown = ", ".join(_fmt(l) for l in meta["part_lengths"])
+        more = meta["parts"] - len(meta["part_lengths"])
+        lines.append(f"Part lengths: {shown}" + (f", and {more} more." if more > 0 else "."))
+    lines.append(f"It begins with: {meta['prefix']!r}")
+    return "\n".join(lines)
+
+
+def first_user_message(question: str, meta: dict[str, Any], max_iterations: int) -> str:
+    return (f"Question: {question}\n\n{describe_context(meta)}\n\n"
+            f"You have at most {max_iterations} iterations. Start by exploring `context` in a ```repl block.")
+
+
+def truncate_output(text: str, limit: int) -> tuple[str, int]:
+    """Cut to `limit` characters with an explicit note; return (text, characters cut)."""
+    if len(text) <= limit:
+        return text, 0
+    cut = len(text) - limit
+    return (text[:limit] + f"\n[... output truncated: {_fmt(cut)} of {_fmt(len(text))} characters not shown. "
+            "Print less, or slice what you print.]"), cut
+
+
+def cell_feedback(index: int, result: Any, limit: int) -> tuple[str, int]:
+    """Text fed back to the root model for one executed block, and how many characters were cut."""
+    parts = []
+    out = result.stdout
+    if result.stdout_chars > len(result.stdout):
+        out += f"\n[... the REPL kept only the first {_fmt(len(result.stdout))} of {_fmt(result.stdout_chars)} characters]"
+    if result.stderr:
+        out += ("\n" if out else "") + "[stderr]\n" + result.stderr
+    if result.error:
+        out += ("\n" if out else "") + (result.error.get("traceback") or
+                                         f"{result.error.get('type')}: {result.error.get('message')}")
+    if result.timed_out:
+        out += "\n[the cell hit its time limit and was interrupted; variables assigned before that are kept]"
+    if result.interrupted:
+        out += "\n[the cell was interrupted]"
+    if result.crashed:
+        out += (f"\n[the REPL worker died ({result.crashed}) and was restarted: all variables were lost; "
+                "`context` is loaded again]")
+    if result.restored:
+        out += f"\n[reserved names restored after you overwrote them: {', '.join(result.restored)}]"
+    shown, cut = truncate_output(out if out.strip() else "(no output)", limit)
+    parts.append(f"Output of repl block {index}:\n{shown}")
+    return "\n".join(parts), cut
+
+
+def iteration_feedback(blocks: list[str], variables: list[dict[str, Any]], iteration: int,
+                       max_iterations: int, notes: list[str]) -> str:
+    if not blocks and not notes:
+        body = ("Your response had no ```repl block, so nothing ran. Write code in a ```repl block, "
+                "or give the answer with FINAL(answer) alone on a line.")
+    else:
+        body = "\n\n".join(blocks + notes)
+    names = ", ".join(v["name"] for v in variables[:60]) or "(none)"
+    left = max_iterations - iteration
+    return f"{body}\n\nREPL variables: {names}\nIterations left: {left}."

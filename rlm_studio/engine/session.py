@@ -1,0 +1,524 @@
+"""The RLM loop (arXiv 2512.24601): a root model writes code against `context` in a sandboxed REPL.
+
+`RlmSession` runs one root RLM and any child RLMs it starts with `rlm_query`, as one tree that
+emits one ordered stream of events. Limits are held across the whole tree, a running cell is
+interrupted when a limit trips or the host cancels, and every started node is finished in the
+stream even when the run stops early.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from rlm_studio import __version__
+from rlm_studio.models.types import ModelClient, ModelError, ModelResponse
+
+from . import events as ev
+from .emitter import EventEmitter, Sink
+from .history import History, Turn
+from .limits import Budget, LimitReached, describe_limit
+from .parsing import extract_repl_blocks, find_text_final
+from .prompts import DEFAULT_SYSTEM_PROMPT, cell_feedback, context_metadata, first_user_message, iteration_feedback
+from .settings import RunResult, RunSettings
+
+log = logging.getLogger(__name__)
+
+ModelResolver = Callable[[str], ModelClient]
+ANSWER_VARIABLES = ("final_answer", "answer", "result")
+
+
+def default_resolver(spec: str) -> ModelClient:
+    from rlm_studio.models.registry import resolve_model
+
+    return resolve_model(spec)
+
+
+class _Stop(Exception):
+    """Internal: end this RLM's loop with a status (a limit, a cancellation, a fatal model error)."""
+
+    def __init__(self, status: str, *, limit: str | None = None, error: dict[str, Any] | None = None):
+        super().__init__(status)
+        self.status, self.limit, self.error = status, limit, error
+
+
+class RlmSession:
+    """One run: `await RlmSession(question, context, settings).run()`; `cancel()` stops it at once."""
+
+    def __init__(self, question: str, context: str | list[str] | dict[str, str], settings: RunSettings | None = None,
+                 *, run_id: str | None = None, sinks: list[Sink] | None = None,
+                 resolver: ModelResolver | None = None, forked_from: dict[str, Any] | None = None):
+        self.settings = settings or RunSettings()
+        self.settings.validate()
+        if not isinstance(question, str) or not question.strip():
+            raise ValueError("the question is empty")
+        _check_context(context)
+        self.question = question
+        self.context = context
+        self.run_id = run_id or ev.new_run_id()
+        self.emitter = EventEmitter(self.run_id, sinks)
+        self.budget = Budget(self.settings)
+        self.forked_from = forked_from
+        self._resolver = resolver or default_resolver
+        self._models: dict[str, ModelClient] = {}
+        self._semaphore = asyncio.Semaphore(self.settings.batch_concurrency)
+        self._workers: set[Any] = set()
+        self._task: asyncio.Task | None = None
+        self._stop_reason: tuple[str, str | None] | None = None
+        self._tmp: Path | None = None
+        self._batch_counter = 0
+        #: for forks: root turns to start from, and code to re-run to rebuild the REPL's state
+        self.seed_turns: list[Turn] = []
+        self.seed_cells: list[str] = []
+
+    # -- public -----------------------------------------------------------------------------
+    def add_sink(self, sink: Sink) -> None:
+        self.emitter.add_sink(sink)
+
+    def model(self, spec: str) -> ModelClient:
+        if spec not in self._models:
+            self._models[spec] = self._resolver(spec)
+        return self._models[spec]
+
+    def resolve_models(self) -> None:
+        """Resolve root and sub models now, so a bad model name fails before anything runs."""
+        self.model(self.settings.root_model)
+        if self.settings.sub_model:
+            self.model(self.settings.sub_model)
+
+    def cancel(self) -> None:
+        self._request_stop("cancelled", None)
+
+    async def run(self) -> RunResult:
+        self._task = asyncio.current_task()
+        self._tmp = Path(tempfile.mkdtemp(prefix="rlm-studio-run-"))
+        wall = None
+        if self.settings.max_wall_s is not None:
+            wall = asyncio.get_running_loop().call_later(self.settings.max_wall_s, self._wall_limit)
+        try:
+            rlm = _Rlm(self, depth=0, question=self.question, context=self.context, parent_node=None)
+            return await rlm.run()
+        finally:
+            if wall:
+                wall.cancel()
+            for worker in list(self._workers):
+                await _close_quietly(worker)
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+    # -- internals used by _Rlm -------------------------------------------------------------
+    def _wall_limit(self) -> None:
+        self.budget.trip("max_wall_s")
+        self._request_stop("limit_hit", "max_wall_s")
+
+    def _request_stop(self, status: str, limit: str | None) -> None:
+        if self._stop_reason is None:
+            self._stop_reason = (status, limit)
+        for worker in list(self._workers):
+            asyncio.ensure_future(_interrupt_quietly(worker))
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+
+    def _limit_tripped(self) -> None:
+        """A budget limit was reached inside a cell: interrupt running cells, stop after them."""
+        for worker in list(self._workers):
+            asyncio.ensure_future(_interrupt_quietly(worker))
+
+    def next_batch_id(self) -> str:
+        self._batch_counter += 1
+        return f"b{self._batch_counter}"
+
+
+class _Rlm:
+    """One RLM of the tree (the root, or a child at depth > 0) with its own REPL worker."""
+
+    def __init__(self, session: RlmSession, *, depth: int, question: str, context: Any, parent_node: str | None):
+        self.s = session
+        self.settings = session.settings
+        self.depth = depth
+        self.question = question
+        self.context = context
+        self.parent_node = parent_node
+        self.node_id = session.emitter.new_node_id()
+        self.worker: Any = None
+        self.current_cell: str | None = None
+        self.iterations = 0
+        self.totals = {"iterations": 0, "subcalls": 0, "model_calls": 0, "child_runs": 0, "cells": 0,
+                       "input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0, "cost_unknown": False,
+                       "max_depth_reached": depth}
+        self.last_variables: list[dict[str, Any]] = []
+        self.last_response = ""
+
+    def emit(self, event: ev.Event) -> ev.Event:
+        return self.s.emitter.emit(event)
+
+    # -- the loop ---------------------------------------------------------------------------
+    async def run(self) -> RunResult:
+        started = time.monotonic()
+        settings = self.settings
+        meta = context_metadata(self.context)
+        parts = _context_parts(self.context)
+        system_prompt = settings.system_prompt or DEFAULT_SYSTEM_PROMPT
+        self.emit(ev.RunStarted(
+            node_id=self.node_id, parent_id=self.parent_node, question=self.question, depth=self.depth,
+            root_model=settings.root_model, sub_model=settings.sub_model or settings.root_model,
+            settings=settings.to_dict(), system_prompt=system_prompt, context_kind=meta["type"],
+            context_meta=meta, documents=[{k: p[k] for k in ("index", "name", "chars", "sha256")} for p in parts],
+            forked_from=self.s.forked_from if self.depth == 0 else None, app_version=__version__))
+        for part in parts:
+            self.emit(ev.ContextAttached(node_id=self.node_id, parent_id=self.parent_node, **part))
+
+        status, limit, error, answer = "completed", None, None, None
+        isolation, warnings = "", []
+        try:
+            self.worker = await self._start_worker()
+            isolation = self.worker.isolation
+            if self.worker.warning:
+                warnings.append(self.worker.warning)
+                self.emit(ev.Notice(node_id=self.node_id, parent_id=self.parent_node, level="warning",
+                                    code="sandbox_fallback", message=self.worker.warning))
+            history = History(system=system_prompt,
+                              first_user=first_user_message(self.question, meta, settings.max_iterations))
+            if self.depth == 0 and self.s.seed_turns:
+                await self._replay_seed(history)
+            answer = await self._loop(history)
+            if answer is None:
+                status, limit = "limit_hit", "max_iterations"
+        except _Stop as stop:
+            status, limit, error = stop.status, stop.limit, stop.error
+        except LimitReached as exc:
+            status, limit = "limit_hit", exc.limit
+        except asyncio.CancelledError:
+            reason = self.s._stop_reason or ("cancelled", None)
+            status, limit = reason
+            if self.depth > 0 or self.s._stop_reason is None:
+                # a child cancelled by its parent's stop, or a cancellation from outside: finish, then re-raise
+                self._finish(started, status, limit, None, self._partial_answer(), isolation, warnings)
+                raise
+            asyncio.current_task().uncancel()
+        except Exception as exc:  # an engine bug or an unexpected sandbox failure: the run fails visibly
+            log.exception("run failed")
+            status, error = "failed", {"kind": type(exc).__name__, "message": str(exc)}
+        finally:
+            if self.worker is not None:
+                self.s._workers.discard(self.worker)
+                await _close_quietly(self.worker)
+        if status != "completed" and self.s.budget.tripped and limit is None and status == "limit_hit":
+            limit = self.s.budget.tripped
+        if answer is None:
+            answer = self._partial_answer()
+        return self._finish(started, status, limit, error, answer, isolation, warnings)
+
+    def _finish(self, started: float, status: str, limit: str | None, error: dict | None, answer: str | None,
+                isolation: str, warnings: list[str]) -> RunResult:
+        self.totals["iterations"] = self.iterations
+        self.totals["duration_ms"] = (time.monotonic() - started) * 1000.0
+        if limit and status == "limit_hit":
+            self.emit(ev.Notice(node_id=self.node_id, parent_id=self.parent_node, level="warning",
+                                code="limit_hit", message=f"The run stopped: its {describe_limit(limit)} was reached."))
+        self.emit(ev.RunFinished(node_id=self.node_id, parent_id=self.parent_node, status=status, answer=answer,
+                                 limit=limit, error=error, totals=dict(self.totals)))
+        return RunResult(run_id=self.s.run_id, status=status, answer=answer, limit=limit, error=error,
+                         totals=dict(self.totals), isolation=isolation, warnings=warnings)
+
+    async def _start_worker(self) -> Any:
+        from rlm_studio.sandbox import SandboxLimits, Worker, write_context
+
+        path = self.s._tmp / f"context-{self.node_id}.bin"
+        await asyncio.to_thread(write_context, self.context, path)
+        limits = SandboxLimits(memory_mb=self.settings.sandbox_memory_mb, cell_timeout_s=self.settings.cell_timeout_s)
+        worker = await Worker.start(context_path=path, handler=self._handle, limits=limits,
+                                    isolation=self.settings.isolation)
+        self.s._workers.add(worker)
+        return worker
+
+    async def _loop(self, history: History) -> str | None:
+        settings = self.settings
+        root = self.s.model(settings.root_model)
+        first_iteration = self.iterations + 1
+        for index in range(first_iteration, settings.max_iterations + 1):
+            self.s.budget.check_before_call(subcall=False)
+            self.iterations = index
+            it_node = self.s.emitter.new_node_id()
+            it_started = time.monotonic()
+            self.emit(ev.IterationStarted(node_id=it_node, parent_id=self.node_id, index=index))
+            blocks: list[str] = []
+            final: dict[str, Any] | None = None
+            try:
+                await self._fit_window(history, root, it_node)
+                response = await self._root_call(root, history, it_node, index)
+                self.last_response = response.content
+                blocks = extract_repl_blocks(response.content)
+                feedback, final = await self._run_blocks(blocks, it_node, index)
+                if final is None:
+                    final = await self._text_final(response.content, it_node, feedback)
+                if self.s.budget.tripped:
+                    raise LimitReached(self.s.budget.tripped, "limit reached")
+                history.turns.append(Turn(index, response.content, iteration_feedback(
+                    feedback, self.last_variables, index, settings.max_iterations,
+                    []) if final is None else ""))
+            finally:
+                self.emit(ev.IterationFinished(node_id=it_node, parent_id=self.node_id, index=index,
+                                               code_blocks=len(blocks), ended_run=final is not None,
+                                               duration_ms=(time.monotonic() - it_started) * 1000.0))
+            if final is not None:
+                self.emit(ev.FinalAnswer(node_id=self.s.emitter.new_node_id(), parent_id=self.node_id,
+                                         answer=final["value"], via=final["source"], var_name=final.get("var"),
+                                         source=final.get("where", "code"), cell_id=final.get("cell_id")))
+                return final["value"]
+        return None
+
+    async def _fit_window(self, history: History, root: ModelClient, it_node: str) -> None:
+        window = getattr(root, "context_window", None)
+        if not window:
+            return
+        budget_tokens = int(window * self.settings.compaction_threshold)
+        before = root.count_tokens(history.messages())
+        if before <= budget_tokens:
+            return
+        folded = history.compact(root.count_tokens, budget_tokens)
+        if folded:
+            after = root.count_tokens(history.messages())
+            self.emit(ev.HistoryCompacted(node_id=self.node_id, parent_id=self.parent_node, iterations=folded,
+                                          tokens_before=before, tokens_after=after, summary=history.summary or ""))
+            if self.worker is not None:
+                await self.worker.set_variable("history", history.all_messages())
+
+    async def _root_call(self, root: ModelClient, history: History, it_node: str, index: int) -> ModelResponse:
+        messages = history.messages()
+        call_node = self.s.emitter.new_node_id()
+        self.emit(ev.ModelCallStarted(node_id=call_node, parent_id=it_node, model=root.name, messages=messages,
+                                      prompt_tokens=root.count_tokens(messages),
+                                      context_window=getattr(root, "context_window", None), iteration=index))
+
+        def on_delta(text: str) -> None:
+            self.emit(ev.ModelCallDelta(node_id=call_node, parent_id=it_node, text=text))
+
+        try:
+            response = await root.complete(messages, stream=on_delta, timeout=self.settings.model_call_timeout_s)
+        except ModelError as exc:
+            self.emit(ev.ModelCallFinished(node_id=call_node, parent_id=it_node, model=root.name,
+                                           error=exc.to_dict(), latency_ms=exc.latency_ms, retries=exc.retries))
+            raise _Stop("failed", error={"kind": exc.kind, "message": f"root model: {exc.message}"}) from None
+        except asyncio.CancelledError:
+            self.emit(ev.ModelCallFinished(node_id=call_node, parent_id=it_node, model=root.name,
+                                           error={"kind": "cancelled", "message": "the run was stopped"}))
+            raise
+        usage = response.usage.to_dict()
+        self.emit(ev.ModelCallFinished(node_id=call_node, parent_id=it_node, model=response.model or root.name,
+                                       response=response.content, usage=usage, cost_usd=response.cost_usd,
+                                       latency_ms=response.latency_ms, retries=response.retries,
+                                       finish_reason=response.finish_reason))
+        self._count_call(usage, response.cost_usd, subcall=False)
+        return response
+
+    def _count_call(self, usage: dict[str, Any], cost: float | None, *, subcall: bool) -> None:
+        """Add one call to this run's totals, every ancestor's (via child totals) and the tree budget."""
+        t = self.totals
+        t["model_calls"] += 1
+        t["subcalls"] += 1 if subcall else 0
+        t["input_tokens"] += int(usage.get("input_tokens") or 0)
+        t["output_tokens"] += int(usage.get("output_tokens") or 0)
+        if cost is None:
+            t["cost_unknown"] = True
+        else:
+            t["cost_usd"] += cost
+        before = self.s.budget.tripped
+        self.s.budget.add_call(usage, cost, subcall=subcall)
+        if self.s.budget.tripped and not before:
+            self.s._limit_tripped()
+
+    async def _run_blocks(self, blocks: list[str], it_node: str, index: int) -> tuple[list[str], dict | None]:
+        feedback: list[str] = []
+        for n, code in enumerate(blocks, start=1):
+            cell_node = self.s.emitter.new_node_id()
+            self.emit(ev.CellStarted(node_id=cell_node, parent_id=it_node, iteration=index, index=n, code=code))
+            self.current_cell = cell_node
+            try:
+                result = await self.worker.execute(code, timeout_s=self.settings.cell_timeout_s)
+            except asyncio.CancelledError:
+                self.emit(ev.CellFinished(node_id=cell_node, parent_id=it_node, interrupted=True,
+                                          error={"type": "Cancelled", "message": "the run was stopped",
+                                                 "traceback": ""}))
+                raise
+            finally:
+                self.current_cell = None
+            text, cut = cell_feedback(n, result, self.settings.output_limit_chars)
+            self.totals["cells"] += 1
+            self.last_variables = result.variables
+            self.emit(ev.CellFinished(
+                node_id=cell_node, parent_id=it_node, stdout=result.stdout, stderr=result.stderr,
+                stdout_chars=result.stdout_chars, stderr_chars=result.stderr_chars, feedback_cut_chars=cut,
+                error=result.error, duration_ms=result.duration_ms, variables=result.variables,
+                final=result.final, timed_out=result.timed_out, interrupted=result.interrupted,
+                crashed=result.crashed, restored=list(result.restored)))
+            if result.crashed:
+                self.emit(ev.Notice(node_id=cell_node, parent_id=it_node, level="warning", code="worker_restarted",
+                                    message=f"The REPL worker died ({result.crashed}) and was restarted."))
+            if result.error and "FINAL_VAR" in (result.error.get("message") or "") and not result.final:
+                self.emit(ev.Notice(node_id=cell_node, parent_id=it_node, level="warning",
+                                    code="final_var_undefined", message=result.error.get("message", "")))
+            feedback.append(text)
+            if self.s.budget.tripped:
+                raise LimitReached(self.s.budget.tripped, "limit reached")
+            if result.final is not None:
+                return feedback, {**result.final, "where": "code", "cell_id": cell_node}
+        return feedback, None
+
+    async def _text_final(self, response: str, it_node: str, feedback: list[str]) -> dict | None:
+        found = find_text_final(response)
+        if found is None:
+            return None
+        if found.via == "FINAL":
+            return {"value": found.value, "source": "FINAL", "var": None, "where": "text"}
+        result = await self.worker.execute(f"FINAL_VAR({found.value!r})", timeout_s=self.settings.cell_timeout_s)
+        if result.final is not None:
+            return {**result.final, "where": "text"}
+        message = (f"FINAL_VAR({found.value}) was not accepted: there is no variable named {found.value!r} "
+                   "in the REPL. Assign it in a ```repl block first, or answer with FINAL(answer).")
+        self.emit(ev.Notice(node_id=it_node, parent_id=self.node_id, level="warning",
+                            code="final_var_undefined", message=message))
+        feedback.append(message)
+        return None
+
+    async def _replay_seed(self, history: History) -> None:
+        """A fork: re-run the kept cells to rebuild the REPL, then continue after the kept turns."""
+        for code in self.s.seed_cells:
+            result = await self.worker.execute(code, timeout_s=self.settings.cell_timeout_s)
+            self.last_variables = result.variables
+        history.turns.extend(self.s.seed_turns)
+        self.iterations = max((t.iteration for t in self.s.seed_turns), default=0)
+
+    def _partial_answer(self) -> str | None:
+        for name in ANSWER_VARIABLES:
+            for var in self.last_variables:
+                if var.get("name") == name and var.get("summary"):
+                    return str(var["summary"])
+        return self.last_response.strip() or None
+
+    # -- requests from the REPL ---------------------------------------------------------------
+    async def _handle(self, op: str, payload: dict[str, Any]) -> Any:
+        parent = self.current_cell or self.node_id
+        if op == "llm_query":
+            return await self._subcall(payload.get("prompt"), payload.get("model"), parent, via="llm_query")
+        if op == "llm_query_batched":
+            prompts = payload.get("prompts") or []
+            batch_id = self.s.next_batch_id()
+            return await asyncio.gather(*[
+                self._subcall(p, payload.get("model"), parent, via="llm_query_batched", batch_id=batch_id,
+                              batch_index=i, batch_size=len(prompts)) for i, p in enumerate(prompts)],
+                return_exceptions=True)
+        if op == "rlm_query":
+            return await self._child(payload.get("prompt"), payload.get("context"), parent)
+        raise ModelError("bad_request", f"unknown request {op!r} from the REPL")
+
+    async def _subcall(self, prompt: Any, model_spec: str | None, parent: str, *, via: str,
+                       batch_id: str | None = None, batch_index: int | None = None,
+                       batch_size: int | None = None) -> str:
+        if not isinstance(prompt, str):
+            raise ModelError("bad_request", f"{via} needs a str prompt, not {type(prompt).__name__}")
+        spec = model_spec or self.settings.sub_model or self.settings.root_model
+        node = self.s.emitter.new_node_id()
+        self.emit(ev.SubcallStarted(node_id=node, parent_id=parent, model=spec, prompt=prompt, batch_id=batch_id,
+                                    batch_index=batch_index, batch_size=batch_size, via=via))
+        try:
+            self.s.budget.check_before_call(subcall=True)
+            model = self.s.model(spec)
+            async with self.s._semaphore:
+                response = await model.complete([{"role": "user", "content": prompt}],
+                                                timeout=self.settings.model_call_timeout_s)
+        except LimitReached as exc:
+            self.s._limit_tripped()
+            error = ModelError("budget", f"refused: {exc}", model=spec)
+            self.emit(ev.SubcallFinished(node_id=node, parent_id=parent, model=spec, error=error.to_dict()))
+            raise error from None
+        except ModelError as exc:
+            self.emit(ev.SubcallFinished(node_id=node, parent_id=parent, model=spec, error=exc.to_dict(),
+                                         latency_ms=exc.latency_ms, retries=exc.retries))
+            raise
+        except ValueError as exc:  # an unknown model name given to llm_query(model=...)
+            error = ModelError("not_found", str(exc), model=spec)
+            self.emit(ev.SubcallFinished(node_id=node, parent_id=parent, model=spec, error=error.to_dict()))
+            raise error from None
+        except asyncio.CancelledError:
+            self.emit(ev.SubcallFinished(node_id=node, parent_id=parent, model=spec,
+                                         error={"kind": "cancelled", "message": "the run was stopped"}))
+            raise
+        usage = response.usage.to_dict()
+        self.emit(ev.SubcallFinished(node_id=node, parent_id=parent, model=response.model or spec,
+                                     response=response.content, usage=usage, cost_usd=response.cost_usd,
+                                     latency_ms=response.latency_ms, retries=response.retries))
+        self._count_call(usage, response.cost_usd, subcall=True)
+        return response.content
+
+    async def _child(self, prompt: Any, context: Any, parent: str) -> str:
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise ModelError("bad_request", "rlm_query needs a non-empty str prompt")
+        if self.depth + 1 > self.settings.max_depth:
+            return await self._subcall(prompt, None, parent, via="rlm_query")
+        child_context = context if context is not None else prompt
+        try:
+            _check_context(child_context)
+        except ValueError as exc:
+            raise ModelError("bad_request", f"rlm_query context: {exc}") from None
+        child = _Rlm(self.s, depth=self.depth + 1, question=prompt, context=child_context, parent_node=parent)
+        result = await child.run()
+        for key in ("subcalls", "model_calls", "input_tokens", "output_tokens", "cost_usd", "child_runs"):
+            self.totals[key] += result.totals.get(key, 0)
+        self.totals["child_runs"] += 1
+        self.totals["cost_unknown"] = self.totals["cost_unknown"] or result.totals.get("cost_unknown", False)
+        self.totals["max_depth_reached"] = max(self.totals["max_depth_reached"],
+                                               result.totals.get("max_depth_reached", 0))
+        if result.status != "completed" or result.answer is None:
+            why = result.error["message"] if result.error else (
+                f"its {describe_limit(result.limit)} was reached" if result.limit else result.status)
+            raise ModelError("unknown" if not result.limit else "budget", f"the child RLM did not answer: {why}")
+        return result.answer
+
+
+def _check_context(context: Any) -> None:
+    if isinstance(context, str):
+        ok = True
+    elif isinstance(context, list):
+        ok = all(isinstance(p, str) for p in context)
+    elif isinstance(context, dict):
+        ok = all(isinstance(k, str) and isinstance(v, str) for k, v in context.items())
+    else:
+        ok = False
+    if not ok:
+        raise ValueError("the context must be a str, a list of str, or a dict of name -> str")
+    total = (len(context) if isinstance(context, str) else
+             sum(len(p) for p in (context.values() if isinstance(context, dict) else context)))
+    if total == 0:
+        raise ValueError("the context is empty")
+
+
+def _context_parts(context: Any) -> list[dict[str, Any]]:
+    if isinstance(context, str):
+        items = [("context", context)]
+    elif isinstance(context, dict):
+        items = list(context.items())
+    else:
+        items = [(str(i), text) for i, text in enumerate(context)]
+    return [{"index": i, "name": name, "text": text, "chars": len(text),
+             "sha256": hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()}
+            for i, (name, text) in enumerate(items)]
+
+
+async def _close_quietly(worker: Any) -> None:
+    try:
+        await asyncio.shield(worker.close())
+    except BaseException:  # closing must never mask the run's own outcome
+        log.debug("worker close failed", exc_info=True)
+
+
+async def _interrupt_quietly(worker: Any) -> None:
+    try:
+        await worker.interrupt()
+    except Exception:
+        log.debug("worker interrupt failed", exc_info=True)

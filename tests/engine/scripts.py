@@ -1,0 +1,39 @@
+"""Helpers that write script:PATH model files and run a session with them, collecting its events."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from rlm_studio.engine.session import RlmSession
+from rlm_studio.engine.settings import RunSettings
+
+
+def repl(code: str, text: str = "") -> str:
+    """A root response with one ```repl block."""
+    return f"{text}\n```repl\n{code}\n```\n"
+
+
+def script(tmp_path: Path, name: str, **content: Any) -> str:
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(content), encoding="utf-8")
+    return f"script:{path}"
+
+
+def run_session(question: str, context: Any, settings: RunSettings, *, cancel_after: float | None = None):
+    events: list = []
+
+    async def go():
+        session = RlmSession(question, context, settings, sinks=[events.append])
+        if cancel_after is not None:
+            asyncio.get_running_loop().call_later(cancel_after, session.cancel)
+        return await session.run()
+
+    result = asyncio.run(go())
+    return result, events
+
+
+def kinds(events: list, kind: str) -> list:
+    return [e for e in events if e.kind == kind]
