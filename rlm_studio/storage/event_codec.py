@@ -1,0 +1,40 @@
+"""An event <-> an `events` row: envelope columns plus a JSON payload with big texts as blob refs."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from rlm_studio.engine.events import Event, EventFormatError, event_from_dict
+
+from .blobs import BlobCollector, blob_hashes, hydrate, load_texts
+from .errors import StorageError
+
+ENVELOPE = ("v", "kind", "run_id", "seq", "ts", "node_id", "parent_id")
+
+
+def event_row(event: Event, collector: BlobCollector) -> tuple:
+    data = event.to_dict()
+    payload = {k: v for k, v in data.items() if k not in ENVELOPE}
+    payload = collector.dehydrate(event.kind, payload)
+    return (event.run_id, event.seq, event.kind, event.v, event.ts, event.node_id, event.parent_id,
+            json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+
+
+def read_events(conn: sqlite3.Connection, run_id: str) -> list[Event]:
+    rows = conn.execute("SELECT seq, kind, v, ts, node_id, parent_id, payload FROM events "
+                        "WHERE run_id = ? ORDER BY seq", (run_id,)).fetchall()
+    payloads: list[dict[str, Any]] = [json.loads(r[6]) for r in rows]
+    hashes = [h for p in payloads for h in blob_hashes(p)]
+    texts = load_texts(conn, hashes) if hashes else {}
+    events = []
+    for row, payload in zip(rows, payloads):
+        data = hydrate(payload, texts)
+        data.update(v=row[2], kind=row[1], run_id=run_id, seq=row[0], ts=row[3], node_id=row[4],
+                    parent_id=row[5])
+        try:
+            events.append(event_from_dict(data))
+        except EventFormatError as exc:
+            raise StorageError(f"run {run_id}: stored event {row[0]} cannot be read: {exc}") from None
+    return events

@@ -1,0 +1,200 @@
+"""Writes batches of events and keeps the rows derived from them (runs, nodes, search) up to date.
+
+Shared by the live writer and by the importers, so a run reads the same however it got in.
+The caller owns the transaction; foreign keys are checked at its commit.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from rlm_studio.engine.events import Event
+from rlm_studio.engine.events.nodes import NodeRecord, apply_event, fold_nodes
+
+from .blobs import BlobCollector, store_blobs
+from .event_codec import event_row, read_events
+
+SEARCH_MAX_CHARS = 100_000      # a longer text is searchable by its first 100,000 characters
+
+NODE_COLUMNS = ("run_id", "id", "parent_id", "kind", "depth", "order", "label", "summary", "model",
+                "status", "error", "iteration", "started_ts", "ended_ts", "duration_ms", "input_tokens",
+                "output_tokens", "cached_tokens", "reasoning_tokens", "tokens_estimated", "cost_usd",
+                "start_seq", "end_seq", "extra")
+_QUOTED_NODE_COLUMNS = ", ".join('"' + c + '"' for c in NODE_COLUMNS)
+_NODE_SQL = (f"INSERT OR REPLACE INTO nodes ({_QUOTED_NODE_COLUMNS}) "
+             f"VALUES ({', '.join('?' * len(NODE_COLUMNS))})")
+
+
+@dataclass
+class RunState:
+    """What the writer remembers of a run between batches: its fold and a few run-level facts."""
+
+    nodes: dict[str, NodeRecord] = field(default_factory=dict)
+    root_node_id: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    indexed_prompts: set[int] = field(default_factory=set)
+    dirty: set[str] = field(default_factory=set)
+
+
+def node_row(run_id: str, node: NodeRecord) -> tuple:
+    return (run_id, node.id, node.parent_id, node.kind, node.depth, node.order, node.label, node.summary,
+            node.model, node.status, node.error, node.iteration, node.started_ts, node.ended_ts,
+            node.duration_ms, node.input_tokens, node.output_tokens, node.cached_tokens,
+            node.reasoning_tokens, int(node.tokens_estimated), node.cost_usd, node.start_seq, node.end_seq,
+            json.dumps(node.extra, ensure_ascii=False, default=str))
+
+
+def run_totals(nodes: Iterable[NodeRecord], root_id: str | None) -> dict[str, Any]:
+    """The figures of a whole run tree, from its nodes' own figures."""
+    totals = {"iterations": 0, "subcalls": 0, "input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0,
+              "cost_unknown": False, "max_depth_reached": 0}
+    for node in nodes:
+        if node.kind == "iteration" and node.depth == 0:
+            totals["iterations"] += 1
+        if node.kind == "subcall" or (node.kind == "run" and node.depth > 0):
+            totals["subcalls"] += 1
+        totals["input_tokens"] += node.input_tokens
+        totals["output_tokens"] += node.output_tokens
+        if node.cost_usd is None:
+            totals["cost_unknown"] = True
+        else:
+            totals["cost_usd"] += node.cost_usd
+        totals["max_depth_reached"] = max(totals["max_depth_reached"], node.depth)
+    return totals
+
+
+class Ingest:
+    """Per-connection memory of the runs being written; `write(conn, events)` stores one batch."""
+
+    def __init__(self, writer_pid: int | None = None, writer_host: str | None = None):
+        self.runs: dict[str, RunState] = {}
+        self.writer_pid = writer_pid
+        self.writer_host = writer_host
+
+    def _state(self, conn: sqlite3.Connection, run_id: str, ts: float) -> RunState:
+        state = self.runs.get(run_id)
+        if state is not None:
+            return state
+        state = self.runs[run_id] = RunState()
+        row = conn.execute("SELECT root_node_id, warnings FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            # events of a run whose run_started we never saw: keep them, under a placeholder row
+            conn.execute("INSERT INTO runs(id, created_at, writer_pid, writer_host, heartbeat_at) "
+                         "VALUES (?, ?, ?, ?, ?)", (run_id, ts, self.writer_pid, self.writer_host, ts))
+        else:
+            state.root_node_id = row[0]
+            state.warnings = json.loads(row[1] or "[]")
+            state.nodes = fold_nodes(read_events(conn, run_id))
+        return state
+
+    def write(self, conn: sqlite3.Connection, events: Iterable[Event], now: float) -> None:
+        conn.execute("PRAGMA defer_foreign_keys = ON")
+        collectors: dict[str, BlobCollector] = {}
+        event_rows: list[tuple] = []
+        search_rows: list[tuple] = []
+        touched: list[str] = []
+        for event in events:
+            if event.ephemeral:
+                continue
+            run_id = event.run_id
+            state = self._state(conn, run_id, event.ts)
+            collector = collectors.get(run_id)
+            if collector is None:
+                collector = collectors[run_id] = BlobCollector()
+                touched.append(run_id)
+            changed = apply_event(state.nodes, event)
+            event_rows.append(event_row(event, collector))
+            if changed is not None:
+                state.dirty.add(changed.id)
+            self._run_effects(conn, state, event)
+            self._search_rows(state, event, search_rows)
+        conn.executemany("INSERT INTO events(run_id, seq, kind, v, ts, node_id, parent_id, payload) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", event_rows)
+        for run_id in touched:
+            state = self.runs[run_id]
+            conn.executemany(_NODE_SQL, [node_row(run_id, state.nodes[n]) for n in state.dirty])
+            state.dirty.clear()
+            store_blobs(conn, run_id, collectors[run_id])
+            if self.writer_pid is not None:
+                conn.execute("UPDATE runs SET heartbeat_at = ?, writer_pid = ?, writer_host = ? WHERE id = ?",
+                             (now, self.writer_pid, self.writer_host, run_id))
+        if search_rows:
+            conn.executemany("INSERT INTO search_index(text, run_id, node_id, field) VALUES (?, ?, ?, ?)",
+                             search_rows)
+
+    def _run_effects(self, conn: sqlite3.Connection, state: RunState, event: Event) -> None:
+        kind = event.kind
+        if kind == "run_started" and event.depth == 0 and event.parent_id is None:
+            state.root_node_id = event.node_id
+            state.warnings = list(event.warnings)
+            forked = event.forked_from or {}
+            conn.execute(
+                """INSERT INTO runs(id, question, status, created_at, root_model, sub_model, settings, isolation,
+                       warnings, parent_run_id, fork_node_id, system_prompt, root_node_id, app_version,
+                       writer_pid, writer_host, heartbeat_at)
+                   VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(id) DO UPDATE SET question = excluded.question, status = 'running',
+                       created_at = excluded.created_at, root_model = excluded.root_model,
+                       sub_model = excluded.sub_model, settings = excluded.settings,
+                       isolation = excluded.isolation, warnings = excluded.warnings,
+                       parent_run_id = excluded.parent_run_id, fork_node_id = excluded.fork_node_id,
+                       system_prompt = excluded.system_prompt, root_node_id = excluded.root_node_id,
+                       app_version = excluded.app_version""",
+                (event.run_id, event.question, event.ts, event.root_model, event.sub_model,
+                 json.dumps(event.settings, ensure_ascii=False, default=str), event.isolation,
+                 json.dumps(state.warnings, ensure_ascii=False), forked.get("run_id"), forked.get("node_id"),
+                 event.system_prompt, event.node_id, event.app_version, self.writer_pid, self.writer_host,
+                 event.ts))
+        elif kind == "notice" and event.level in ("warning", "error") and event.message:
+            state.warnings.append(event.message)
+            conn.execute("UPDATE runs SET warnings = ? WHERE id = ?",
+                         (json.dumps(state.warnings, ensure_ascii=False), event.run_id))
+        elif kind == "run_finished" and event.node_id == state.root_node_id:
+            computed = run_totals(state.nodes.values(), state.root_node_id)
+            given = event.totals or {}
+            totals = {k: given[k] if given.get(k) is not None else v for k, v in computed.items()}
+            root = state.nodes.get(event.node_id)
+            duration = given.get("duration_ms")
+            if duration is None and root is not None:
+                duration = root.duration_ms
+            conn.execute(
+                """UPDATE runs SET status = ?, answer = ?, ended_at = ?, iterations = ?, subcalls = ?,
+                       input_tokens = ?, output_tokens = ?, cost_usd = ?, cost_unknown = ?,
+                       max_depth_reached = ?, duration_ms = ? WHERE id = ?""",
+                (event.status, event.answer, event.ts, int(totals["iterations"]), int(totals["subcalls"]),
+                 int(totals["input_tokens"]), int(totals["output_tokens"]), float(totals["cost_usd"] or 0.0),
+                 int(bool(totals["cost_unknown"])), int(totals["max_depth_reached"]), duration, event.run_id))
+
+    @staticmethod
+    def _search_rows(state: RunState, event: Event, rows: list[tuple]) -> None:
+        kind = event.kind
+
+        def add(text: str | None, field_name: str, node_id: str | None = None) -> None:
+            if text and text.strip():
+                rows.append((text[:SEARCH_MAX_CHARS], event.run_id, node_id or event.node_id, field_name))
+
+        if kind == "run_started":
+            add(event.question, "question")
+        elif kind == "final_answer":
+            add(event.answer, "answer")
+        elif kind == "run_finished" and event.node_id == state.root_node_id and event.status != "completed":
+            add(event.answer, "answer")
+        elif kind == "cell_started":
+            add(event.code, "code")
+        elif kind == "cell_finished":
+            add("\n".join(t for t in (event.stdout, event.stderr) if t), "output")
+        elif kind == "subcall_started":
+            add(event.prompt, "prompt")
+        elif kind in ("subcall_finished", "model_call_finished"):
+            add(event.response, "response")
+        elif kind == "model_call_started":
+            for message in event.messages:
+                content = message.get("content") if isinstance(message, dict) else None
+                if isinstance(content, str) and message.get("role") != "assistant":
+                    key = hash(content)
+                    if key not in state.indexed_prompts:
+                        state.indexed_prompts.add(key)
+                        add(content, "prompt")

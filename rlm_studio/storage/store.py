@@ -1,0 +1,310 @@
+"""`Store`: the database of runs, as the desktop app and the CLI use it. Returns plain dicts."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+import sqlite_utils
+
+from rlm_studio.engine.events import Event
+from rlm_studio.engine.events.nodes import fold_nodes
+
+from .blobs import decode_blob
+from .connection import connect
+from .errors import StorageError
+from .event_codec import read_events
+from .ingest import Ingest, run_totals
+from .liveness import writer_alive
+from .paths import resolve_db_path
+from .totals import subtree_totals
+from .writer import EventWriter
+
+RUN_JSON_COLUMNS = ("settings", "warnings")
+
+
+def fts_query(text: str) -> str:
+    """Plain words to an FTS5 query: every word must appear (quotes keep FTS syntax out of it)."""
+    words = [w for w in text.split() if w]
+    return " ".join('"' + w.replace('"', '""') + '"' for w in words)
+
+
+def to_epoch(value: Any, name: str) -> float | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            raise StorageError(f"{name}: {value!r} is not a date; use e.g. 2026-01-31 or 2026-01-31T14:00") from None
+    if moment.tzinfo is None:
+        moment = moment.astimezone()  # a date without zone is local time
+    return moment.astimezone(timezone.utc).timestamp()
+
+
+class Store:
+    """One SQLite file of runs. Thread-safe for reads and small edits; runs are written by `writer()`."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection):
+        self.path = path
+        self._conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self._lock = threading.RLock()
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None = None) -> "Store":
+        """Open (creating and migrating as needed) the database at `path`, or the default one."""
+        resolved = resolve_db_path(path)
+        return cls(resolved, connect(resolved))
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing -----------------------------------------------------------------------------
+    def writer(self, run_id: str | None = None) -> EventWriter:
+        return EventWriter(self.path, run_id)
+
+    def ingest_events(self, events: Iterable[Event]) -> None:
+        """Store a complete list of events in one transaction (importers use this)."""
+        with self._lock, self.transaction():
+            Ingest().write(self._conn, events, time.time())
+
+    def transaction(self):
+        return _Transaction(self._conn)
+
+    def mark_interrupted(self) -> list[str]:
+        """Turn runs left 'running' by a process that is gone into 'interrupted'; return their ids."""
+        marked = []
+        with self._lock:
+            rows = self._conn.execute("SELECT id, writer_pid, writer_host, heartbeat_at FROM runs "
+                                      "WHERE status = 'running'").fetchall()
+            for run_id, pid, host, heartbeat in rows:
+                if writer_alive(pid, host, heartbeat):
+                    continue
+                with self.transaction():
+                    self._finish_interrupted(run_id)
+                marked.append(run_id)
+        return marked
+
+    def _finish_interrupted(self, run_id: str) -> None:
+        conn = self._conn
+        nodes = fold_nodes(read_events(conn, run_id))
+        root = conn.execute("SELECT root_node_id FROM runs WHERE id = ?", (run_id,)).fetchone()[0]
+        totals = run_totals(nodes.values(), root)
+        last_ts = conn.execute("SELECT max(ts) FROM events WHERE run_id = ?", (run_id,)).fetchone()[0]
+        created = conn.execute("SELECT created_at FROM runs WHERE id = ?", (run_id,)).fetchone()[0]
+        ended = last_ts if last_ts is not None else created
+        conn.execute(
+            """UPDATE runs SET status = 'interrupted', ended_at = ?, iterations = ?, subcalls = ?,
+                   input_tokens = ?, output_tokens = ?, cost_usd = ?, cost_unknown = ?, max_depth_reached = ?,
+                   duration_ms = ?, writer_pid = NULL WHERE id = ?""",
+            (ended, totals["iterations"], totals["subcalls"], totals["input_tokens"], totals["output_tokens"],
+             totals["cost_usd"], int(totals["cost_unknown"]), totals["max_depth_reached"],
+             max(0.0, (ended - created) * 1000.0), run_id))
+        conn.execute("UPDATE nodes SET status = 'interrupted' WHERE run_id = ? AND status = 'running'", (run_id,))
+
+    # -- reading -----------------------------------------------------------------------------
+    def resolve_run_id(self, prefix: str) -> str:
+        prefix = (prefix or "").strip()
+        if not prefix:
+            raise StorageError("give a run id (or the first characters of one)")
+        with self._lock:
+            ids = [r[0] for r in self._conn.execute(
+                "SELECT id FROM runs WHERE id >= ? AND id < ? ORDER BY id LIMIT 6", (prefix, prefix + "\uffff"))]
+        if prefix in ids:
+            return prefix
+        if not ids:
+            raise StorageError(f"no run with id {prefix!r} in {self.path}")
+        if len(ids) > 1:
+            shown = ", ".join(ids[:5]) + (", …" if len(ids) > 5 else "")
+            raise StorageError(f"run id {prefix!r} is ambiguous: it starts {shown}; give more characters")
+        return ids[0]
+
+    def _run_dict(self, row: dict[str, Any]) -> dict[str, Any]:
+        run = dict(row)
+        for name in RUN_JSON_COLUMNS:
+            run[name] = json.loads(run[name]) if run.get(name) else ({} if name == "settings" else [])
+        run["cost_unknown"] = bool(run["cost_unknown"])
+        run = {"run_id": run["id"], **run}
+        return run
+
+    def get_run(self, run_id: str) -> dict[str, Any]:
+        run_id = self.resolve_run_id(run_id)
+        with self._lock:
+            row = next(self.db.query("SELECT * FROM runs WHERE id = ?", [run_id]))
+            run = self._run_dict(row)
+            run["tags"] = self._tags(run_id)
+        return run
+
+    def list_runs(self, status: str | None = None, model: str | None = None, text: str | None = None,
+                  since: Any = None, until: Any = None, tag: str | None = None,
+                  limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
+        where, params = [], []
+        if status:
+            where.append("status = ?")
+            params.append(status)
+        if model:
+            where.append("(root_model LIKE ? OR sub_model LIKE ?)")
+            params += [f"%{model}%"] * 2
+        if text and text.strip():
+            where.append("(id IN (SELECT run_id FROM search_index WHERE search_index MATCH ?)"
+                         " OR name LIKE ? OR note LIKE ? OR question LIKE ?)")
+            params += [fts_query(text)] + [f"%{text.strip()}%"] * 3
+        start, end = to_epoch(since, "since"), to_epoch(until, "until")
+        if start is not None:
+            where.append("created_at >= ?")
+            params.append(start)
+        if end is not None:
+            where.append("created_at <= ?")
+            params.append(end)
+        if tag:
+            where.append("id IN (SELECT run_id FROM tags WHERE tag = ?)")
+            params.append(tag)
+        sql = "SELECT * FROM runs" + (" WHERE " + " AND ".join(where) if where else "")
+        sql += " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
+        params += [int(limit), int(offset)]
+        with self._lock:
+            runs = [self._run_dict(r) for r in self.db.query(sql, params)]
+            tags: dict[str, list[str]] = {}
+            if runs:
+                marks = ",".join("?" * len(runs))
+                for run_id, name in self._conn.execute(
+                        f"SELECT run_id, tag FROM tags WHERE run_id IN ({marks}) ORDER BY tag",
+                        [r["id"] for r in runs]):
+                    tags.setdefault(run_id, []).append(name)
+        for run in runs:
+            run["tags"] = tags.get(run["id"], [])
+        return runs
+
+    def load_events(self, run_id: str) -> list[Event]:
+        run_id = self.resolve_run_id(run_id)
+        with self._lock:
+            return read_events(self._conn, run_id)
+
+    def load_nodes(self, run_id: str) -> list[dict[str, Any]]:
+        run_id = self.resolve_run_id(run_id)
+        with self._lock:
+            rows = list(self.db.query('SELECT * FROM nodes WHERE run_id = ? ORDER BY "order", id', [run_id]))
+        for row in rows:
+            row["extra"] = json.loads(row["extra"]) if row["extra"] else {}
+            row["tokens_estimated"] = bool(row["tokens_estimated"])
+        return rows
+
+    def subtree_totals(self, run_id: str) -> dict[str, dict[str, Any]]:
+        return subtree_totals(self.load_nodes(run_id))
+
+    def search(self, text: str, limit: int = 50) -> list[dict[str, Any]]:
+        query = fts_query(text or "")
+        if not query:
+            raise StorageError("give some words to search for")
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT run_id, node_id, field, snippet(search_index, 0, '[', ']', '…', 12) "
+                "FROM search_index WHERE search_index MATCH ? ORDER BY rank LIMIT ?", (query, int(limit)))
+            return [{"run_id": r[0], "node_id": r[1], "field": r[2], "snippet": r[3]} for r in rows]
+
+    def get_blob(self, digest: str) -> str:
+        with self._lock:
+            row = self._conn.execute("SELECT data, compressed FROM blobs WHERE hash = ?", (digest,)).fetchone()
+        if row is None:
+            raise StorageError(f"no stored text with hash {digest!r}")
+        return decode_blob(row[0], row[1])
+
+    # -- editing -----------------------------------------------------------------------------
+    def delete_run(self, run_id: str) -> None:
+        """Delete a run with its events, nodes, tags, search entries, and the texts no other run uses."""
+        run_id = self.resolve_run_id(run_id)
+        with self._lock, self.transaction():
+            conn = self._conn
+            hashes = [r[0] for r in conn.execute("SELECT hash FROM blob_refs WHERE run_id = ?", (run_id,))]
+            conn.execute("DELETE FROM search_index WHERE run_id = ?", (run_id,))
+            conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+            for start in range(0, len(hashes), 500):
+                chunk = hashes[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                conn.execute(f"DELETE FROM blobs WHERE hash IN ({marks}) AND NOT EXISTS "
+                             "(SELECT 1 FROM blob_refs WHERE blob_refs.hash = blobs.hash)", chunk)
+
+    def rename_run(self, run_id: str, name: str) -> None:
+        self._set(run_id, "name", name.strip())
+
+    def set_note(self, run_id: str, note: str) -> None:
+        self._set(run_id, "note", note)
+
+    def _set(self, run_id: str, column: str, value: str) -> None:
+        run_id = self.resolve_run_id(run_id)
+        with self._lock:
+            self._conn.execute(f"UPDATE runs SET {column} = ? WHERE id = ?", (value, run_id))
+
+    def add_tag(self, run_id: str, tag: str) -> None:
+        tag = tag.strip()
+        if not tag:
+            raise StorageError("a tag cannot be empty")
+        run_id = self.resolve_run_id(run_id)
+        with self._lock:
+            self._conn.execute("INSERT OR IGNORE INTO tags(run_id, tag) VALUES (?, ?)", (run_id, tag))
+
+    def remove_tag(self, run_id: str, tag: str) -> None:
+        run_id = self.resolve_run_id(run_id)
+        with self._lock:
+            self._conn.execute("DELETE FROM tags WHERE run_id = ? AND tag = ?", (run_id, tag.strip()))
+
+    def tags(self, run_id: str | None = None) -> list[str]:
+        """The tags of one run, or every tag in use."""
+        with self._lock:
+            if run_id is None:
+                return [r[0] for r in self._conn.execute("SELECT DISTINCT tag FROM tags ORDER BY tag")]
+            return self._tags(self.resolve_run_id(run_id))
+
+    def _tags(self, run_id: str) -> list[str]:
+        return [r[0] for r in self._conn.execute("SELECT tag FROM tags WHERE run_id = ? ORDER BY tag", (run_id,))]
+
+    def run_exists(self, run_id: str) -> bool:
+        with self._lock:
+            return self._conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is not None
+
+    # -- import / export ---------------------------------------------------------------------
+    def export_run(self, run_id: str, path: str | os.PathLike[str], format: str = "rlm-studio") -> Path:
+        from .exporting import export_run
+
+        return export_run(self, self.resolve_run_id(run_id), Path(path), format)
+
+    def import_file(self, path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+        """Import our JSONL or an official RLMLogger log; returns [{run_id, original_run_id, renamed}]."""
+        from .importing import import_file
+
+        return import_file(self, Path(path))
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.conn.execute("COMMIT")
+        elif self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
