@@ -35,6 +35,23 @@ def bom_encoding(head: bytes) -> tuple[str, str] | None:
     return None
 
 
+def bomless_utf16(sample: bytes) -> str | None:
+    """"utf-16-le"/"utf-16-be" for UTF-16 text without a BOM (mostly Latin script, so
+    every other byte is NUL), else None."""
+    if len(sample) < 16:
+        return None
+    even_nuls = sample[0::2].count(0) / (len(sample) / 2)
+    odd_nuls = sample[1::2].count(0) / (len(sample) / 2)
+    for codec, nuls, other in (("utf-16-le", odd_nuls, even_nuls), ("utf-16-be", even_nuls, odd_nuls)):
+        if nuls > 0.6 and other < 0.05:
+            try:
+                sample[: len(sample) // 2 * 2].decode(codec)
+            except UnicodeDecodeError:
+                continue  # a character cut at the sample's end is fine; broken surrogates are not
+            return codec
+    return None
+
+
 def is_utf8(sample: bytes, *, complete: bool) -> bool:
     """True if `sample` is valid UTF-8; a cut-off character at its end is allowed
     unless `complete` (the sample is the whole file)."""

@@ -48,9 +48,10 @@ def load_folder(
     all files. Raises DocumentError if the folder is missing or nothing in it loads.
     """
     root = Path(path).expanduser()
-    if not root.exists():
+    is_dir = _is_dir(root)
+    if is_dir is None:
         raise DocumentError(f"Folder not found: {root}")
-    if not root.is_dir():
+    if not is_dir:
         raise DocumentError(f"{root} is a file, not a folder; load it as a file instead.")
     return load_paths(
         [root], include=include, exclude=exclude, progress=progress, cancel=cancel,
@@ -83,9 +84,10 @@ def load_paths(
     seen: set[Path] = set()
     for root in roots:
         reporter.check_cancel()
-        if not root.exists():
+        is_dir = _is_dir(root)
+        if is_dir is None:
             raise DocumentError(f"File or folder not found: {root}")
-        if root.is_dir():
+        if is_dir:
             prefix = f"{root.absolute().name}/" if len(roots) > 1 else ""
             found, left_out = _collect_folder(
                 root, prefix, include, exclude, default_excludes, reporter
@@ -211,6 +213,18 @@ def _relative(path: Path, root: Path) -> str:
         return path.relative_to(root).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def _is_dir(path: Path) -> bool | None:
+    """True for a folder, False for anything else that exists, None if nothing is there."""
+    try:
+        return stat.S_ISDIR(path.stat().st_mode)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except PermissionError:
+        raise DocumentError(f"Permission denied: you are not allowed to open {path}.") from None
+    except OSError as exc:
+        raise DocumentError(f"Could not open {path}: {exc.strerror or exc}.") from None
 
 
 def _size(path: Path) -> int:

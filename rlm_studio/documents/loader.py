@@ -63,7 +63,7 @@ def _load(
                     text = docx_to_text(path, label, reporter)
             else:
                 handle.seek(0)
-                text, encoding = read_text_file(handle, label, size, reporter)
+                text, encoding = read_text_file(handle, label, reporter)
                 if kind == "html":
                     text = html_to_text(text)
     except PermissionError:

@@ -11,7 +11,13 @@ import io
 import re
 from typing import BinaryIO
 
-from .encoding import bom_encoding, guess_legacy_encoding, is_mostly_utf8, is_utf8
+from .encoding import (
+    bom_encoding,
+    bomless_utf16,
+    guess_legacy_encoding,
+    is_mostly_utf8,
+    is_utf8,
+)
 from .errors import DocumentError
 from .progress import Reporter
 
@@ -24,7 +30,7 @@ _MAX_REPLACED_SHARE = 0.001
 REPLACED_UTF8 = "utf-8 (invalid bytes replaced with \ufffd)"
 
 
-def read_text_file(handle: BinaryIO, label: str, size: int, reporter: Reporter) -> tuple[str, str]:
+def read_text_file(handle: BinaryIO, label: str, reporter: Reporter) -> tuple[str, str]:
     """(text with newlines normalised to \\n, name of the encoding used).
 
     `handle` is an open binary file positioned at its start; `label` names the
@@ -36,9 +42,11 @@ def read_text_file(handle: BinaryIO, label: str, size: int, reporter: Reporter) 
     if bom is not None:
         codec, encoding = bom
     else:
-        if b"\x00" in sample:
+        if b"\x00" in sample and (wide := bomless_utf16(sample)) is not None:
+            codec = encoding = wide
+        elif b"\x00" in sample:
             raise DocumentError(f"{label} looks like a binary file (it contains NUL bytes), not text.")
-        if is_utf8(sample, complete=complete):
+        elif is_utf8(sample, complete=complete):
             codec = encoding = "utf-8"
         elif is_mostly_utf8(sample):
             text = _decode_all(handle, "utf-8", label, reporter, errors="replace")
@@ -85,7 +93,7 @@ def _decode_all(
     decoder = io.IncrementalNewlineDecoder(
         codecs.getincrementaldecoder(codec)(errors=errors), translate=True
     )
-    check_nul = codec not in ("utf-16", "utf-32")
+    check_nul = not codec.startswith(("utf-16", "utf-32"))
     pieces: list[str] = []
     done = 0
     saw_non_ascii = False

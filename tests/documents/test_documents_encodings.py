@@ -89,3 +89,12 @@ def test_crlf_split_across_a_chunk_boundary(tmp_path: Path) -> None:
     path.write_bytes(body)
     text = load_document(path).text
     assert text.count("\n") == 1 and text.endswith("x\nend") and len(text) == CHUNK_BYTES + 3
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_is_recognised_not_refused_as_binary(tmp_path: Path, codec: str) -> None:
+    path = tmp_path / "export.csv"
+    text = "name,city\nZoë,Zürich\n" * 50
+    path.write_bytes(text.encode(codec))
+    doc = load_document(path)
+    assert doc.text == text and doc.encoding == codec
