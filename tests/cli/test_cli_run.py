@@ -1,0 +1,95 @@
+"""`rlm-studio run` as a user calls it: a real subprocess, real files, a real database."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cli(*args: str, env_extra: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    env = {**os.environ, **(env_extra or {})}
+    return subprocess.run([sys.executable, "-m", "rlm_studio", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout, env=env)
+
+
+def write_script(tmp_path: Path, **content) -> str:
+    path = tmp_path / "root.json"
+    path.write_text(json.dumps(content))
+    return f"script:{path}"
+
+
+@pytest.fixture
+def doc(tmp_path):
+    path = tmp_path / "log.txt"
+    path.write_text("line\n" * 1000 + "The vault code is 7731.\n" + "line\n" * 1000)
+    return path
+
+
+def test_run_prints_the_answer_and_records_the_run(tmp_path, doc):
+    model = write_script(tmp_path, responses=[
+        "```repl\nimport re\ncode = re.search(r'vault code is (\\d+)', context).group(1)\n```",
+        "FINAL_VAR(code)"])
+    db = tmp_path / "runs.db"
+    out = cli("run", "--context", str(doc), "--question", "What is the vault code?", "--root-model", model,
+              "--db", str(db))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "7731"
+    assert "iteration 1" in out.stderr  # progress is shown while it runs
+    with sqlite3.connect(db) as conn:
+        status, answer = conn.execute("select status, answer from runs").fetchone()
+    assert (status, answer) == ("completed", "7731")
+
+
+def test_run_json_has_the_documented_keys(tmp_path, doc):
+    model = write_script(tmp_path, responses=["```repl\nn = len(context)\nFINAL(n)\n```"])
+    out = cli("run", "-c", str(doc), "-q", "How long?", "--root-model", model, "--json", "--db",
+              str(tmp_path / "r.db"))
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    for key in ("run_id", "status", "answer", "iterations", "subcalls", "input_tokens", "output_tokens",
+                "cost_usd", "max_depth_reached"):
+        assert key in data
+    assert data["answer"] == str(len(doc.read_text())) and data["iterations"] == 1
+    assert data["input_tokens"] > 0 and data["status"] == "completed"
+
+
+def test_limit_hit_exits_1_with_partial_answer(tmp_path, doc):
+    model = write_script(tmp_path, rules=[], default="```repl\nanswer = 'so far'\n```")
+    out = cli("run", "-c", str(doc), "-q", "q", "--root-model", model, "--max-iterations", "2", "--no-db")
+    assert out.returncode == 1
+    assert "limit_hit" in out.stderr and "so far" in out.stdout
+
+
+@pytest.mark.parametrize("case", ["missing", "binary", "empty", "unknown_model", "bad_script", "empty_question"])
+def test_bad_input_is_one_line_and_exit_2(tmp_path, doc, case):
+    args = ["run", "-c", str(doc), "-q", "q", "--no-db", "--root-model", write_script(tmp_path, responses=["x"])]
+    if case == "missing":
+        args[2] = str(tmp_path / "nope.txt")
+    elif case == "binary":
+        binary = tmp_path / "x.bin"
+        binary.write_bytes(b"\x00\x01\x02\xff" * 100)
+        args[2] = str(binary)
+    elif case == "empty":
+        empty = tmp_path / "e.txt"
+        empty.write_text("")
+        args[2] = str(empty)
+    elif case == "unknown_model":
+        args[-1] = "nosuchprovider/whatever-model"
+    elif case == "bad_script":
+        bad = tmp_path / "bad.json"
+        bad.write_text("{not json")
+        args[-1] = f"script:{bad}"
+    elif case == "empty_question":
+        args[4] = "   "
+    out = cli(*args)
+    assert out.returncode == 2, (out.stdout, out.stderr)
+    lines = [l for l in out.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1 and lines[0].startswith("rlm-studio run: error:"), out.stderr
