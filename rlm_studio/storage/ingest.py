@@ -130,7 +130,10 @@ class Ingest:
         if kind == "run_started" and event.depth == 0 and event.parent_id is None:
             state.root_node_id = event.node_id
             state.warnings = list(event.warnings)
-            forked = event.forked_from or {}
+            forked = dict(event.forked_from or {})
+            if forked.get("run_id") and conn.execute("SELECT 1 FROM runs WHERE id = ?",
+                                                     (forked["run_id"],)).fetchone() is None:
+                forked = {}  # forked from a run this database does not have (e.g. an imported file)
             conn.execute(
                 """INSERT INTO runs(id, question, status, created_at, root_model, sub_model, settings, isolation,
                        warnings, parent_run_id, fork_node_id, system_prompt, root_node_id, app_version,

@@ -81,10 +81,13 @@ class Store:
     def writer(self, run_id: str | None = None) -> EventWriter:
         return EventWriter(self.path, run_id)
 
-    def ingest_events(self, events: Iterable[Event]) -> None:
-        """Store a complete list of events in one transaction (importers use this)."""
-        with self._lock, self.transaction():
-            Ingest().write(self._conn, events, time.time())
+    def ingest_events(self, events: Iterable[Event], after=None) -> None:
+        """Store a complete list of events in one transaction (importers use this);
+        `after(conn)` runs in the same transaction, so a failure there stores nothing either."""
+        with self._lock, self.transaction() as conn:
+            Ingest().write(conn, events, time.time())
+            if after is not None:
+                after(conn)
 
     def transaction(self):
         return _Transaction(self._conn)
@@ -281,10 +284,12 @@ class Store:
             return self._conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is not None
 
     # -- import / export ---------------------------------------------------------------------
-    def export_run(self, run_id: str, path: str | os.PathLike[str], format: str = "rlm-studio") -> Path:
+    def export_run(self, run_id: str, path: str | os.PathLike[str] | None = None, format: str = "rlm-studio",
+                   out=None) -> Path | None:
+        """Write the run to `path` (or the text stream `out`): format "rlm-studio" or "official"."""
         from .exporting import export_run
 
-        return export_run(self, self.resolve_run_id(run_id), Path(path), format)
+        return export_run(self, self.resolve_run_id(run_id), Path(path) if path else None, format, out)
 
     def import_file(self, path: str | os.PathLike[str]) -> list[dict[str, Any]]:
         """Import our JSONL or an official RLMLogger log; returns [{run_id, original_run_id, renamed}]."""

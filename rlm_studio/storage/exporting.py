@@ -1,0 +1,167 @@
+"""Export a stored run: our own JSONL (lossless), or the official RLMLogger JSONL for their visualizer."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from rlm_studio.engine.events import Event
+
+from .errors import StorageError
+from .run_file import write_run_file
+
+FORMATS = ("rlm-studio", "official")
+
+
+def export_run(store, run_id: str, path: Path | None, format: str = "rlm-studio", out: IO[str] | None = None):
+    if format not in FORMATS:
+        raise StorageError(f"unknown export format {format!r}; use one of: {', '.join(FORMATS)}")
+    run = store.get_run(run_id)
+    events = store.load_events(run_id)
+    if out is None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "w", encoding="utf-8", newline="\n") as handle:
+                _write(handle, run, events, format)
+        except OSError as exc:
+            raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        return path
+    _write(out, run, events, format)
+    return None
+
+
+def _write(out: IO[str], run: dict[str, Any], events: list[Event], format: str) -> None:
+    if format == "rlm-studio":
+        write_run_file(out, run, events)
+    else:
+        for line in official_lines(events):
+            out.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts).isoformat()
+
+
+class _Tree:
+    """The events of a run grouped by node: what opened it, what closed it, and its children in order."""
+
+    def __init__(self, events: list[Event]):
+        self.opened: dict[str, Event] = {}
+        self.closed: dict[str, Event] = {}
+        self.children: dict[str | None, list[str]] = defaultdict(list)
+        for event in events:
+            if event.kind in ("run_started", "iteration_started", "model_call_started", "cell_started",
+                              "subcall_started", "final_answer"):
+                self.opened[event.node_id] = event
+                self.children[event.parent_id].append(event.node_id)
+            elif event.kind.endswith("_finished"):
+                self.closed[event.node_id] = event
+
+    def kids(self, node_id: str, kind: str) -> list[Event]:
+        return [self.opened[n] for n in self.children.get(node_id, []) if self.opened[n].kind == kind]
+
+
+def _usage_summary(model: str, figures: list[tuple[int, int, float | None]]) -> dict[str, Any]:
+    inp = sum(f[0] for f in figures)
+    out = sum(f[1] for f in figures)
+    costs = [f[2] for f in figures if f[2] is not None]
+    summary: dict[str, Any] = {"total_calls": len(figures), "total_input_tokens": inp, "total_output_tokens": out}
+    if costs:
+        summary["total_cost"] = sum(costs)
+    result: dict[str, Any] = {"model_usage_summaries": {model or "unknown": summary}}
+    if costs:
+        result["total_cost"] = sum(costs)
+    return result
+
+
+def official_lines(events: list[Event]) -> list[dict[str, Any]]:
+    tree = _Tree(events)
+    roots = [tree.opened[n] for n in tree.children.get(None, []) if tree.opened[n].kind == "run_started"]
+    if not roots:
+        raise StorageError("this run has no run_started event; it cannot be exported")
+    root = roots[0]
+    lines: list[dict[str, Any]] = [{"type": "metadata", "timestamp": _iso(root.ts), **_run_metadata(root)}]
+    lines += _iterations(tree, root)
+    return lines
+
+
+def _run_metadata(run: Event) -> dict[str, Any]:
+    settings = run.settings or {}
+    return {"root_model": run.root_model, "max_depth": settings.get("max_depth", 1),
+            "max_iterations": settings.get("max_iterations", 30), "backend": "rlm-studio",
+            "backend_kwargs": {"model_name": run.root_model}, "environment_type": run.isolation or "local",
+            "environment_kwargs": {}, "other_backends": [run.sub_model] if run.sub_model else None}
+
+
+def _iterations(tree: _Tree, run: Event) -> list[dict[str, Any]]:
+    finals = tree.kids(run.node_id, "final_answer")
+    entries = []
+    iterations = tree.kids(run.node_id, "iteration_started")
+    for number, iteration in enumerate(iterations, start=1):
+        next_seq = iterations[number].seq if number < len(iterations) else float("inf")
+        calls = tree.kids(iteration.node_id, "model_call_started")
+        call = calls[0] if calls else None
+        response_event = tree.closed.get(call.node_id) if call else None
+        final = next((f for f in finals if iteration.seq < f.seq < next_seq), None)
+        blocks = [_code_block(tree, cell, final) for cell in tree.kids(iteration.node_id, "cell_started")]
+        closed = tree.closed.get(iteration.node_id)
+        entries.append({
+            "type": "iteration", "iteration": number, "timestamp": _iso(closed.ts if closed else iteration.ts),
+            "prompt": call.messages if call else [],
+            "response": response_event.response if response_event else "",
+            "code_blocks": blocks,
+            "final_answer": final.answer if final else None,
+            "iteration_time": (closed.ts - iteration.ts) if closed else None,
+        })
+    return entries
+
+
+def _code_block(tree: _Tree, cell: Event, final: Event | None) -> dict[str, Any]:
+    done = tree.closed.get(cell.node_id)
+    calls = []
+    for node_id in tree.children.get(cell.node_id, []):
+        opened = tree.opened[node_id]
+        closed = tree.closed.get(node_id)
+        if opened.kind == "subcall_started":
+            usage = (closed.usage if closed else {}) or {}
+            call = {"root_model": (closed.model if closed and closed.model else opened.model),
+                    "prompt": opened.prompt, "response": closed.response if closed else "",
+                    "usage_summary": _usage_summary(opened.model, [(int(usage.get("input_tokens") or 0),
+                                                                    int(usage.get("output_tokens") or 0),
+                                                                    closed.cost_usd if closed else None)]),
+                    "execution_time": (closed.latency_ms / 1000.0) if closed else 0.0}
+            if closed and closed.error:
+                call["error"] = closed.error.get("message", "")
+            calls.append(call)
+        elif opened.kind == "run_started":
+            calls.append(_child_call(tree, opened))
+    final_here = final is not None and final.source == "code" and final.cell_id == cell.node_id
+    return {"code": cell.code, "result": {
+        "stdout": done.stdout if done else "", "stderr": done.stderr if done else "",
+        "locals": {v.get("name"): v.get("preview", v.get("type", "")) for v in (done.variables if done else [])
+                   if isinstance(v, dict) and v.get("name")},
+        "execution_time": (done.duration_ms / 1000.0) if done else 0.0,
+        "rlm_calls": calls,
+        "final_answer": final.answer if final_here else None}}
+
+
+def _child_call(tree: _Tree, run: Event) -> dict[str, Any]:
+    finished = tree.closed.get(run.node_id)
+    figures = []
+    stack = [run.node_id]
+    while stack:                    # every model call of the child's subtree
+        node_id = stack.pop()
+        stack += tree.children.get(node_id, [])
+        closed = tree.closed.get(node_id)
+        if closed is not None and closed.kind in ("model_call_finished", "subcall_finished"):
+            usage = closed.usage or {}
+            figures.append((int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0),
+                            closed.cost_usd))
+    return {"root_model": run.root_model, "prompt": run.question,
+            "response": (finished.answer or "") if finished else "",
+            "usage_summary": _usage_summary(run.root_model, figures),
+            "execution_time": (finished.ts - run.ts) if finished else 0.0,
+            "metadata": {"run_metadata": _run_metadata(run), "iterations": _iterations(tree, run)}}
