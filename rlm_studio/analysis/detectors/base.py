@@ -1,0 +1,91 @@
+"""What every failure-mode detector shares: the finding it returns, its thresholds, and the run's facts."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterable
+
+from rlm_studio.engine.events import Event
+
+from .._events import as_events
+from ..tree import RunTree
+
+KINDS = ("over_subcalling", "final_confusion", "answer_discarded", "context_pressure", "repeated_errors",
+         "iteration_limit", "no_code")
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str          # one of KINDS
+    reason: str        # one sentence: why it fired
+    nodes: list[str] = field(default_factory=list)  # the tree nodes it concerns
+
+    def __getitem__(self, key: str) -> Any:  # read like the dict it is stored as
+        return getattr(self, key)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When each detector fires (settings; the defaults are deliberately conservative)."""
+
+    max_subcalls_per_iteration: int = 50
+    max_subcalls_per_1k_chars: float = 2.0     # sub-calls of the whole run per 1,000 context characters
+    min_subcalls_for_rate: int = 20            # the rate check ignores runs with fewer sub-calls
+    repeated_prompt_count: int = 3             # the same sub-call prompt this many times
+    context_pressure_ratio: float = 0.8        # root prompt tokens / context window
+    repeated_error_count: int = 3              # the same error in this many consecutive cells
+
+    def __post_init__(self) -> None:
+        for name, value in asdict(self).items():
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"threshold {name} must be a number above 0, not {value!r}")
+        if self.context_pressure_ratio > 1:
+            raise ValueError("threshold context_pressure_ratio is a fraction of the window: at most 1")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "Thresholds":
+        data = data or {}
+        unknown = set(data) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"unknown failure-mode threshold(s): {', '.join(sorted(unknown))}")
+        return cls(**data)
+
+
+@dataclass
+class RunFacts:
+    """The events of one stored run, read once for all detectors."""
+
+    events: list[Event]
+    tree: RunTree
+    started: dict[str, Event] = field(default_factory=dict)    # node id -> its opening event
+    finished: dict[str, Event] = field(default_factory=dict)   # node id -> its closing event
+
+    @classmethod
+    def read(cls, events: Iterable[Event | dict[str, Any]]) -> "RunFacts":
+        events = [e for e in as_events(events) if not e.ephemeral]
+        facts = cls(events=events, tree=RunTree.from_events(events))
+        for e in events:
+            if e.kind in ("run_started", "iteration_started", "model_call_started", "cell_started",
+                          "subcall_started", "final_answer"):
+                facts.started.setdefault(e.node_id, e)
+            elif e.kind in ("run_finished", "iteration_finished", "model_call_finished", "cell_finished",
+                            "subcall_finished"):
+                facts.finished.setdefault(e.node_id, e)
+        return facts
+
+    def runs(self) -> list[str]:
+        return self.tree.find("run")
+
+    def children_of_kind(self, node_id: str, kind: str) -> list[str]:
+        return [c for c in self.tree.children(node_id) if self.tree.node(c).kind == kind]
+
+    def run_cells(self, run_id: str) -> list[str]:
+        """The run's own cells in execution order (not those of its child runs)."""
+        return [cell for it in self.children_of_kind(run_id, "iteration")
+                for cell in self.children_of_kind(it, "cell")]
+
+    def of_kind(self, kind: str) -> list[Event]:
+        return [e for e in self.events if e.kind == kind]

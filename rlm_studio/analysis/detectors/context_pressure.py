@@ -1,0 +1,23 @@
+"""The root prompt came close to the model's context window, or history had to be compacted."""
+
+from __future__ import annotations
+
+from .base import Finding, RunFacts, Thresholds
+
+
+def detect_context_pressure(facts: RunFacts, t: Thresholds) -> list[Finding]:
+    findings = []
+    for e in facts.of_kind("model_call_started"):
+        if e.context_window and e.prompt_tokens >= t.context_pressure_ratio * e.context_window:
+            share = e.prompt_tokens / e.context_window
+            findings.append(Finding("context_pressure",
+                                    f"The root prompt of iteration {e.iteration} used {e.prompt_tokens:,} of "
+                                    f"{e.context_window:,} context-window tokens ({share:.0%}, at or above "
+                                    f"{t.context_pressure_ratio:.0%}).", [e.node_id]))
+    for e in facts.of_kind("history_compacted"):
+        folded = ", ".join(str(i) for i in e.iterations) or "some"
+        findings.append(Finding("context_pressure",
+                                f"The root history was compacted (iterations {folded} folded into a summary, "
+                                f"{e.tokens_before:,} -> {e.tokens_after:,} tokens) to fit the context window.",
+                                [e.node_id] if e.node_id in facts.tree else []))
+    return findings

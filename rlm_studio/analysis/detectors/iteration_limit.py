@@ -1,0 +1,18 @@
+"""A run stopped because it used all its iterations without answering."""
+
+from __future__ import annotations
+
+from .base import Finding, RunFacts, Thresholds
+
+
+def detect_iteration_limit(facts: RunFacts, t: Thresholds) -> list[Finding]:
+    findings = []
+    for e in facts.of_kind("run_finished"):
+        if e.limit == "max_iterations":
+            node = facts.tree.nodes.get(e.node_id)
+            iterations = len(facts.children_of_kind(e.node_id, "iteration")) if node else 0
+            which = "The run" if node is None or node.depth == 0 else f"A child run (depth {node.depth})"
+            findings.append(Finding("iteration_limit",
+                                    f"{which} reached its iteration limit after {iterations} iterations "
+                                    "without giving a final answer.", [e.node_id] if node else []))
+    return findings

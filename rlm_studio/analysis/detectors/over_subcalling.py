@@ -1,0 +1,50 @@
+"""Too many sub-calls: per iteration, per input size, or the same prompt sent again and again."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from .base import Finding, RunFacts, Thresholds
+
+
+def _context_chars(facts: RunFacts) -> int:
+    attached = [e for e in facts.of_kind("context_attached")]
+    if attached:
+        return sum(e.chars or len(e.text) for e in attached)
+    root = facts.started.get(facts.tree.root_id or "")
+    meta = getattr(root, "context_meta", None) or {}
+    return int(meta.get("chars") or meta.get("total_chars") or 0)
+
+
+def detect_over_subcalling(facts: RunFacts, t: Thresholds) -> list[Finding]:
+    findings = []
+    tree = facts.tree
+    for run in facts.runs():
+        for it in facts.children_of_kind(run, "iteration"):
+            subcalls = [s for cell in facts.children_of_kind(it, "cell") for s in facts.children_of_kind(cell, "subcall")]
+            if len(subcalls) > t.max_subcalls_per_iteration:
+                node = tree.node(it)
+                where = "" if node.depth == 0 else f" of the child run at depth {node.depth}"
+                findings.append(Finding("over_subcalling",
+                                        f"Iteration {node.iteration}{where} made {len(subcalls)} sub-calls, more than "
+                                        f"the {t.max_subcalls_per_iteration} allowed per iteration.", [it]))
+    all_subcalls = tree.find("subcall")
+    chars = _context_chars(facts)
+    if chars and len(all_subcalls) >= t.min_subcalls_for_rate:
+        rate = len(all_subcalls) / (chars / 1000)
+        if rate > t.max_subcalls_per_1k_chars:
+            findings.append(Finding("over_subcalling",
+                                    f"The run made {len(all_subcalls)} sub-calls for {chars:,} characters of context "
+                                    f"({rate:.1f} per 1,000 characters, above {t.max_subcalls_per_1k_chars:g}).",
+                                    [tree.root_id]))
+    by_prompt: dict[str, list[str]] = defaultdict(list)
+    for node_id in all_subcalls:
+        prompt = getattr(facts.started.get(node_id), "prompt", "")
+        if prompt.strip():
+            by_prompt[prompt].append(node_id)
+    for prompt, nodes in by_prompt.items():
+        if len(nodes) >= t.repeated_prompt_count:
+            preview = " ".join(prompt.split())[:60]
+            findings.append(Finding("over_subcalling",
+                                    f"The same sub-call prompt was sent {len(nodes)} times (\"{preview}\").", nodes))
+    return findings

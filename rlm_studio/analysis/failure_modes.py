@@ -1,0 +1,29 @@
+"""Spot the known ways an RLM run goes wrong (see detectors/ for one file per failure mode)."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from rlm_studio.engine.events import Event
+
+from .detectors import DETECTORS, KINDS, Finding, RunFacts, Thresholds
+
+
+def detect_failure_modes(events: Iterable[Event | dict[str, Any]], thresholds: Thresholds | dict | None = None,
+                         *, kinds: Iterable[str] | None = None) -> list[Finding]:
+    """Findings of every detector (or only `kinds`) over one run's events, in KINDS order."""
+    if isinstance(thresholds, dict):
+        thresholds = Thresholds.from_dict(thresholds)
+    thresholds = thresholds or Thresholds()
+    wanted = list(KINDS if kinds is None else kinds)
+    unknown = [k for k in wanted if k not in DETECTORS]
+    if unknown:
+        raise ValueError(f"unknown failure mode(s): {', '.join(unknown)}; known: {', '.join(KINDS)}")
+    facts = RunFacts.read(events)
+    findings: list[Finding] = []
+    for kind in wanted:
+        findings.extend(DETECTORS[kind](facts, thresholds))
+    return findings
+
+
+__all__ = ["detect_failure_modes", "Finding", "Thresholds", "KINDS"]
