@@ -25,8 +25,8 @@ DEFAULT_EXCLUDED_FILES = (".DS_Store", "Thumbs.db", "desktop.ini", "*.pyc", "*.p
 @dataclass(frozen=True)
 class _Entry:
     path: Path
-    label: str  # the path relative to its folder, shown in messages
-    name: str  # the document name
+    label: str  # how messages name the file
+    name: str  # the document name (relative path, prefixed with its folder's name in mixed loads)
     size: int
 
 
@@ -170,7 +170,7 @@ def _collect_folder(
             if not stat.S_ISREG(info.st_mode):
                 skipped.append(Skipped(prefix + rel, "not a regular file (a device, pipe or socket)"))
                 continue
-            entries.append(_Entry(file_path, rel, prefix + rel, info.st_size))
+            entries.append(_Entry(file_path, prefix + rel, prefix + rel, info.st_size))
     entries.sort(key=lambda entry: _sort_key(entry.label))
     skipped.sort(key=lambda item: _sort_key(item.path))
     return entries, skipped
