@@ -11,6 +11,7 @@ from .common import CliError
 # Each module defines register(subparsers); its handler is imported lazily so --help stays fast.
 COMMAND_MODULES = (
     "rlm_studio.cli.cmd_run",
+    "rlm_studio.cli.cmd_app",
 )
 
 

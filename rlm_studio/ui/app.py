@@ -1,0 +1,43 @@
+"""Start the desktop app: one QApplication, the qasync loop, the main window."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+
+def _qt_environment() -> None:
+    os.environ.setdefault("QT_API", "PySide6")  # qasync picks its Qt binding from this
+
+
+def build_window(db_path: str | None = None):
+    """Create the QApplication (if needed) and the main window, shown."""
+    _qt_environment()
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("RLM Studio")
+    app.setQuitOnLastWindowClosed(False)
+    from .main_window import MainWindow
+
+    window = MainWindow(db_path)
+    window.show()
+    return app, window
+
+
+def main(db_path: str | None = None) -> int:
+    _qt_environment()
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.instance() or QApplication(sys.argv[:1])
+    import qasync
+
+    async def run() -> None:
+        app, window = build_window(db_path)
+        closed = asyncio.get_running_loop().create_future()
+        app.lastWindowClosed.connect(lambda: closed.done() or closed.set_result(None))
+        await closed
+
+    qasync.run(run())
+    return 0

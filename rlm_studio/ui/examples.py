@@ -1,0 +1,34 @@
+"""The example documents shipped in resources/examples, offered to a new user."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import rlm_studio
+
+TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".csv", ".json", ".html", ".log")
+DEFAULT_QUESTION = "What are the main points of this document? Cite the passages you rely on."
+# The shipped long document and a question with one checkable answer (see resources/examples/README.md).
+PREFERRED = ("station_logbook.txt",
+             "Something was found that is not on any manifest. What was it, where, when, and who found it?")
+
+
+def examples_dir() -> Path:
+    return Path(rlm_studio.__file__).resolve().parent.parent / "resources" / "examples"
+
+
+def find_example() -> tuple[Path, str] | None:
+    """The first example document and its question (from a sibling NAME.question.txt), or None."""
+    folder = examples_dir()
+    if not folder.is_dir():
+        return None
+    preferred = folder / PREFERRED[0]
+    if preferred.is_file():
+        return preferred, PREFERRED[1]
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and path.suffix.lower() in TEXT_SUFFIXES and ".question" not in path.name \
+                and path.name.lower() != "readme.md":
+            question_file = path.with_name(path.stem + ".question.txt")
+            question = question_file.read_text(encoding="utf-8").strip() if question_file.is_file() else ""
+            return path, question or DEFAULT_QUESTION
+    return None

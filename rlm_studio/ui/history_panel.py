@@ -1,0 +1,208 @@
+"""The history sidebar: stored runs with search, filters, rename, tags, note and delete."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QMessageBox, QPushButton,
+    QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+)
+
+from . import formatting as fmt
+from .user_errors import describe_error
+
+STATUSES = ("", "running", "completed", "limit_hit", "failed", "cancelled", "interrupted")
+
+
+class HistoryPanel(QWidget):
+    run_opened = Signal(str)
+    run_deleted = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.store: Any | None = None
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search runs (question, answer, code, output)…")
+        self.search.setClearButtonEnabled(True)
+        self.status = QComboBox()
+        for status in STATUSES:
+            self.status.addItem(fmt.status(status) if status else "any status", status)
+        self.model = QLineEdit()
+        self.model.setPlaceholderText("model")
+        self.tag = QLineEdit()
+        self.tag.setPlaceholderText("tag")
+        self.use_since = QCheckBox("since")
+        self.since = QDateEdit(QDate.currentDate().addDays(-7))
+        self.since.setCalendarPopup(True)
+        self.since.setEnabled(False)
+        self.use_since.toggled.connect(self.since.setEnabled)
+        self.runs = QTreeWidget()
+        self.runs.setHeaderLabels(["Run", "Status", "Cost", "Started"])
+        self.runs.setRootIsDecorated(False)
+        self.runs.setUniformRowHeights(True)
+        self.runs.setAlternatingRowColors(True)
+        self.runs.header().resizeSection(0, 190)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color:#c62828")
+        self.rename_button = QPushButton("Rename")
+        self.tag_button = QPushButton("Tags")
+        self.note_button = QPushButton("Note")
+        self.delete_button = QPushButton("Delete")
+
+        filters = QHBoxLayout()
+        filters.addWidget(self.status)
+        filters.addWidget(self.model)
+        filters.addWidget(self.tag)
+        dates = QHBoxLayout()
+        dates.addWidget(self.use_since)
+        dates.addWidget(self.since)
+        dates.addStretch(1)
+        actions = QHBoxLayout()
+        for button in (self.rename_button, self.tag_button, self.note_button, self.delete_button):
+            actions.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.search)
+        layout.addLayout(filters)
+        layout.addLayout(dates)
+        layout.addWidget(self.runs, 1)
+        layout.addLayout(actions)
+        layout.addWidget(self.message)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(250)
+        self._debounce.timeout.connect(self.refresh)
+        for edit in (self.search, self.model, self.tag):
+            edit.textChanged.connect(self._debounce.start)
+        self.status.currentIndexChanged.connect(self._debounce.start)
+        self.use_since.toggled.connect(self._debounce.start)
+        self.since.dateChanged.connect(self._debounce.start)
+        self.runs.itemActivated.connect(self._open)
+        self.runs.itemClicked.connect(self._open)
+        self.rename_button.clicked.connect(self.rename_selected)
+        self.tag_button.clicked.connect(self.tag_selected)
+        self.note_button.clicked.connect(self.note_selected)
+        self.delete_button.clicked.connect(self.delete_selected)
+        self._set_enabled(False)
+
+    def set_store(self, store: Any | None, problem: str | None = None) -> None:
+        self.store = store
+        self._set_enabled(store is not None)
+        self.message.setText(problem or "")
+        self.refresh()
+
+    def _set_enabled(self, enabled: bool) -> None:
+        for widget in (self.search, self.status, self.model, self.tag, self.use_since, self.rename_button,
+                       self.tag_button, self.note_button, self.delete_button):
+            widget.setEnabled(enabled)
+
+    def refresh(self) -> None:
+        self.runs.clear()
+        if self.store is None:
+            return
+        since = None
+        if self.use_since.isChecked():
+            d = self.since.date()
+            since = dt.datetime(d.year(), d.month(), d.day()).timestamp()
+        try:
+            runs = self.store.list_runs(status=self.status.currentData() or None,
+                                        model=self.model.text().strip() or None,
+                                        text=self.search.text().strip() or None, since=since,
+                                        tag=self.tag.text().strip() or None, limit=500)
+        except Exception as exc:
+            self.message.setText(describe_error(exc, "reading the history"))
+            return
+        self.message.setText("" if runs else "No runs match." if self._filtered() else "No runs yet.")
+        for run in runs:
+            title = run.get("name") or run.get("question") or run["id"]
+            title = title.splitlines()[0][:120] if title else run["id"]
+            cost = None if run.get("cost_unknown") else run.get("cost_usd")
+            started = dt.datetime.fromtimestamp(run.get("created_at") or 0).strftime("%Y-%m-%d %H:%M")
+            item = QTreeWidgetItem([title, fmt.status(run.get("status")), fmt.dollars(cost), started])
+            item.setData(0, Qt.ItemDataRole.UserRole, run["id"])
+            tip = [run.get("question", "")[:500], f"Root model: {run.get('root_model', '')}"]
+            if run.get("tags"):
+                tip.append("Tags: " + ", ".join(run["tags"]))
+            if run.get("note"):
+                tip.append("Note: " + run["note"])
+            item.setToolTip(0, "\n".join(tip))
+            self.runs.addTopLevelItem(item)
+
+    def _filtered(self) -> bool:
+        return bool(self.search.text().strip() or self.model.text().strip() or self.tag.text().strip()
+                    or self.status.currentData() or self.use_since.isChecked())
+
+    def selected_run(self) -> str | None:
+        item = self.runs.currentItem()
+        return item.data(0, Qt.ItemDataRole.UserRole) if item else None
+
+    def select_run(self, run_id: str) -> None:
+        for i in range(self.runs.topLevelItemCount()):
+            item = self.runs.topLevelItem(i)
+            if item.data(0, Qt.ItemDataRole.UserRole) == run_id:
+                self.runs.setCurrentItem(item)
+                return
+
+    def _open(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+        self.run_opened.emit(item.data(0, Qt.ItemDataRole.UserRole))
+
+    def _act(self, doing: str, action) -> bool:
+        try:
+            action()
+        except Exception as exc:
+            self.message.setText(describe_error(exc, doing))
+            return False
+        self.refresh()
+        return True
+
+    def rename_selected(self) -> None:
+        run_id = self.selected_run()
+        if run_id is None or self.store is None:
+            return
+        current = self.store.get_run(run_id).get("name", "")
+        name, ok = QInputDialog.getText(self, "Rename run", "Name:", text=current)
+        if ok:
+            self._act("renaming the run", lambda: self.store.rename_run(run_id, name.strip()))
+
+    def tag_selected(self) -> None:
+        run_id = self.selected_run()
+        if run_id is None or self.store is None:
+            return
+        current = self.store.get_run(run_id).get("tags", [])
+        text, ok = QInputDialog.getText(self, "Tags", "Tags, comma separated:", text=", ".join(current))
+        if not ok:
+            return
+        wanted = {t.strip() for t in text.split(",") if t.strip()}
+
+        def apply() -> None:
+            for tag in set(current) - wanted:
+                self.store.remove_tag(run_id, tag)
+            for tag in wanted - set(current):
+                self.store.add_tag(run_id, tag)
+        self._act("tagging the run", apply)
+
+    def note_selected(self) -> None:
+        run_id = self.selected_run()
+        if run_id is None or self.store is None:
+            return
+        current = self.store.get_run(run_id).get("note", "")
+        text, ok = QInputDialog.getMultiLineText(self, "Note", "Note for this run:", current)
+        if ok:
+            self._act("saving the note", lambda: self.store.set_note(run_id, text))
+
+    def delete_selected(self, confirm: bool = True) -> None:
+        run_id = self.selected_run()
+        if run_id is None or self.store is None:
+            return
+        if confirm:
+            answer = QMessageBox.question(self, "Delete run", "Delete this run and everything recorded for it? "
+                                          "This cannot be undone.")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        if self._act("deleting the run", lambda: self.store.delete_run(run_id)):
+            self.run_deleted.emit(run_id)

@@ -1,0 +1,349 @@
+"""The main window: history sidebar, "New run" and "Run" tabs (room for replay/compare), menus and shortcuts."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea, QTabWidget,
+)
+from qasync import asyncSlot
+
+from . import formatting as fmt
+from .app_settings import AppSettings, load_settings, save_settings
+from .history_panel import HistoryPanel
+from .new_run_panel import NewRunPanel
+from .run_controller import RunController, test_connection
+from .run_view import RunView
+from .user_errors import describe_error
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, db_path: str | None = None, *, discover_models: bool = True):
+        super().__init__()
+        self.setWindowTitle("RLM Studio")
+        self.resize(1280, 820)
+        self.app_settings, settings_warning = load_settings()
+        self.store: Any | None = None
+        self.store_problem: str | None = None
+        self.controller = RunController(self)
+        self.current_run_id: str | None = None
+        self._run_started_at: float | None = None
+        self._last_result: Any | None = None
+        self._tasks: set[asyncio.Future] = set()
+
+        self.new_run = NewRunPanel()
+        self.run_view = RunView()
+        self.tabs = QTabWidget()
+        scroll = QScrollArea()
+        scroll.setWidget(self.new_run)
+        scroll.setWidgetResizable(True)
+        self.tabs.addTab(scroll, "New run")
+        self.tabs.addTab(self.run_view, "Run")
+        self.setCentralWidget(self.tabs)
+        self.history = HistoryPanel()
+        dock = QDockWidget("History", self)
+        dock.setObjectName("history")
+        dock.setWidget(self.history)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        self.resizeDocks([dock], [330], Qt.Orientation.Horizontal)
+        self.history_dock = dock
+
+        self.run_status = QLabel()
+        self.statusBar().addPermanentWidget(self.run_status)
+        self._status_timer = QTimer(self)
+        self._status_timer.setInterval(250)
+        self._status_timer.timeout.connect(self._update_run_status)
+
+        self._build_menus()
+        self.new_run.run_requested.connect(self.start_run)
+        self.new_run.stop_requested.connect(self.stop_run)
+        self.new_run.test_connection_requested.connect(self.test_model)
+        self.history.run_opened.connect(self.open_run)
+        self.history.run_deleted.connect(self._run_deleted)
+        self.controller.storage_problem.connect(self._storage_problem)
+        self.controller.failed.connect(self._run_failed)
+
+        from rlm_studio.engine.prompts import DEFAULT_SYSTEM_PROMPT
+        from rlm_studio.models.local_server import BUNDLED_MODEL_NOTE
+
+        self.new_run.apply_defaults(self.app_settings, DEFAULT_SYSTEM_PROMPT, BUNDLED_MODEL_NOTE)
+        self.open_store(db_path or self.app_settings.db_path or None)
+        if not self.app_settings.example_offered or self.app_settings.root_model == "bundled":
+            self.new_run.offer_example()
+        if settings_warning:
+            self.statusBar().showMessage(settings_warning, 15000)
+        if discover_models:
+            QTimer.singleShot(300, self._discover_models)
+
+    # -- menus and shortcuts ----------------------------------------------------------------
+    def _action(self, menu, text: str, slot, *shortcuts) -> QAction:
+        action = QAction(text, self)
+        if shortcuts:
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        self.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "Open documents…", self._open_documents, QKeySequence.StandardKey.Open)
+        self._action(file_menu, "Add folder…", self.new_run.choose_folder, "Ctrl+Shift+O")
+        self._action(file_menu, "Paste text as a document…", self.new_run.paste_text, "Ctrl+Shift+V")
+        file_menu.addSeparator()
+        self._action(file_menu, "Settings…", self.open_settings, QKeySequence.StandardKey.Preferences)
+        file_menu.addSeparator()
+        self._action(file_menu, "Quit", self.close, QKeySequence.StandardKey.Quit)
+        run_menu = bar.addMenu("&Run")
+        self.run_action = self._action(run_menu, "Run", self.start_run, "Ctrl+Return", "Ctrl+Enter")
+        self.stop_action = self._action(run_menu, "Stop", self.stop_run, "Escape", "Ctrl+.")
+        self.stop_action.setEnabled(False)
+        run_menu.addSeparator()
+        self._action(run_menu, "New run", lambda: self.tabs.setCurrentIndex(0), QKeySequence.StandardKey.New)
+        view_menu = bar.addMenu("&View")
+        self._action(view_menu, "Find node", self._find, QKeySequence.StandardKey.Find)
+        self._action(view_menu, "Next node", self._next_node, "F8")
+        self._action(view_menu, "Previous node", self._previous_node, "Shift+F8")
+        self._action(view_menu, "Expand all", self.run_view.tree_view.expandAll, "Ctrl+Shift+E")
+        self._action(view_menu, "Collapse all", self.run_view.tree_view.collapseAll, "Ctrl+Shift+C")
+        self._action(view_menu, "Show history", self.history_dock.show, "Ctrl+H")
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "About RLM Studio", self._about)
+
+    def _open_documents(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.new_run.choose_files()
+
+    def _find(self) -> None:
+        self.tabs.setCurrentWidget(self.run_view)
+        self.run_view.focus_filter()
+
+    def _next_node(self) -> None:
+        self.tabs.setCurrentWidget(self.run_view)
+        self.run_view.next_node()
+
+    def _previous_node(self) -> None:
+        self.tabs.setCurrentWidget(self.run_view)
+        self.run_view.previous_node()
+
+    def _about(self) -> None:
+        from rlm_studio import __version__
+
+        QMessageBox.about(self, "RLM Studio", f"RLM Studio {__version__}\nRun and inspect Recursive Language "
+                                              "Models (arXiv 2512.24601).")
+
+    # -- storage ------------------------------------------------------------------------------
+    def open_store(self, path: str | None) -> None:
+        from rlm_studio.storage import Store, StorageError
+
+        try:
+            store = Store.open(path)
+            store.mark_interrupted()
+        except (StorageError, OSError) as exc:
+            self.store = None
+            self.store_problem = (describe_error(exc, "opening the database")
+                                  + " History is unavailable and runs will not be saved.")
+            self.history.set_store(None, self.store_problem)
+            self.statusBar().showMessage(self.store_problem, 30000)
+            return
+        self.store = store
+        self.store_problem = None
+        self.history.set_store(store)
+
+    def _storage_problem(self, message: str) -> None:
+        text = message + " The run goes on; its events stay in this window."
+        self.statusBar().showMessage(text, 30000)
+        self.run_view.header.sandbox.setText(self.run_view.header.sandbox.text()
+                                             + f"<br><span style='color:#c62828'>⚠ {text}</span>")
+
+    def _run_deleted(self, run_id: str) -> None:
+        if run_id == self.current_run_id and not self.controller.running:
+            self.current_run_id = None
+            self.run_view.show_events([])
+
+    # -- models -------------------------------------------------------------------------------
+    def _discover_models(self) -> None:
+        task = asyncio.ensure_future(self._fill_model_choices())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _fill_model_choices(self) -> None:
+        from rlm_studio.models.registry import list_models
+
+        try:
+            choices = await list_models(self.model_settings())
+        except Exception:
+            log.warning("listing models failed", exc_info=True)
+            return
+        pairs = [(c.spec, c.note or c.label) for c in choices]
+        for choice in choices:
+            if choice.api_base:
+                self.app_settings.api_bases.setdefault(choice.spec, choice.api_base)
+        self.new_run.root_model.set_choices(pairs)
+        self.new_run.sub_model.set_choices(pairs)
+
+    def model_settings(self) -> Any:
+        from rlm_studio.models.registry import ModelSettings
+
+        return ModelSettings(price_overrides=dict(self.app_settings.price_overrides),
+                             api_bases=dict(self.app_settings.api_bases),
+                             timeout_s=max(1.0, float(self.app_settings.cell_timeout_s)))
+
+    @asyncSlot(str)
+    async def test_model(self, spec: str) -> None:
+        self.new_run.test_button.setEnabled(False)
+        self.new_run.model_note.setText(f"Testing {spec}…")
+        try:
+            ok, message = await test_connection(spec, self.model_settings())
+        finally:
+            self.new_run.test_button.setEnabled(True)
+        self.new_run.model_note.setStyleSheet("color:#2e7d32" if ok else "color:#c62828")
+        self.new_run.model_note.setText(message)
+
+    # -- running --------------------------------------------------------------------------------
+    @asyncSlot()
+    async def start_run(self) -> None:
+        await self.run_once()
+
+    async def run_once(self) -> Any | None:
+        """Collect the panel, run, and return the RunResult (None if it could not start)."""
+        if self.controller.running:
+            return None
+        panel = self.new_run
+        panel.run_message.setText("")
+        try:
+            question, context, kwargs = panel.collect()
+        except Exception as exc:
+            panel.run_message.setText(describe_error(exc, "preparing the run"))
+            self.tabs.setCurrentIndex(0)
+            return None
+        s = self.app_settings
+        kwargs.update(cell_timeout_s=s.cell_timeout_s, output_limit_chars=s.output_limit_chars,
+                      batch_concurrency=s.batch_concurrency, isolation=s.isolation)
+        self._remember_defaults(kwargs)
+        self.run_view.begin_live()
+        self.tabs.setCurrentWidget(self.run_view)
+        panel.set_running(True)
+        self.stop_action.setEnabled(True)
+        self.run_action.setEnabled(False)
+        self._run_started_at = time.monotonic()
+        self._status_timer.start()
+        self.statusBar().showMessage("Starting the run…")
+        self._last_result = None
+        self.controller.started.connect(self._run_started)
+        try:
+            result = await self.controller.run(question, context, kwargs, model_settings=self.model_settings(),
+                                               store=self.store, on_event=self.run_view.add_event)
+        finally:
+            self.controller.started.disconnect(self._run_started)
+            self._status_timer.stop()
+            self.run_view.end_live()
+            panel.set_running(False)
+            self.stop_action.setEnabled(False)
+            self.run_action.setEnabled(True)
+        self._last_result = result
+        if result is not None:
+            self.statusBar().showMessage(f"Run {fmt.status(result.status)}.", 10000)
+            self._update_run_status()
+        self.history.refresh()
+        if self.current_run_id:
+            self.history.select_run(self.current_run_id)
+        return result
+
+    def _run_started(self, run_id: str) -> None:
+        self.current_run_id = run_id
+        self.statusBar().clearMessage()
+
+    def _run_failed(self, message: str) -> None:
+        self.new_run.run_message.setText(message)
+        if self.run_view.index.root_started is None:  # nothing ran: go back to the panel
+            self.tabs.setCurrentIndex(0)
+        self.statusBar().showMessage(message, 30000)
+
+    def stop_run(self) -> None:
+        if self.controller.running:
+            self.controller.stop()
+            self.statusBar().showMessage("Stopping… what ran so far is kept.", 5000)
+
+    def _update_run_status(self) -> None:
+        tree = self.run_view.model.tree
+        root = tree.root_id
+        if root is None:
+            self.run_status.setText("")
+            return
+        iterations = sum(1 for c in tree.children(root) if tree.node(c).kind == "iteration")
+        totals = tree.totals(root)
+        node = tree.node(root)
+        end = node.ended_ts if node.ended_ts is not None else time.time()
+        cost = fmt.dollars(totals.cost_usd) if totals.cost_usd is not None else f"≥ {fmt.dollars(totals.known_cost_usd)}"
+        state = "Running" if self.controller.running else fmt.status(node.status).capitalize()
+        self.run_status.setText(f"{state} · iteration {iterations} · {fmt.duration_ms((end - node.started_ts) * 1000)}"
+                                f" · {cost} · {totals.subcalls} sub-calls")
+
+    # -- history --------------------------------------------------------------------------------
+    def open_run(self, run_id: str) -> bool:
+        if self.store is None:
+            return False
+        if self.controller.running:
+            self.statusBar().showMessage("A run is going: stop it or wait before opening another one.", 8000)
+            return False
+        try:
+            events = self.store.load_events(run_id)
+        except Exception as exc:
+            self.statusBar().showMessage(describe_error(exc, "opening the run"), 20000)
+            return False
+        self.current_run_id = run_id
+        self.run_view.show_events(events)
+        self.tabs.setCurrentWidget(self.run_view)
+        self._update_run_status()
+        return True
+
+    # -- settings -------------------------------------------------------------------------------
+    def _remember_defaults(self, kwargs: dict[str, Any]) -> None:
+        s = self.app_settings
+        s.root_model, s.sub_model = kwargs["root_model"], kwargs["sub_model"] or ""
+        s.max_depth, s.max_iterations = kwargs["max_depth"], kwargs["max_iterations"]
+        s.example_offered = True
+        self._save_settings()
+
+    def _save_settings(self) -> None:
+        try:
+            save_settings(self.app_settings)
+        except (OSError, ValueError) as exc:
+            self.statusBar().showMessage(describe_error(exc, "saving the settings"), 15000)
+
+    def open_settings(self) -> None:
+        from .settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.app_settings, self)
+        if dialog.exec():
+            old_db = self.app_settings.db_path
+            self.app_settings = dialog.settings
+            self._save_settings()
+            self.new_run.apply_defaults(self.app_settings, self.new_run.default_system_prompt,
+                                        getattr(self.new_run, "bundled_note", ""))
+            if self.app_settings.db_path != old_db:
+                self.statusBar().showMessage("The new database location applies after a restart.", 10000)
+
+    def closeEvent(self, event) -> None:
+        if self.controller.running:
+            self.controller.stop()
+        if self.store is not None:
+            try:
+                self.store.close()
+            except Exception:
+                pass
+            self.store = None
+        super().closeEvent(event)

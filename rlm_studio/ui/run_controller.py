@@ -1,0 +1,138 @@
+"""Runs one RLM session on the Qt thread's asyncio loop, storing its events as they come."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, Signal
+
+from .user_errors import describe_error
+
+log = logging.getLogger(__name__)
+
+
+def needs_litellm(*specs: str | None) -> bool:
+    return any(spec and not spec.startswith("script:") for spec in specs)
+
+
+async def preload_litellm() -> None:
+    """Import litellm on a worker thread (it takes seconds) so the window does not freeze."""
+    import sys
+
+    if "rlm_studio.models._litellm" in sys.modules:
+        return
+    import importlib
+
+    await asyncio.get_running_loop().run_in_executor(None, importlib.import_module, "rlm_studio.models._litellm")
+
+
+class RunController(QObject):
+    started = Signal(str)           # run id
+    finished = Signal(object)       # RunResult
+    failed = Signal(str)            # could not start, or crashed: a message for the user
+    storage_problem = Signal(str)   # events could not be stored (kept in memory)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.session: Any | None = None
+        self.writer: Any | None = None
+        self._storage_warned = False
+
+    @property
+    def running(self) -> bool:
+        return self.session is not None
+
+    def stop(self) -> None:
+        if self.session is not None:
+            self.session.cancel()
+
+    def _store_sink(self, writer: Any) -> Callable[[Any], None]:
+        def sink(event: Any) -> None:
+            try:
+                writer.append(event)
+            except Exception as exc:
+                self._warn_storage(exc)
+        return sink
+
+    def _warn_storage(self, exc: Exception) -> None:
+        if not self._storage_warned:
+            self._storage_warned = True
+            self.storage_problem.emit(describe_error(exc, "storing the run"))
+
+    async def run(self, question: str, context: Any, settings_kwargs: dict[str, Any], *,
+                  model_settings: Any = None, store: Any = None,
+                  on_event: Callable[[Any], None] | None = None) -> Any | None:
+        """Start and await a run; None when it could not start (failed was emitted)."""
+        if self.session is not None:
+            self.failed.emit("A run is already going; stop it first.")
+            return None
+        self._storage_warned = False
+        loop = asyncio.get_running_loop()
+        try:
+            from rlm_studio.engine import RlmSession, RunSettings
+            from rlm_studio.models.registry import resolve_model
+
+            settings = RunSettings(**settings_kwargs)
+            settings.validate()
+            if needs_litellm(settings.root_model, settings.sub_model):
+                await preload_litellm()
+            session = RlmSession(question, context, settings,
+                                 resolver=lambda spec: resolve_model(spec, model_settings))
+            await loop.run_in_executor(None, session.resolve_models)
+        except Exception as exc:
+            self.failed.emit(describe_error(exc, "starting the run"))
+            return None
+        self.session = session
+        writer = None
+        if store is not None:
+            try:
+                writer = store.writer(session.run_id)
+                session.add_sink(self._store_sink(writer))
+            except Exception as exc:
+                self._warn_storage(exc)
+        if on_event is not None:
+            session.add_sink(on_event)
+        self.started.emit(session.run_id)
+        result = None
+        try:
+            result = await session.run()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the engine failed; what ran so far is in the view and the database
+            log.exception("run %s crashed", session.run_id)
+            self.failed.emit(describe_error(exc, "running"))
+        finally:
+            self.session = None
+            if writer is not None:
+                try:
+                    await loop.run_in_executor(None, writer.close)
+                except Exception as exc:
+                    self._warn_storage(exc)
+        if result is not None:
+            self.finished.emit(result)
+        return result
+
+
+async def test_connection(spec: str, model_settings: Any = None) -> tuple[bool, str]:
+    """Send one tiny request; (ok, message for the user)."""
+    import time
+
+    spec = (spec or "").strip()
+    if not spec:
+        return False, "Choose a model first."
+    loop = asyncio.get_running_loop()
+    try:
+        from rlm_studio.models.registry import resolve_model
+
+        if needs_litellm(spec):
+            await preload_litellm()
+        client = await loop.run_in_executor(None, resolve_model, spec, model_settings)
+        started = time.perf_counter()
+        response = await client.complete([{"role": "user", "content": "Reply with the word OK."}], timeout=60)
+    except Exception as exc:
+        return False, describe_error(exc, f"testing {spec}")
+    seconds = time.perf_counter() - started
+    reply = (response.content or "").strip().replace("\n", " ")[:60]
+    return True, f"{spec} answered in {seconds:.1f} s: “{reply}”"

@@ -1,0 +1,105 @@
+"""The run view's header: question, answer (or status and partial answer), totals, sandbox and warnings."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from . import formatting as fmt
+
+
+def header_figures(tree: Any, index: Any) -> dict[str, Any]:
+    """The totals the header shows, from the tree's subtree totals of the root run."""
+    root = tree.root_id
+    if root is None:
+        return {}
+    totals = tree.totals(root)
+    node = tree.node(root)
+    end = node.ended_ts
+    if end is None and index.events:
+        end = index.events[-1].ts
+    return {
+        "input_tokens": totals.input_tokens, "output_tokens": totals.output_tokens,
+        "cost_usd": totals.cost_usd, "known_cost_usd": totals.known_cost_usd,
+        "iterations": sum(1 for c in tree.children(root) if tree.node(c).kind == "iteration"),
+        "subcalls": totals.subcalls, "child_runs": totals.child_runs, "max_depth": totals.max_depth,
+        "elapsed_s": max(0.0, (end or node.started_ts) - node.started_ts),
+    }
+
+
+class RunHeader(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setSpacing(2)
+        self.question = QLabel()
+        self.answer = QLabel()
+        self.totals = QLabel()
+        self.sandbox = QLabel()
+        for label in (self.question, self.answer, self.totals, self.sandbox):
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            label.setTextFormat(Qt.TextFormat.RichText)
+            layout.addWidget(label)
+        self.figures: dict[str, Any] = {}
+        self.clear()
+
+    def clear(self) -> None:
+        self.figures = {}
+        self.question.setText("<i>No run open. Start one from “New run”, or pick one from the history.</i>")
+        for label in (self.answer, self.totals, self.sandbox):
+            label.setText("")
+
+    def update_from(self, tree: Any, index: Any, *, running: bool) -> None:
+        started = index.root_started
+        if started is None:
+            self.clear()
+            return
+        q = started.question
+        q = q if len(q) <= 400 else q[:400] + "…"
+        self.question.setText(f"<b>Question:</b> {html.escape(q)}")
+        finished = index.root_finished
+        if finished is not None:
+            status = finished.status
+            text = finished.answer or ""
+            colour = fmt.STATUS_COLOURS.get(status, "#333")
+            if status == "completed":
+                self.answer.setText(f"<b style='color:{colour}'>Answer:</b> {html.escape(_cut(text))}")
+            else:
+                why = ""
+                if finished.limit:
+                    why = f" ({html.escape(finished.limit)})"
+                elif finished.error:
+                    why = f": {html.escape(str(finished.error.get('message', '')))}"
+                partial = f" — partial answer: {html.escape(_cut(text))}" if text else " — no answer"
+                self.answer.setText(f"<b style='color:{colour}'>{html.escape(fmt.status(status)).capitalize()}"
+                                    f"{why}</b>{partial}")
+        else:
+            self.answer.setText("<b style='color:#1565c0'>Running…</b>" if running
+                                else "<b style='color:#6d4c41'>Not finished</b> (the app stopped during this run)")
+        f = header_figures(tree, index)
+        self.figures = f
+        if f:
+            cost = fmt.dollars(f["cost_usd"]) if f["cost_usd"] is not None \
+                else f"≥ {fmt.dollars(f['known_cost_usd'])} (some prices unknown)"
+            self.totals.setText(
+                f"<b>Tokens</b> {fmt.tokens(f['input_tokens'])} in / {fmt.tokens(f['output_tokens'])} out"
+                f" &nbsp; <b>Cost</b> {cost} &nbsp; <b>Time</b> {fmt.duration_ms(f['elapsed_s'] * 1000)}"
+                f" &nbsp; <b>Iterations</b> {f['iterations']} &nbsp; <b>Sub-calls</b> {f['subcalls']}"
+                f" &nbsp; <b>Child runs</b> {f['child_runs']} &nbsp; <b>Deepest depth</b> {f['max_depth']}")
+        warnings = list(started.warnings)
+        warnings += [n.message for n in index.notices if n.kind == "notice" and n.level in ("warning", "error")]
+        sandbox = f"<b>Sandbox:</b> {html.escape(started.isolation or 'unknown')}"
+        if warnings:
+            sandbox += "".join(f"<br><span style='color:#ef6c00'>⚠ {html.escape(w)}</span>" for w in warnings[:6])
+            if len(warnings) > 6:
+                sandbox += f"<br>… and {len(warnings) - 6} more warnings"
+        self.sandbox.setText(sandbox)
+
+
+def _cut(text: str, limit: int = 600) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -1,0 +1,273 @@
+"""The run view: header, the live node tree (filter, sort, expand/collapse) and the detail pane."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView, QHBoxLayout, QHeaderView, QLineEdit, QPushButton, QSplitter, QTextBrowser, QTreeView,
+    QVBoxLayout, QWidget,
+)
+
+from rlm_studio.analysis.tree import RunTree
+
+from .detail_html import NodeDetail, build_detail, render_html, section_text
+from .event_index import EventIndex
+from .run_header import RunHeader
+from .tree_model import COL_NODE, FILTER_ROLE, KIND_ROLE, NODE_ID_ROLE, SORT_ROLE, RunTreeModel
+
+AUTO_EXPAND_KINDS = ("run", "iteration", "cell")
+
+
+class RunView(QWidget):
+    node_selected = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.index = EventIndex()
+        self.model = RunTreeModel()
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.proxy.setFilterRole(FILTER_ROLE)
+        self.proxy.setRecursiveFilteringEnabled(True)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.running = False
+        self._detail: NodeDetail | None = None
+        self._expanded: set[str] = set()
+        self._selected: str | None = None
+
+        self.header = RunHeader()
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter nodes (text in label, code, prompt, model, status)…  Ctrl+F")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self._set_filter)
+        self.expand_button = QPushButton("Expand all")
+        self.collapse_button = QPushButton("Collapse all")
+        self.tree_view = QTreeView()
+        self.tree_view.setModel(self.proxy)
+        self.tree_view.setUniformRowHeights(True)
+        self.tree_view.setSortingEnabled(True)
+        self.tree_view.sortByColumn(COL_NODE, Qt.SortOrder.AscendingOrder)
+        self.tree_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree_view.setAlternatingRowColors(True)
+        self.tree_view.setAllColumnsShowFocus(True)
+        header = self.tree_view.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(COL_NODE, QHeaderView.ResizeMode.Stretch)
+        for col in range(1, self.model.columnCount()):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(col, 86 if col != 1 else 130)
+        self.expand_button.clicked.connect(self.tree_view.expandAll)
+        self.collapse_button.clicked.connect(self.tree_view.collapseAll)
+        self.tree_view.selectionModel().currentChanged.connect(self._current_changed)
+        for key in ("J", "F8"):
+            QShortcut(QKeySequence(key), self.tree_view, self.next_node,
+                      context=Qt.ShortcutContext.WidgetShortcut if key == "J" else Qt.ShortcutContext.WindowShortcut)
+        for key in ("K", "Shift+F8"):
+            QShortcut(QKeySequence(key), self.tree_view, self.previous_node,
+                      context=Qt.ShortcutContext.WidgetShortcut if key == "K" else Qt.ShortcutContext.WindowShortcut)
+        self.model.rowsInserted.connect(self._rows_inserted)
+
+        self.detail = QTextBrowser()
+        self.detail.setOpenLinks(False)
+        self.detail.anchorClicked.connect(self._link)
+        self.detail.setPlaceholderText("Select a node to see its messages, code, output and figures.")
+
+        tools = QHBoxLayout()
+        tools.addWidget(self.filter, 1)
+        tools.addWidget(self.expand_button)
+        tools.addWidget(self.collapse_button)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(tools)
+        left_layout.addWidget(self.tree_view)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.header)
+        layout.addWidget(self.splitter, 1)
+
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(150)
+        self._refresh_timer.timeout.connect(self._refresh_now)
+        self._detail_dirty = False
+
+    # -- feeding ----------------------------------------------------------------------------
+    def begin_live(self) -> None:
+        """Clear the view for a run that is about to start."""
+        self.index = EventIndex()
+        self.model.set_tree(RunTree())
+        self._selected = None
+        self._detail = None
+        self.detail.clear()
+        self.running = True
+        self.header.clear()
+
+    def add_event(self, event: Any) -> None:
+        """One live event: index it, grow the tree, refresh header/detail soon (throttled)."""
+        self.index.add(event)
+        if event.kind == "model_call_delta":
+            if event.node_id == self._selected:
+                self._detail_dirty = True
+                self._schedule()
+            return
+        change = self.model.apply(event)
+        if self._selected is not None and (event.node_id == self._selected
+                                           or (change and self._selected in change.updated[:1])):
+            self._detail_dirty = True
+        self._schedule()
+
+    def end_live(self) -> None:
+        self.running = False
+        self._detail_dirty = True
+        self._refresh_now()
+
+    def show_events(self, events: list[Any]) -> None:
+        """Open a stored run: build the tree once, then one model reset."""
+        self.running = False
+        self.index = EventIndex.from_events(events)
+        tree = RunTree()
+        for event in self.index.events:
+            tree.apply(event)
+        self.model.set_tree(tree)
+        self._selected = None
+        self._detail = None
+        self.detail.clear()
+        self._expand_top()
+        self._refresh_now()
+
+    def _expand_top(self) -> None:
+        """Expand the root run and its iterations (not every cell: a stored run can be huge)."""
+        root = self.proxy.index(0, 0)
+        if root.isValid():
+            self.tree_view.expand(root)
+            for row in range(min(self.proxy.rowCount(root), 200)):
+                self.tree_view.expand(self.proxy.index(row, 0, root))
+
+    def _rows_inserted(self, parent: QModelIndex, first: int, last: int) -> None:
+        if not self.running:
+            return
+        index = self.model.index(first, 0, parent)
+        if self.model.data(index, KIND_ROLE) in AUTO_EXPAND_KINDS and (
+                self.model.data(index, KIND_ROLE) != "cell" or not parent.parent().parent().isValid()):
+            self.tree_view.expand(self.proxy.mapFromSource(index))
+
+    def _schedule(self) -> None:
+        if not self._refresh_timer.isActive():
+            self._refresh_timer.start()
+
+    def _refresh_now(self) -> None:
+        self.header.update_from(self.model.tree, self.index, running=self.running)
+        if self._detail_dirty and self._selected is not None:
+            self._render_detail(keep_scroll=True)
+        self._detail_dirty = False
+
+    # -- selection and detail ---------------------------------------------------------------
+    def _current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
+        node_id = self.proxy.data(current, NODE_ID_ROLE) if current.isValid() else None
+        if node_id is None or node_id == self._selected:
+            return
+        self._selected = node_id
+        self._expanded = set()
+        self._render_detail(keep_scroll=False)
+        self.node_selected.emit(node_id)
+
+    def select_node(self, node_id: str) -> bool:
+        source = self.model.index_of(node_id)
+        if not source.isValid():
+            return False
+        index = self.proxy.mapFromSource(source)
+        if not index.isValid():
+            return False
+        parent = index.parent()
+        while parent.isValid():
+            self.tree_view.expand(parent)
+            parent = parent.parent()
+        self.tree_view.setCurrentIndex(index)
+        self.tree_view.scrollTo(index)
+        return True
+
+    @property
+    def selected_node(self) -> str | None:
+        return self._selected
+
+    def _render_detail(self, keep_scroll: bool) -> None:
+        node_id = self._selected
+        if node_id is None or node_id not in self.model.tree:
+            return
+        node = self.model.tree.node(node_id)
+        self._detail = build_detail(node, self.index.for_node(node_id), self.index.streaming.get(node_id))
+        bar = self.detail.verticalScrollBar()
+        position = bar.value()
+        self.detail.setHtml(render_html(self._detail, self._expanded))
+        if keep_scroll:
+            bar.setValue(position)
+
+    def _link(self, url) -> None:
+        action, _, key = url.toString().partition(":")
+        if self._detail is None:
+            return
+        if action == "showall":
+            self._expanded.add(key)
+            self._render_detail(keep_scroll=True)
+        elif action == "copy":
+            text = section_text(self._detail, key)
+            if text is not None:
+                QGuiApplication.clipboard().setText(text)
+
+    # -- navigation -------------------------------------------------------------------------
+    def _step(self, index: QModelIndex, forward: bool) -> QModelIndex:
+        """Pre-order neighbour in the (filtered, sorted) tree, entering collapsed nodes too."""
+        model = self.proxy
+        if not index.isValid():
+            return model.index(0, 0)
+        index = index.siblingAtColumn(0)
+        if forward:
+            if model.rowCount(index):
+                return model.index(0, 0, index)
+            while index.isValid():
+                sibling = index.sibling(index.row() + 1, 0)
+                if sibling.isValid():
+                    return sibling
+                index = index.parent()
+            return QModelIndex()
+        if index.row() == 0:
+            return index.parent()
+        index = index.sibling(index.row() - 1, 0)
+        while model.rowCount(index):
+            index = model.index(model.rowCount(index) - 1, 0, index)
+        return index
+
+    def _go(self, forward: bool) -> None:
+        target = self._step(self.tree_view.currentIndex(), forward)
+        if target.isValid():
+            parent = target.parent()
+            while parent.isValid():
+                self.tree_view.expand(parent)
+                parent = parent.parent()
+            self.tree_view.setCurrentIndex(target)
+            self.tree_view.scrollTo(target)
+
+    def next_node(self) -> None:
+        self._go(True)
+
+    def previous_node(self) -> None:
+        self._go(False)
+
+    def focus_filter(self) -> None:
+        self.filter.setFocus()
+        self.filter.selectAll()
+
+    def _set_filter(self, text: str) -> None:
+        self.proxy.setFilterFixedString(text)
+        if text:
+            self.tree_view.expandAll()
