@@ -11,6 +11,12 @@ from .common import CliError
 # Each module defines register(subparsers); its handler is imported lazily so --help stays fast.
 COMMAND_MODULES = (
     "rlm_studio.cli.cmd_run",
+    "rlm_studio.cli.cmd_runs",
+    "rlm_studio.cli.cmd_show",
+    "rlm_studio.cli.cmd_search",
+    "rlm_studio.cli.cmd_export",
+    "rlm_studio.cli.cmd_import",
+    "rlm_studio.cli.cmd_delete",
     "rlm_studio.cli.cmd_app",
 )
 

@@ -1,0 +1,36 @@
+"""`rlm-studio export RUN`: write a run as our JSONL (lossless) or as an official RLMLogger log."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .common import CliError, add_db_option, open_store
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("export", help="export a run to a JSONL file",
+                              description="Export a run: 'rlm-studio' (lossless, re-importable) or 'official' "
+                                          "(the RLMLogger format the official RLM visualizer opens).")
+    p.add_argument("run", help="run id (or its first characters)")
+    p.add_argument("--format", choices=("rlm-studio", "official"), default="rlm-studio")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
+    add_db_option(p)
+    p.set_defaults(func=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from rlm_studio.storage import StorageError
+
+    store = open_store(args)
+    try:
+        if args.output:
+            path = store.export_run(args.run, args.output, format=args.format)
+            print(f"exported run {store.resolve_run_id(args.run)} to {path}", file=sys.stderr)
+        else:
+            store.export_run(args.run, None, format=args.format, out=sys.stdout)
+    except StorageError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        store.close()
+    return 0

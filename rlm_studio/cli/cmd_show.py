@@ -1,0 +1,107 @@
+"""`rlm-studio show RUN`: a run's tree with tokens, cost and time per node."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+from .common import CliError, add_db_option, open_store, print_json
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("show", help="show a run's tree with tokens, cost and time per node",
+                              description="Show a stored run: its answer, totals and tree.")
+    p.add_argument("run", help="run id (or its first characters)")
+    p.add_argument("--json", action="store_true",
+                   help='print {"run": {...}, "nodes": [...]} (each node with its own figures and "subtree")')
+    add_db_option(p)
+    p.set_defaults(func=handle)
+
+
+def _cost(value: float | None, unknown: bool = False) -> str:
+    if value is None:
+        return "$?"
+    return f"${value:.4f}" + ("+?" if unknown else "")
+
+
+def _duration(ms: float | None) -> str:
+    if ms is None:
+        return "…"
+    return f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
+
+
+def _line(node: dict[str, Any], subtree: dict[str, Any]) -> str:
+    parts = [node["label"]]
+    if node["model"]:
+        parts.append(f"[{node['model']}]")
+    if node["summary"]:
+        parts.append("— " + node["summary"][:70])
+    figures = []
+    if node["input_tokens"] or node["output_tokens"] or node["kind"] in ("model_call", "subcall"):
+        figures.append(f"{node['input_tokens']:,} in / {node['output_tokens']:,} out")
+        figures.append(_cost(node["cost_usd"]))
+    if subtree["nodes"] > 1 and (subtree["input_tokens"] or subtree["output_tokens"]):
+        figures.append(f"subtree {subtree['input_tokens'] + subtree['output_tokens']:,} tok "
+                       f"{_cost(subtree['cost_usd'], subtree['cost_unknown'])}")
+    figures.append(_duration(node["duration_ms"]))
+    if node["status"] not in ("ok", "completed"):
+        figures.append(node["status"].upper())
+    text = " ".join(parts) + "  (" + ", ".join(figures) + ")"
+    if node["error"]:
+        text += f"  ! {node['error'][:100]}"
+    return text
+
+
+def handle(args: argparse.Namespace) -> int:
+    from rlm_studio.storage import StorageError
+
+    store = open_store(args)
+    try:
+        store.mark_interrupted()
+        run = store.get_run(args.run)
+        nodes = store.load_nodes(run["id"])
+        totals = store.subtree_totals(run["id"])
+    except StorageError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        store.close()
+    for node in nodes:
+        node["subtree"] = totals[node["id"]]
+    if args.json:
+        print_json({"run": run, "nodes": nodes})
+        return 0
+    created = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run["created_at"]))
+    print(f"Run {run['id']}  {run['status']}  {created}  {run['root_model']}"
+          + (f" / {run['sub_model']}" if run["sub_model"] else ""))
+    if run["name"]:
+        print(f"Name:     {run['name']}")
+    print(f"Question: {' '.join(run['question'].split())[:200]}")
+    if run["answer"] is not None:
+        print(f"Answer:   {run['answer'][:500]}")
+    print(f"Totals:   {run['iterations']} iterations, {run['subcalls']} sub-calls, "
+          f"{run['input_tokens']:,} in / {run['output_tokens']:,} out tokens, "
+          f"{_cost(run['cost_usd'], run['cost_unknown'])}, {_duration(run['duration_ms'])}, "
+          f"max depth {run['max_depth_reached']}")
+    for warning in run["warnings"]:
+        print(f"Warning:  {warning}")
+    if run["tags"]:
+        print(f"Tags:     {', '.join(run['tags'])}")
+    children: dict[str | None, list[dict[str, Any]]] = {}
+    for node in nodes:
+        children.setdefault(node["parent_id"], []).append(node)
+    print()
+
+    def walk(node: dict[str, Any], prefix: str, last: bool, top: bool) -> None:
+        branch = "" if top else ("└─ " if last else "├─ ")
+        print(prefix + branch + _line(node, node["subtree"]))
+        kids = children.get(node["id"], [])
+        deeper = prefix + ("" if top else ("   " if last else "│  "))
+        for i, kid in enumerate(kids):
+            walk(kid, deeper, i == len(kids) - 1, False)
+
+    known = {n["id"] for n in nodes}
+    roots = [n for n in nodes if n["parent_id"] is None or n["parent_id"] not in known]
+    for root in roots:
+        walk(root, "", True, True)
+    return 0
