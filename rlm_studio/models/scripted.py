@@ -5,6 +5,9 @@ Formats:
   {"rules": [{"match": "REGEX", "content": "..."}], "default": "..."}
                                                     first rule whose regex is found in the prompt
 A rule may also carry "delay_ms" (simulated latency) and "error" (a ModelError kind to raise).
+  {"replies": [{"prompt": "EXACT PROMPT", "content": "..."}], "default": "..."}
+                                                    exact prompts, each answered in recorded order
+                                                    (used to re-execute a stored run's sub-calls)
 Top-level options: "delay_ms" (every call), "cost_usd" (reported cost per call, default 0),
 "context_window" (tokens, default 128000).
 """
@@ -15,6 +18,7 @@ import asyncio
 import json
 import re
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +28,9 @@ from .types import Message, ModelError, ModelResponse, StreamCallback, Usage, es
 
 class ScriptFileError(ValueError):
     """The script file is missing or malformed; the message names the file and the problem."""
+
+
+_ANY = re.compile("")
 
 
 @dataclass
@@ -36,7 +43,20 @@ class _Rule:
 
 def _options(path: Path) -> dict[str, Any]:
     data = json.loads(path.read_text(encoding="utf-8"))
-    return {k: data[k] for k in ("cost_usd", "context_window") if k in data}
+    return {k: data[k] for k in ("cost_usd", "context_window", "replies") if k in data}
+
+
+def _replies(path: Path, raw: Any) -> dict[str, deque[_Rule]]:
+    if not isinstance(raw, list):
+        raise ScriptFileError(f"{path}: 'replies' must be a list")
+    replies: dict[str, deque[_Rule]] = {}
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict) or not isinstance(item.get("prompt"), str) \
+                or not isinstance(item.get("content", ""), str):
+            raise ScriptFileError(f"{path}: reply {i} needs a string 'prompt' and a string 'content'")
+        replies.setdefault(item["prompt"], deque()).append(
+            _Rule(_ANY, item.get("content", ""), float(item.get("delay_ms", 0) or 0), item.get("error")))
+    return replies
 
 
 def _load(path: Path) -> tuple[list[str] | None, list[_Rule], str | None, float]:
@@ -73,6 +93,11 @@ def _load(path: Path) -> tuple[list[str] | None, list[_Rule], str | None, float]
         if default is not None and not isinstance(default, str):
             raise ScriptFileError(f"{path}: 'default' must be a string")
         return None, rules, default, delay
+    if "replies" in data:
+        default = data.get("default")
+        if default is not None and not isinstance(default, str):
+            raise ScriptFileError(f"{path}: 'default' must be a string")
+        return None, [], default, delay
     raise ScriptFileError(f"{path}: expected a JSON object with 'responses' or 'rules'")
 
 
@@ -90,6 +115,7 @@ class ScriptedModel:
         self.cost_usd = float(options.get("cost_usd", 0.0))
         if "context_window" in options:
             self.context_window = int(options["context_window"])
+        self._replies = _replies(self.path, options.get("replies", []))
         self._next = 0
         self.calls = 0
 
@@ -102,6 +128,9 @@ class ScriptedModel:
         return estimate_message_tokens(messages)
 
     def _pick(self, prompt: str) -> _Rule:
+        queue = self._replies.get(prompt)
+        if queue:
+            return queue.popleft() if len(queue) > 1 else queue[0]
         if self._responses is not None:
             if self._next >= len(self._responses):
                 raise ModelError("script", f"{self.path.name}: ran out of scripted responses "
