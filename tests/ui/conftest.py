@@ -16,3 +16,29 @@ def app_home(tmp_path, monkeypatch):
     home.mkdir()
     monkeypatch.setenv("RLM_STUDIO_HOME", str(home))
     return home
+
+
+@pytest.fixture
+def qloop(qapp):
+    """A qasync event loop on the test QApplication, as the app runs it."""
+    import asyncio
+
+    import qasync
+
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    yield loop
+    loop.close()
+    asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def window(qtbot, app_home, qloop):
+    from rlm_studio.ui.main_window import MainWindow
+
+    win = MainWindow(str(app_home / "runs.db"), discover_models=False)
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    yield win
+    win.close()

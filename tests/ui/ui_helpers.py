@@ -1,0 +1,43 @@
+"""Shared helpers for the UI tests: scripted model files, a qasync loop, waiting for coroutines."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+
+def repl(code: str, text: str = "Let me look.") -> str:
+    return f"{text}\n```repl\n{code}\n```\n"
+
+
+def write_script(folder: Path, name: str, **content: Any) -> str:
+    path = folder / f"{name}.json"
+    path.write_text(json.dumps(content), encoding="utf-8")
+    return f"script:{path}"
+
+
+def run_coro(loop: asyncio.AbstractEventLoop, coro, timeout: float = 30.0):
+    """Run a coroutine on the qasync loop (which spins the Qt event loop meanwhile)."""
+    return loop.run_until_complete(asyncio.wait_for(coro, timeout))
+
+
+def sales_scripts(folder: Path, *, parts: int = 6, delay_ms: int = 0) -> tuple[str, str]:
+    """Root: split the context, ask the sub-model about each line in one batch, answer with FINAL_VAR."""
+    sub = write_script(folder, "sub", rules=[{"match": f"Region {i}:", "content": str(i + 1),
+                                              "delay_ms": delay_ms} for i in range(parts)], default="0")
+    root = write_script(folder, "root", responses=[
+        repl("parts = context.strip().split('\\n')\n"
+             "counts = llm_query_batched([f'How many sales? {p}' for p in parts])\n"
+             "total = sum(int(c) for c in counts)\nprint('total', total)"),
+        repl("answer = f'{total} sales'\nFINAL_VAR('answer')", "Done."),
+    ])
+    return root, sub
+
+
+def sales_document(folder: Path, parts: int = 6) -> Path:
+    path = folder / "sales.txt"
+    path.write_text("\n".join(f"Region {i}: " + " ".join(["sale"] * (i + 1)) for i in range(parts)) + "\n",
+                    encoding="utf-8")
+    return path
