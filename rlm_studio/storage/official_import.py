@@ -209,8 +209,10 @@ class _Converter:
                 if not isinstance(entry, dict):
                     raise _Bad(check.line, place, "expected an object")
                 entries.append((check.line, place, entry))
+            first_event = len(self.events)
             self.run(metadata.get("run_metadata"), entries, depth=depth + 1, parent_id=cell,
                      question=prompt, model=model, answer_hint=response or None)
+            self._child_usage(self.events[first_event:], *_usage(call))
             self.t = max(self.t, start + seconds)
             return
         usage, cost = _usage(call)
@@ -221,6 +223,22 @@ class _Converter:
                                   cost_usd=cost, latency_ms=seconds * 1000.0,
                                   error={"kind": "error", "message": _text(error)} if error else None),
                   self.t + seconds)
+
+
+    @staticmethod
+    def _child_usage(events: list[Event], usage: dict[str, Any], cost: float | None) -> None:
+        """The log gives a child RLM's usage only in total: record it on the child's run_finished, and
+        when the child made a single root model call, the rest after its sub-calls is that call's."""
+        run_started, run_finished = events[0], events[-1]
+        run_finished.totals = {**usage, "cost_usd": cost}
+        own = [e for e in events if e.kind == "model_call_finished"]
+        subcalls = [e for e in events if e.kind == "subcall_finished"]
+        inner_children = [e for e in events if e.kind == "run_started" and e is not run_started]
+        if len(own) == 1 and not inner_children and usage:
+            rest_in = usage.get("input_tokens", 0) - sum(int(e.usage.get("input_tokens") or 0) for e in subcalls)
+            rest_out = usage.get("output_tokens", 0) - sum(int(e.usage.get("output_tokens") or 0) for e in subcalls)
+            if rest_in >= 0 and rest_out >= 0:
+                own[0].usage = {"input_tokens": rest_in, "output_tokens": rest_out}
 
 
 def _usage(call: dict[str, Any]) -> tuple[dict[str, Any], float | None]:
@@ -263,7 +281,7 @@ def _old_final(value: Any, response: str) -> tuple[str, str, str | None, None]:
 
 def convert_log(path: Path, rows: list[tuple[int, Any]], fail: Callable[[str], Exception]) -> list[dict[str, Any]]:
     """Every run of the log (a log holds several when `completion()` was called more than once)."""
-    runs: list[tuple[int, dict[str, Any] | None, list[tuple[int, dict[str, Any]]]]] = []
+    runs: list[tuple[bool, dict[str, Any] | None, list[tuple[int, dict[str, Any]]]]] = []
     meta: dict[str, Any] | None = None
     current: list[tuple[int, dict[str, Any]]] | None = None
     last_number = 0
@@ -281,16 +299,18 @@ def convert_log(path: Path, rows: list[tuple[int, Any]], fail: Callable[[str], E
             raise fail(f"line {line}: 'iteration' must be int, not {type(number).__name__}")
         if current is None or (number is not None and number <= last_number):
             current = []
-            runs.append((line, meta, current))
+            first_after_meta = not runs or runs[-1][1] is not meta
+            runs.append((first_after_meta, meta, current))
         last_number = number if number is not None else last_number + 1
         current.append((line, data))
     if not runs:
         raise fail("the log has metadata but no iterations")
     converted = []
-    for line, run_meta, entries in runs:
+    for first_after_meta, run_meta, entries in runs:
         first = entries[0][1]
-        t0 = _ts((run_meta or {}).get("timestamp"), 0.0) or \
-            _ts(first.get("timestamp"), 0.0) - float(_number(first.get("iteration_time")))
+        t0 = _ts(first.get("timestamp"), 0.0) - _number(first.get("iteration_time"))
+        if first_after_meta and run_meta is not None:   # the metadata line was written when the run began
+            t0 = _ts(run_meta.get("timestamp"), 0.0) or t0
         converter = _Converter(new_run_id(), t0 if t0 > 0 else path.stat().st_mtime)
         try:
             converter.run(run_meta, [(entry_line, "", entry) for entry_line, entry in entries], depth=0,
