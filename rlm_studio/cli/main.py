@@ -13,6 +13,7 @@ COMMAND_MODULES = (
     "rlm_studio.cli.cmd_run",
     "rlm_studio.cli.cmd_runs",
     "rlm_studio.cli.cmd_show",
+    "rlm_studio.cli.cmd_diff",
     "rlm_studio.cli.cmd_search",
     "rlm_studio.cli.cmd_export",
     "rlm_studio.cli.cmd_import",

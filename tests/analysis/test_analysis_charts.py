@@ -1,6 +1,6 @@
 import pytest
 
-from analysis_streams import StreamBuilder, simple_run
+from tests.analysis.analysis_streams import StreamBuilder, simple_run
 from rlm_studio.analysis.charts import call_timeline, iteration_series, run_charts
 
 

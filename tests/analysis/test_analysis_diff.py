@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from analysis_streams import StreamBuilder, simple_run
+from tests.analysis.analysis_streams import StreamBuilder, simple_run
 from rlm_studio.analysis.diff import diff_runs, text_diff
 from rlm_studio.analysis.run_figures import compare_totals, run_figures
 

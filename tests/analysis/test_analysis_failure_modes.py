@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from analysis_streams import StreamBuilder, simple_run
+from tests.analysis.analysis_streams import StreamBuilder, simple_run
 from rlm_studio.analysis.failure_modes import KINDS, Thresholds, detect_failure_modes
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from analysis_streams import StreamBuilder
+from tests.analysis.analysis_streams import StreamBuilder
 from rlm_studio.analysis.fork import fork_plan, fork_prefix
 from rlm_studio.analysis.tree import RunTree
 

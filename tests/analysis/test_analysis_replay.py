@@ -2,7 +2,7 @@ import time
 
 import pytest
 
-from analysis_streams import big_run, simple_run
+from tests.analysis.analysis_streams import big_run, simple_run
 from rlm_studio.analysis.replay import Replay
 from rlm_studio.analysis.tree import RunTree
 from rlm_studio.engine.events import ModelCallDelta

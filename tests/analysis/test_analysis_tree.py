@@ -2,7 +2,7 @@ import time
 
 import pytest
 
-from analysis_streams import big_run, simple_run, StreamBuilder
+from tests.analysis.analysis_streams import big_run, simple_run, StreamBuilder
 from rlm_studio.analysis.totals import brute_force_totals
 from rlm_studio.analysis.tree import RunTree, TreeChange
 from rlm_studio.engine.events.nodes import fold_nodes
