@@ -93,8 +93,13 @@ class HistoryPanel(QWidget):
     def set_store(self, store: Any | None, problem: str | None = None) -> None:
         self.store = store
         self._set_enabled(store is not None)
-        self.message.setText(problem or "")
         self.refresh()
+        if problem:
+            self._error(problem)
+
+    def _error(self, text: str) -> None:
+        self.message.setStyleSheet("color:#c62828")
+        self.message.setText(text)
 
     def _set_enabled(self, enabled: bool) -> None:
         for widget in (self.search, self.status, self.model, self.tag, self.use_since, self.rename_button,
@@ -115,8 +120,9 @@ class HistoryPanel(QWidget):
                                         text=self.search.text().strip() or None, since=since,
                                         tag=self.tag.text().strip() or None, limit=500)
         except Exception as exc:
-            self.message.setText(describe_error(exc, "reading the history"))
+            self._error(describe_error(exc, "reading the history"))
             return
+        self.message.setStyleSheet("color:#666")
         self.message.setText("" if runs else "No runs match." if self._filtered() else "No runs yet.")
         for run in runs:
             title = run.get("name") or run.get("question") or run["id"]
@@ -155,7 +161,7 @@ class HistoryPanel(QWidget):
         try:
             action()
         except Exception as exc:
-            self.message.setText(describe_error(exc, doing))
+            self._error(describe_error(exc, doing))
             return False
         self.refresh()
         return True

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea, QTabWidget,
@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
+    _store_opened = Signal(object, object)  # store or None, problem or None (from the opening thread)
+
     def __init__(self, db_path: str | None = None, *, discover_models: bool = True):
         super().__init__()
         self.setWindowTitle("RLM Studio")
@@ -38,6 +40,7 @@ class MainWindow(QMainWindow):
         self.current_run_id: str | None = None
         self._run_started_at: float | None = None
         self._last_result: Any | None = None
+        self._storage_message: str | None = None
         self._tasks: set[asyncio.Future] = set()
 
         self.new_run = NewRunPanel()
@@ -78,6 +81,8 @@ class MainWindow(QMainWindow):
         from rlm_studio.models.local_server import BUNDLED_MODEL_NOTE
 
         self.new_run.apply_defaults(self.app_settings, DEFAULT_SYSTEM_PROMPT, BUNDLED_MODEL_NOTE)
+        self._store_opening = False
+        self._store_opened.connect(self._set_store)
         self.open_store(db_path or self.app_settings.db_path or None)
         if not self.app_settings.example_offered or self.app_settings.root_model == "bundled":
             self.new_run.offer_example()
@@ -146,24 +151,47 @@ class MainWindow(QMainWindow):
 
     # -- storage ------------------------------------------------------------------------------
     def open_store(self, path: str | None) -> None:
-        from rlm_studio.storage import Store, StorageError
+        """Open the database on a worker thread: a locked or slow file must not freeze the window."""
+        import threading
 
+        self._store_opening = True
+        self.history.message.setText("Opening the database…")
+        threading.Thread(target=self._open_store_thread, args=(path,), daemon=True,
+                         name="rlm-studio-open-db").start()
+
+    def _open_store_thread(self, path: str | None) -> None:
+        from rlm_studio.storage import Store
+
+        store = None
         try:
             store = Store.open(path)
             store.mark_interrupted()
-        except (StorageError, OSError) as exc:
-            self.store = None
-            self.store_problem = (describe_error(exc, "opening the database")
-                                  + " History is unavailable and runs will not be saved.")
-            self.history.set_store(None, self.store_problem)
-            self.statusBar().showMessage(self.store_problem, 30000)
+        except Exception as exc:
+            if store is not None:
+                try:
+                    store.close()
+                except Exception:
+                    pass
+            self._store_opened.emit(None, describe_error(exc, "opening the database")
+                                    + " History is unavailable and runs will not be saved.")
             return
+        self._store_opened.emit(store, None)
+
+    def _set_store(self, store: Any | None, problem: str | None) -> None:
+        self._store_opening = False
         self.store = store
-        self.store_problem = None
-        self.history.set_store(store)
+        self.store_problem = problem
+        self.history.set_store(store, problem)
+        if problem:
+            self.statusBar().showMessage(problem, 30000)
+
+    @property
+    def store_ready(self) -> bool:
+        return not self._store_opening
 
     def _storage_problem(self, message: str) -> None:
         text = message + " The run goes on; its events stay in this window."
+        self._storage_message = message
         self.statusBar().showMessage(text, 30000)
         self.run_view.header.sandbox.setText(self.run_view.header.sandbox.text()
                                              + f"<br><span style='color:#c62828'>⚠ {text}</span>")
@@ -229,6 +257,8 @@ class MainWindow(QMainWindow):
             panel.run_message.setText(describe_error(exc, "preparing the run"))
             self.tabs.setCurrentIndex(0)
             return None
+        while self._store_opening:  # the database is still opening: wait so the run gets stored
+            await asyncio.sleep(0.05)
         s = self.app_settings
         kwargs.update(cell_timeout_s=s.cell_timeout_s, output_limit_chars=s.output_limit_chars,
                       batch_concurrency=s.batch_concurrency, isolation=s.isolation)
@@ -242,6 +272,7 @@ class MainWindow(QMainWindow):
         self._status_timer.start()
         self.statusBar().showMessage("Starting the run…")
         self._last_result = None
+        self._storage_message = None
         self.controller.started.connect(self._run_started)
         try:
             result = await self.controller.run(question, context, kwargs, model_settings=self.model_settings(),
@@ -255,7 +286,11 @@ class MainWindow(QMainWindow):
             self.run_action.setEnabled(True)
         self._last_result = result
         if result is not None:
-            self.statusBar().showMessage(f"Run {fmt.status(result.status)}.", 10000)
+            done = f"Run {fmt.status(result.status)}."
+            if self._storage_message:
+                self.statusBar().showMessage(f"{done} {self._storage_message}", 60000)
+            else:
+                self.statusBar().showMessage(done, 10000)
             self._update_run_status()
         self.history.refresh()
         if self.current_run_id:

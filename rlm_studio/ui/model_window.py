@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 import threading
 
 from PySide6.QtCore import QObject, Signal
+
+from . import lazy_litellm
 
 SCRIPTED_WINDOW = 128_000
 
@@ -23,7 +24,9 @@ def known_window(spec: str) -> int | None:
 
 
 def litellm_window(spec: str) -> int | None:
-    from rlm_studio.models._litellm import litellm
+    from .lazy_litellm import load_blocking
+
+    litellm = load_blocking()
 
     try:
         info = litellm.get_model_info(spec)
@@ -50,7 +53,7 @@ class WindowLookup(QObject):
             return window
         if spec in self._cache:
             return self._cache[spec]
-        if "rlm_studio.models._litellm" in sys.modules:
+        if lazy_litellm.loaded():
             self._cache[spec] = litellm_window(spec)
             return self._cache[spec]
         threading.Thread(target=self._work, args=(spec,), daemon=True, name="rlm-studio-window").start()

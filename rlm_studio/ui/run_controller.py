@@ -19,13 +19,9 @@ def needs_litellm(*specs: str | None) -> bool:
 
 async def preload_litellm() -> None:
     """Import litellm on a worker thread (it takes seconds) so the window does not freeze."""
-    import sys
+    from .lazy_litellm import preload
 
-    if "rlm_studio.models._litellm" in sys.modules:
-        return
-    import importlib
-
-    await asyncio.get_running_loop().run_in_executor(None, importlib.import_module, "rlm_studio.models._litellm")
+    await preload()
 
 
 class RunController(QObject):

@@ -40,5 +40,6 @@ def window(qtbot, app_home, qloop):
     qtbot.addWidget(win)
     win.resize(1400, 900)
     win.show()
+    qtbot.waitUntil(lambda: win.store_ready, timeout=10000)
     yield win
     win.close()

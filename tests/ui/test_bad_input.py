@@ -1,0 +1,143 @@
+"""Bad input and faults: the window stays usable and says what went wrong in plain words."""
+
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+from PySide6.QtCore import QTimer
+
+from ui_helpers import run_coro, sales_document, sales_scripts, write_script
+
+
+def test_binary_file_is_refused_with_its_name(window, qtbot, tmp_path):
+    binary = tmp_path / "image.bin"
+    binary.write_bytes(bytes(range(256)) * 64)
+    window.new_run.load_paths([binary])
+    qtbot.waitUntil(lambda: window.new_run.load_message.text() != "", timeout=5000)
+    message = window.new_run.load_message.text()
+    assert "image.bin" in message
+    assert window.new_run.documents == []
+
+
+def test_empty_question_is_refused_before_anything_runs(window, qloop, tmp_path):
+    window.new_run.add_pasted("Region 0: sale\n")
+    window.new_run.question.setPlainText("   ")
+    assert run_coro(qloop, window.run_once()) is None
+    assert "Write a question first" in window.new_run.run_message.text()
+    assert window.run_view.index.root_started is None
+    assert window.store.list_runs() == []
+
+
+def test_no_documents_is_refused(window, qloop):
+    window.new_run.question.setPlainText("What?")
+    assert run_coro(qloop, window.run_once()) is None
+    assert "at least one document" in window.new_run.run_message.text()
+
+
+def test_missing_script_model_is_named(window, qloop, tmp_path):
+    window.new_run.add_pasted("Region 0: sale\n")
+    window.new_run.question.setPlainText("How many?")
+    window.new_run.root_model.set_spec(f"script:{tmp_path / 'nope.json'}")
+    assert run_coro(qloop, window.run_once()) is None
+    assert "nope.json" in window.new_run.run_message.text() and "not found" in window.new_run.run_message.text()
+
+
+@pytest.mark.slow
+def test_unknown_model_is_explained_and_the_window_keeps_responding(window, qloop):
+    """litellm (seconds to import) is loaded on a worker thread; the UI thread keeps ticking."""
+    window.new_run.add_pasted("Region 0: sale\n")
+    window.new_run.question.setPlainText("How many?")
+    window.new_run.root_model.set_spec("no-such-model-xyz")
+    gaps, last = [], [time.perf_counter()]
+
+    def beat():
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+    timer = QTimer()
+    timer.timeout.connect(beat)
+    timer.start(10)
+    assert run_coro(qloop, window.run_once(), timeout=60) is None
+    timer.stop()
+    message = window.new_run.run_message.text()
+    assert "Unknown model" in message and "no-such-model-xyz" in message
+    assert len(gaps) > 10 and max(gaps) < 1.0, f"the UI thread stalled {max(gaps):.2f} s"
+
+
+def test_failed_model_call_is_shown_and_recorded(window, qloop, tmp_path):
+    root = write_script(tmp_path, "root", rules=[{"match": ".", "content": "", "error": "auth"}])
+    window.new_run.add_pasted("Region 0: sale\n")
+    window.new_run.question.setPlainText("How many?")
+    window.new_run.root_model.set_spec(root)
+    result = run_coro(qloop, window.run_once())
+    assert result is not None and result.status == "failed"
+    header = window.run_view.header.answer.text()
+    assert "Failed" in header and "scripted failure" in header
+    stored = window.store.get_run(result.run_id)
+    assert stored["status"] == "failed"
+
+
+def _hold_lock(db, seconds: float) -> subprocess.Popen:
+    """A real second process that holds an exclusive lock on the database file."""
+    code = ("import sqlite3, sys, time\n"
+            "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+            "c.execute('BEGIN EXCLUSIVE')\n"
+            "print('locked', flush=True)\n"
+            f"time.sleep({seconds})\n")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(db)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "locked"
+    return proc
+
+
+def test_locked_database_at_start_is_explained_and_runs_still_work(qtbot, qloop, app_home, tmp_path, monkeypatch):
+    from rlm_studio.storage import connection
+    from rlm_studio.ui.main_window import MainWindow
+
+    monkeypatch.setattr(connection, "BUSY_TIMEOUT_MS", 300)
+    db = tmp_path / "locked.db"
+    sqlite3.connect(db).execute("CREATE TABLE other (x)").connection.close()  # a rollback-journal file
+    holder = _hold_lock(db, 30)
+    try:
+        win = MainWindow(str(db), discover_models=False)
+        qtbot.addWidget(win)
+        win.show()
+        qtbot.waitUntil(lambda: win.store_ready, timeout=10000)
+        assert win.store is None
+        assert "locked" in win.history.message.text() and "History is unavailable" in win.history.message.text()
+        # the app still runs (in memory) with the database locked
+        win.new_run.add_pasted(sales_document(tmp_path).read_text())
+        root, sub = sales_scripts(tmp_path)
+        win.new_run.question.setPlainText("How many sales in total?")
+        win.new_run.root_model.set_spec(root)
+        win.new_run.sub_model.set_spec(sub)
+        result = run_coro(qloop, win.run_once())
+        assert result.status == "completed" and result.answer == "21 sales"
+        win.close()
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_database_locked_during_a_run_keeps_the_events(window, qloop, tmp_path, monkeypatch):
+    from rlm_studio.storage import connection
+
+    monkeypatch.setattr(connection, "BUSY_TIMEOUT_MS", 300)
+    holder = _hold_lock(window.store.path, 30)
+    try:
+        window.new_run.add_pasted(sales_document(tmp_path).read_text())
+        root, sub = sales_scripts(tmp_path)
+        window.new_run.question.setPlainText("How many sales in total?")
+        window.new_run.root_model.set_spec(root)
+        window.new_run.sub_model.set_spec(sub)
+        problems = []
+        window.controller.storage_problem.connect(problems.append)
+        result = run_coro(qloop, window.run_once())
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.status == "completed"
+    assert problems and "locked" in problems[0]
+    assert "locked" in window.statusBar().currentMessage()
+    assert window.run_view.header.figures["subcalls"] == 6  # everything is still in the window
