@@ -18,6 +18,8 @@ COMMAND_MODULES = (
     "rlm_studio.cli.cmd_export",
     "rlm_studio.cli.cmd_import",
     "rlm_studio.cli.cmd_delete",
+    "rlm_studio.cli.cmd_replay",
+    "rlm_studio.cli.cmd_fork",
     "rlm_studio.cli.cmd_app",
 )
 

@@ -73,9 +73,17 @@ class RlmSession:
         self._stop_reason: tuple[str, str | None] | None = None
         self._tmp: Path | None = None
         self._batch_counter = 0
-        #: for forks: root turns to start from, and code to re-run to rebuild the REPL's state
-        self.seed_turns: list[Turn] = []
-        self.seed_cells: list[str] = []
+        #: set by from_fork(): what the fork keeps of its parent run
+        self.fork: Any = None
+
+    @classmethod
+    def from_fork(cls, plan: Any, settings: RunSettings | None = None, *, sinks: list[Sink] | None = None,
+                  resolver: ModelResolver | None = None) -> "RlmSession":
+        """A new run that keeps `plan` (engine.fork.plan_fork) and continues with `settings`."""
+        session = cls(plan.question, plan.context, settings or plan.settings, sinks=sinks, resolver=resolver,
+                      forked_from=plan.forked_from())
+        session.fork = plan
+        return session
 
     # -- public -----------------------------------------------------------------------------
     def add_sink(self, sink: Sink) -> None:
@@ -153,6 +161,8 @@ class _Rlm:
                        "max_depth_reached": depth}
         self.last_variables: list[dict[str, Any]] = []
         self.last_response = ""
+        self.replaying = False
+        self.edited_response: str | None = None
 
     def emit(self, event: ev.Event) -> ev.Event:
         return self.s.emitter.emit(event)
@@ -184,8 +194,8 @@ class _Rlm:
                                     code="sandbox_fallback", message=self.worker.warning))
             history = History(system=system_prompt,
                               first_user=first_user_message(self.question, meta, settings.max_iterations))
-            if self.depth == 0 and self.s.seed_turns:
-                await self._replay_seed(history)
+            if self.depth == 0 and self.s.fork is not None:
+                await self._continue_fork(history)
             answer = await self._loop(history)
             if answer is None:
                 status, limit = "limit_hit", "max_iterations"
@@ -300,7 +310,11 @@ class _Rlm:
             self.emit(ev.ModelCallDelta(node_id=call_node, parent_id=it_node, text=text))
 
         try:
-            response = await root.complete(messages, stream=on_delta, timeout=self.settings.model_call_timeout_s)
+            if self.edited_response is not None:
+                response = ModelResponse(content=self.edited_response, model="(edited by the user)", cost_usd=0.0)
+                self.edited_response = None
+            else:
+                response = await root.complete(messages, stream=on_delta, timeout=self.settings.model_call_timeout_s)
         except ModelError as exc:
             self.emit(ev.ModelCallFinished(node_id=call_node, parent_id=it_node, model=root.name,
                                            error=exc.to_dict(), latency_ms=exc.latency_ms, retries=exc.retries))
@@ -386,13 +400,29 @@ class _Rlm:
         feedback.append(message)
         return None
 
-    async def _replay_seed(self, history: History) -> None:
-        """A fork: re-run the kept cells to rebuild the REPL, then continue after the kept turns."""
-        for code in self.s.seed_cells:
-            result = await self.worker.execute(code, timeout_s=self.settings.cell_timeout_s)
-            self.last_variables = result.variables
-        history.turns.extend(self.s.seed_turns)
-        self.iterations = max((t.iteration for t in self.s.seed_turns), default=0)
+    async def _continue_fork(self, history: History) -> None:
+        """Show the kept iterations, rebuild the REPL from their cells, continue after them."""
+        from .fork import restamp
+
+        plan = self.s.fork
+        parent_root = next((e.parent_id for e in plan.prefix_events if e.kind == "iteration_started"), None)
+        for event in restamp(plan.prefix_events, parent_root, self.node_id, self.s.emitter.new_node_id):
+            self.emit(event)
+            if event.kind in ("model_call_finished", "subcall_finished") and not event.error:
+                self._count_call(event.usage, event.cost_usd, subcall=event.kind == "subcall_finished")
+            elif event.kind == "run_started":
+                self.totals["child_runs"] += 1
+                self.totals["max_depth_reached"] = max(self.totals["max_depth_reached"], event.depth)
+        self.replaying = True
+        try:
+            for code in plan.cells:
+                result = await self.worker.execute(code, timeout_s=self.settings.cell_timeout_s)
+                self.last_variables = result.variables
+        finally:
+            self.replaying = False
+        history.turns.extend(plan.turns)
+        self.iterations = plan.at_iteration - 1
+        self.edited_response = plan.edited_response
 
     def _partial_answer(self) -> str | None:
         for name in ANSWER_VARIABLES:
@@ -402,8 +432,30 @@ class _Rlm:
         return self.last_response.strip() or None
 
     # -- requests from the REPL ---------------------------------------------------------------
+    def _recorded(self, table: str, prompt: Any) -> str | None:
+        """While a fork rebuilds its REPL, sub-calls get the answers recorded in the parent run."""
+        if not self.replaying or not isinstance(prompt, str):
+            return None
+        queue = getattr(self.s.fork, table).get(prompt)
+        if not queue:
+            return None
+        return queue.popleft() if len(queue) > 1 else queue[0]
+
     async def _handle(self, op: str, payload: dict[str, Any]) -> Any:
         parent = self.current_cell or self.node_id
+        if self.replaying:
+            if op == "llm_query":
+                recorded = self._recorded("replies", payload.get("prompt"))
+                if recorded is not None:
+                    return recorded
+            elif op == "llm_query_batched":
+                answers = [self._recorded("replies", p) for p in payload.get("prompts") or []]
+                if all(a is not None for a in answers):
+                    return answers
+            elif op == "rlm_query":
+                recorded = self._recorded("child_answers", payload.get("prompt"))
+                if recorded is not None:
+                    return recorded
         if op == "llm_query":
             return await self._subcall(payload.get("prompt"), payload.get("model"), parent, via="llm_query")
         if op == "llm_query_batched":

@@ -93,3 +93,28 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, doc, case):
     assert out.returncode == 2, (out.stdout, out.stderr)
     lines = [l for l in out.stderr.splitlines() if l.strip()]
     assert len(lines) == 1 and lines[0].startswith("rlm-studio run: error:"), out.stderr
+
+
+def test_replay_fork_and_diff_from_the_command_line(tmp_path, doc):
+    model = write_script(tmp_path, responses=[
+        "```repl\nn = context.count('line')\nprint(n)\n```", "```repl\nFINAL(n)\n```"])
+    db = str(tmp_path / "r.db")
+    first = json.loads(cli("run", "-c", str(doc), "-q", "count", "--root-model", model, "--json", "--db", db).stdout)
+    replay = cli("replay", first["run_id"][:10], "--db", db)
+    assert replay.returncode == 0 and "iteration 2" in replay.stdout and "FINAL (FINAL): 2000" in replay.stdout
+    again = cli("replay", first["run_id"], "--reexecute", "--json", "--db", db)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["differences"] == []
+    edit = tmp_path / "edit.txt"
+    edit.write_text("```repl\nFINAL(n + 1)\n```")
+    fork = cli("fork", first["run_id"], "--at", "2", "--edit-response", str(edit), "--json", "--db", db)
+    assert fork.returncode == 0, fork.stderr
+    forked = json.loads(fork.stdout)
+    assert forked["answer"] == "2001" and forked["parent_run_id"] == first["run_id"]
+    diff = cli("diff", first["run_id"], forked["run_id"], "--json", "--db", db)
+    assert diff.returncode in (0, 1), diff.stderr
+    assert json.loads(diff.stdout)["differences"]  # the answers differ
+    same = cli("diff", first["run_id"], first["run_id"], "--json", "--db", db)
+    assert json.loads(same.stdout)["differences"] == []
+    bad = cli("fork", first["run_id"], "--at", "7", "--db", db)
+    assert bad.returncode == 2 and "does not exist" in bad.stderr

@@ -1,0 +1,100 @@
+"""`rlm-studio replay RUN`: step through a stored run in the order things happened, or re-execute it."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+
+from .common import CliError, add_db_option, open_store, print_json
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("replay", help="replay a stored run step by step, or re-execute it",
+                              description="Print a stored run event by event as it happened. With --reexecute, "
+                                          "run its recorded root responses and sub-call answers again against a "
+                                          "fresh sandbox and report the cells whose output differs.")
+    p.add_argument("run", help="run id (or a unique prefix)")
+    p.add_argument("--speed", type=float, default=0.0,
+                   help="play at this multiple of the recorded pace (default 0: as fast as possible)")
+    p.add_argument("--reexecute", action="store_true", help="re-run the recording and compare REPL outputs")
+    p.add_argument("--json", action="store_true")
+    add_db_option(p)
+    p.set_defaults(func=handle)
+
+
+def describe(event, depth: int) -> str | None:
+    pad = "  " * depth
+    k = event.kind
+    if k == "run_started":
+        return f"{pad}run (depth {event.depth}): {event.question[:100]}"
+    if k == "iteration_started":
+        return f"{pad}iteration {event.index}"
+    if k == "model_call_finished":
+        u = event.usage or {}
+        return f"{pad}root call {event.model}: {u.get('input_tokens', 0)} in / {u.get('output_tokens', 0)} out" + (
+            f" ERROR {event.error.get('message')}" if event.error else "")
+    if k == "cell_started":
+        first = next((l for l in event.code.splitlines() if l.strip()), "")
+        return f"{pad}cell {event.index}: {first[:100]}"
+    if k == "cell_finished":
+        out = " ".join(event.stdout.split())[:100]
+        return f"{pad}  -> " + (f"{event.error.get('type')}: {event.error.get('message')}" if event.error else out)
+    if k == "subcall_finished":
+        return f"{pad}sub-call: " + (f"ERROR {event.error.get('message')}" if event.error
+                                     else " ".join(event.response.split())[:80])
+    if k == "final_answer":
+        return f"{pad}FINAL ({event.via}): {event.answer[:200]}"
+    if k == "run_finished":
+        return f"{pad}run finished: {event.status}" + (f" ({event.limit})" if event.limit else "")
+    if k == "notice":
+        return f"{pad}{event.level}: {event.message}"
+    return None
+
+
+def handle(args: argparse.Namespace) -> int:
+    from rlm_studio.engine.events.nodes import apply_event
+    from rlm_studio.storage import StorageError
+
+    store = open_store(args)
+    try:
+        run_id = store.resolve_run_id(args.run)
+        events = store.load_events(run_id)
+    except StorageError as exc:
+        raise CliError(str(exc)) from None
+    if args.reexecute:
+        return _reexecute(events, args)
+    nodes: dict = {}
+    previous_ts = events[0].ts if events else 0.0
+    for event in events:
+        if args.speed > 0:
+            time.sleep(min(2.0, max(0.0, (event.ts - previous_ts) / args.speed)))
+        previous_ts = event.ts
+        apply_event(nodes, event)
+        depth, node = 0, nodes.get(event.node_id)
+        while node is not None and node.parent_id:
+            depth += 1
+            node = nodes.get(node.parent_id)
+        line = describe(event, depth)
+        if line:
+            print(line, flush=True)
+    return 0
+
+
+def _reexecute(events, args) -> int:
+    from rlm_studio.analysis.reexecute import cell_differences, reexecute
+
+    result, new_events = asyncio.run(reexecute(events))
+    differences = cell_differences(events, new_events)
+    if args.json:
+        print_json({"differences": differences, "status": result.status, "answer": result.answer})
+    elif not differences:
+        print(f"re-executed: no differences in {sum(e.kind == 'cell_finished' for e in events)} cells; "
+              f"answer {result.answer!r}")
+    else:
+        for d in differences:
+            print(f"{d['path']}: {d['field']} differs", file=sys.stdout)
+            print(f"  recorded:    {str(d['a'])[:300]!r}")
+            print(f"  re-executed: {str(d['b'])[:300]!r}")
+    return 0 if not differences else 1
