@@ -50,7 +50,7 @@ def import_file(store, path: Path) -> list[dict[str, Any]]:
     elif first.get("type") in ("metadata", "iteration") or "code_blocks" in first:
         from .official_import import convert_log
 
-        runs = convert_log(path, rows, lambda message: FileFormatError(path, None, message))
+        runs = convert_log(path, rows, lambda line, reason: FileFormatError(path, line, reason))
     else:
         raise FileFormatError(path, first_line, "this is neither an RLM Studio run export "
                               f'(first line {{"format": "{FORMAT_NAME}", ...}}) nor an RLMLogger log')

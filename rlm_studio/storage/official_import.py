@@ -35,7 +35,8 @@ _ERROR_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Interrupt|Exit)):
 class _Bad(Exception):
     def __init__(self, line: int, where: str, reason: str):
         where = where.lstrip(".")
-        super().__init__(f"line {line}: {where + ': ' if where else ''}{reason}")
+        self.line, self.reason = line, f"{where + ': ' if where else ''}{reason}"
+        super().__init__(f"line {line}: {self.reason}")
 
 
 def _ts(value: Any, default: float) -> float:
@@ -279,7 +280,7 @@ def _old_final(value: Any, response: str) -> tuple[str, str, str | None, None]:
     return _text(value), "FINAL", None, None
 
 
-def convert_log(path: Path, rows: list[tuple[int, Any]], fail: Callable[[str], Exception]) -> list[dict[str, Any]]:
+def convert_log(path: Path, rows: list[tuple[int, Any]], fail: Callable[[int | None, str], Exception]) -> list[dict[str, Any]]:
     """Every run of the log (a log holds several when `completion()` was called more than once)."""
     runs: list[tuple[bool, dict[str, Any] | None, list[tuple[int, dict[str, Any]]]]] = []
     meta: dict[str, Any] | None = None
@@ -287,16 +288,16 @@ def convert_log(path: Path, rows: list[tuple[int, Any]], fail: Callable[[str], E
     last_number = 0
     for line, data in rows:
         if not isinstance(data, dict):
-            raise fail(f"line {line}: expected a JSON object, not {type(data).__name__}")
+            raise fail(line, f"expected a JSON object, not {type(data).__name__}")
         kind = data.get("type", "iteration")
         if kind == "metadata":
             meta, current = data, None
             continue
         if kind != "iteration":
-            raise fail(f"line {line}: unknown entry type {kind!r}")
+            raise fail(line, f"unknown entry type {kind!r}")
         number = data.get("iteration")
         if number is not None and (not isinstance(number, int) or isinstance(number, bool)):
-            raise fail(f"line {line}: 'iteration' must be int, not {type(number).__name__}")
+            raise fail(line, f"'iteration' must be int, not {type(number).__name__}")
         if current is None or (number is not None and number <= last_number):
             current = []
             first_after_meta = not runs or runs[-1][1] is not meta
@@ -304,7 +305,7 @@ def convert_log(path: Path, rows: list[tuple[int, Any]], fail: Callable[[str], E
         last_number = number if number is not None else last_number + 1
         current.append((line, data))
     if not runs:
-        raise fail("the log has metadata but no iterations")
+        raise fail(None, "the log has metadata but no iterations")
     converted = []
     for first_after_meta, run_meta, entries in runs:
         first = entries[0][1]
@@ -316,7 +317,7 @@ def convert_log(path: Path, rows: list[tuple[int, Any]], fail: Callable[[str], E
             converter.run(run_meta, [(entry_line, "", entry) for entry_line, entry in entries], depth=0,
                           parent_id=None, question=None, model=None, answer_hint=None)
         except _Bad as exc:
-            raise fail(str(exc)) from None
+            raise fail(exc.line, exc.reason) from None
         converted.append({"run_id": converter.run_id, "events": converter.events, "run": {}, "finished": True,
                           "source": SOURCE})
     return converted
