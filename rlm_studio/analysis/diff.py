@@ -9,7 +9,9 @@ from rlm_studio.engine.events import Event
 
 from ._events import as_events
 from .alignment import Item, align_items
-from .run_figures import METRICS, metric_delta, run_figures
+from .run_figures import METRICS, compare_totals, metric_delta, run_figures
+
+__all__ = ["diff_runs", "diff_items", "text_diff", "compare_totals", "run_figures"]
 
 
 def text_diff(a: Any, b: Any, *, context: int = 3) -> str:

@@ -81,7 +81,8 @@ def test_final_confusion_fires(answer, cells):
 
 
 @pytest.mark.parametrize("answer", ["Paris", "[1, 2, 3]", "sin(x)", "17", "The result is 17 words.",
-                                    "Chapter 3 (The Storm)"])
+                                    "Chapter 3 (The Storm)", "I Will Survive", "Let's Dance",
+                                    "I need to know more"])
 def test_final_confusion_stays_quiet_on_real_answers(answer):
     b = one_iteration_run(cells=[{"code": "result = 17\nchunks = context.split()"}], answer=answer)
     assert kinds_of(b.events, kinds=["final_confusion"]) == []
@@ -125,6 +126,11 @@ def test_answer_discarded_is_conservative():
                     kinds=["answer_discarded"]) == []
     long = [{"code": "answer = text", "variables": [{"name": "answer", "type": "str", "summary": "'abc...xyz'"}]}]
     assert kinds_of(one_iteration_run(cells=long, answer="other").events, kinds=["answer_discarded"]) == []
+    weak = [{"code": "result = 5", "variables": [{"name": "result", "type": "int", "summary": "5"}]}]
+    assert kinds_of(one_iteration_run(cells=weak, answer="There are 12 lines").events,
+                    kinds=["answer_discarded"]) == []
+    assert kinds_of(one_iteration_run(cells=weak, answer="12").events, kinds=["answer_discarded"]) == \
+        ["answer_discarded"]
     text_result = [{"code": "result = llm_query(p)",
                     "variables": [{"name": "result", "type": "str", "summary": "'chunk 3 mentions a ship'"}]}]
     assert kinds_of(one_iteration_run(cells=text_result, answer="The ship is the Nautilus").events,
@@ -139,6 +145,7 @@ def test_context_pressure_near_the_window_or_after_compaction():
     assert kinds_of(one_iteration_run(cells=[{"code": "x"}], prompt_tokens=6300, window=8000).events,
                     kinds=["context_pressure"]) == []
     assert kinds_of(near.events, kinds=["context_pressure"], thresholds={"context_pressure_ratio": 0.9}) == []
+    assert Thresholds.from_dict(Thresholds().to_dict()) == Thresholds()
     b = simple_run()
     b.compacted(b.events[0].node_id, [1])
     findings = detect_failure_modes(b.events, kinds=["context_pressure"])

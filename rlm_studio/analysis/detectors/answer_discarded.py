@@ -14,6 +14,7 @@ import re
 from .base import Finding, RunFacts, Thresholds
 
 ANSWER_NAMES = ("final_answer", "answer", "final_result", "result", "ans")
+STRONG_NAMES = ("final_answer", "answer", "final_result")
 TEXT_ANSWER_NAMES = ("final_answer", "answer")   # a text `result` is too often an intermediate value
 _PRINTED = re.compile(r"^\s*(final[ _]?answer|answer|final[ _]?result)\s*[:=]\s*(.+?)\s*$", re.IGNORECASE)
 _NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?|[-+]?\.\d+")
@@ -50,13 +51,16 @@ def _norm(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s.%-]", " ", text.lower()).split()).strip(" .")
 
 
-def _differs(computed: str, answer: str, *, text_allowed: bool) -> bool:
-    """True when `answer` clearly does not give `computed` (same shape, different value)."""
+def _differs(computed: str, answer: str, *, text_allowed: bool, strong: bool) -> bool:
+    """True when `answer` clearly does not give `computed` (same shape, different value).
+    A weakly named value (`result`, `ans`) is only compared with an answer that is a bare number."""
     number = _number(computed)
     if number is not None:
         answer_number = _number(answer)
         if answer_number is not None:
             return abs(answer_number - number) > 1e-9 * max(1.0, abs(number))
+        if not strong:
+            return False
         found = _numbers_in(answer)
         return len(found) == 1 and abs(found[0] - number) > 1e-9 * max(1.0, abs(number))
     if not text_allowed or _number(answer) is not None:
@@ -75,8 +79,8 @@ def _last_variables(facts: RunFacts, cells: list[str]) -> tuple[str, list[dict]]
     return None
 
 
-def _candidates(facts: RunFacts, run: str) -> list[tuple[str, str, str, bool]]:
-    """(where, value, cell, text_allowed) of answer-shaped values the run computed, strongest first."""
+def _candidates(facts: RunFacts, run: str) -> list[tuple[str, str, str, bool, bool]]:
+    """(where, value, cell, text_allowed, strong) of answer-shaped values the run computed, strongest first."""
     cells = facts.run_cells(run)
     found = []
     latest = _last_variables(facts, cells)
@@ -87,12 +91,12 @@ def _candidates(facts: RunFacts, run: str) -> list[tuple[str, str, str, bool]]:
             summary = (by_name.get(name) or {}).get("summary")
             value = _value_of_summary(summary) if isinstance(summary, str) else None
             if value is not None:
-                found.append((f"variable `{name}`", value, cell, name in TEXT_ANSWER_NAMES))
+                found.append((f"variable `{name}`", value, cell, name in TEXT_ANSWER_NAMES, name in STRONG_NAMES))
     for cell in reversed(cells):
         stdout = getattr(facts.finished.get(cell), "stdout", "") or ""
         printed = [m for m in map(_PRINTED.match, stdout.splitlines()) if m]
         if printed:
-            found.append((f"the printed line \"{printed[-1].group(0).strip()[:80]}\"", printed[-1].group(2), cell, True))
+            found.append((f"the printed line \"{printed[-1].group(0).strip()[:80]}\"", printed[-1].group(2), cell, True, True))
             break
     return found
 
@@ -103,10 +107,10 @@ def detect_answer_discarded(facts: RunFacts, t: Thresholds) -> list[Finding]:
         run = e.parent_id or ""
         if run not in facts.tree or not (e.answer or "").strip():
             continue
-        for where, value, cell, text_allowed in _candidates(facts, run):
+        for where, value, cell, text_allowed, strong in _candidates(facts, run):
             if e.via == "FINAL_VAR" and where == f"variable `{e.var_name}`":
                 continue  # the answer is that variable's value
-            if _differs(value, e.answer, text_allowed=text_allowed):
+            if _differs(value, e.answer, text_allowed=text_allowed, strong=strong):
                 shown = " ".join(e.answer.split())[:80]
                 findings.append(Finding("answer_discarded",
                                         f"The REPL computed {value[:80]!r} ({where}) but the final answer is "

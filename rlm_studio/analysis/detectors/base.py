@@ -45,6 +45,9 @@ class Thresholds:
         if self.context_pressure_ratio > 1:
             raise ValueError("threshold context_pressure_ratio is a fraction of the window: at most 1")
 
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "Thresholds":
         data = data or {}

@@ -10,8 +10,11 @@ def detect_context_pressure(facts: RunFacts, t: Thresholds) -> list[Finding]:
     for e in facts.of_kind("model_call_started"):
         if e.context_window and e.prompt_tokens >= t.context_pressure_ratio * e.context_window:
             share = e.prompt_tokens / e.context_window
+            node = facts.tree.nodes.get(e.node_id)
+            whose = "The root prompt" if node is None or node.depth == 0 else \
+                f"The prompt of a child run (depth {node.depth})"
             findings.append(Finding("context_pressure",
-                                    f"The root prompt of iteration {e.iteration} used {e.prompt_tokens:,} of "
+                                    f"{whose} of iteration {e.iteration} used {e.prompt_tokens:,} of "
                                     f"{e.context_window:,} context-window tokens ({share:.0%}, at or above "
                                     f"{t.context_pressure_ratio:.0%}).", [e.node_id]))
     for e in facts.of_kind("history_compacted"):

@@ -7,8 +7,13 @@ import re
 
 from .base import Finding, RunFacts, Thresholds
 
-_PLAN = re.compile(r"^\s*(I will|I'll|I am going to|I'm going to|Let me|Let's|Next,? I|First,? I|Now,? I|"
-                   r"I need to|I should|I can now|Then I)\b", re.IGNORECASE)
+_PLAN = re.compile(
+    r"^\s*(?:I will|I'll|I am going to|I'm going to|Let me|Next,? I(?: will|'ll)?|First,? I(?: will|'ll)?|"
+    r"Now,? I(?: will|'ll)?|I need to|I should|I can now)\s+(?:now\s+|first\s+|then\s+)?"
+    r"(?:call|use|check|look|compute|calculate|search|examine|analy[sz]e|read|find|count|provide|give|return|"
+    r"answer|start|begin|try|inspect|iterate|process|split|run|write|verify|continue|query|summari[sz]e|"
+    r"extract|go|output|print|store|assign|determine|identify|review|scan|filter|collect|gather|combine)\b",
+    re.IGNORECASE)
 _MENTIONS_FINAL = re.compile(r"\bFINAL(_VAR)?\b")
 _PLACEHOLDER = re.compile(
     r"^[\s\"'`]*(?:[<\[{]{1,2}\s*(?:your|the|final|insert|computed)?[\s_-]*(?:final[\s_-]*)?"
