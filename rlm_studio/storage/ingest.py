@@ -35,7 +35,7 @@ class RunState:
     nodes: dict[str, NodeRecord] = field(default_factory=dict)
     root_node_id: str | None = None
     warnings: list[str] = field(default_factory=list)
-    indexed_prompts: set[int] = field(default_factory=set)
+    indexed_prompts: set[int] = field(default_factory=set)   # texts already in the search index
     dirty: set[str] = field(default_factory=set)
 
 
@@ -183,7 +183,9 @@ class Ingest:
             add(event.question, "question")
         elif kind == "final_answer":
             add(event.answer, "answer")
-        elif kind == "run_finished" and event.node_id == state.root_node_id and event.status != "completed":
+            state.indexed_prompts.add(hash(("answer", event.answer)))
+        elif kind == "run_finished" and event.node_id == state.root_node_id \
+                and hash(("answer", event.answer)) not in state.indexed_prompts:
             add(event.answer, "answer")
         elif kind == "cell_started":
             add(event.code, "code")
