@@ -18,6 +18,7 @@ class EventIndex:
         self.documents: list[Any] = []   # ContextAttached events
         self.streaming: dict[str, str] = {}  # node id -> text streamed so far (ephemeral deltas)
         self.final_answer: Any | None = None
+        self.isolation = ""   # the sandbox level when the events do not carry it (from the result or the store)
 
     @classmethod
     def from_events(cls, events: Iterable[Any]) -> "EventIndex":

@@ -285,6 +285,9 @@ class MainWindow(QMainWindow):
             self.stop_action.setEnabled(False)
             self.run_action.setEnabled(True)
         self._last_result = result
+        if result is not None and result.isolation:
+            self.run_view.index.isolation = result.isolation
+            self.run_view.refresh_header()
         if result is not None:
             done = f"Run {fmt.status(result.status)}."
             if self._storage_message:
@@ -341,6 +344,11 @@ class MainWindow(QMainWindow):
             return False
         self.current_run_id = run_id
         self.run_view.show_events(events)
+        try:
+            self.run_view.index.isolation = self.store.get_run(run_id).get("isolation") or ""
+        except Exception:
+            pass
+        self.run_view.refresh_header()
         self.tabs.setCurrentWidget(self.run_view)
         self._update_run_status()
         return True

@@ -223,8 +223,9 @@ class NewRunPanel(QWidget):
         layout.addWidget(docs_box, 3)
         layout.addWidget(question_box)
         layout.addWidget(model_box)
-        layout.addWidget(self.prompt_box, 1)
+        layout.addWidget(self.prompt_box)
         layout.addLayout(actions)
+        layout.addStretch(1)
 
         self.add_files_button.clicked.connect(self.choose_files)
         self.add_folder_button.clicked.connect(self.choose_folder)

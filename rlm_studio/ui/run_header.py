@@ -11,6 +11,12 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from . import formatting as fmt
 
 
+ISOLATION_WORDS = {
+    "bwrap": "bwrap (bubblewrap: no network, read-only system, private /tmp)",
+    "process": "process (a plain subprocess: no filesystem or network isolation)",
+}
+
+
 def header_figures(tree: Any, index: Any) -> dict[str, Any]:
     """The totals the header shows, from the tree's subtree totals of the root run."""
     root = tree.root_id
@@ -93,7 +99,8 @@ class RunHeader(QWidget):
                 f" &nbsp; <b>Child runs</b> {f['child_runs']} &nbsp; <b>Deepest depth</b> {f['max_depth']}")
         warnings = list(started.warnings)
         warnings += [n.message for n in index.notices if n.kind == "notice" and n.level in ("warning", "error")]
-        sandbox = f"<b>Sandbox:</b> {html.escape(started.isolation or 'unknown')}"
+        isolation = started.isolation or getattr(index, "isolation", "") or "not recorded"
+        sandbox = f"<b>Sandbox:</b> {html.escape(ISOLATION_WORDS.get(isolation, isolation))}"
         if warnings:
             sandbox += "".join(f"<br><span style='color:#ef6c00'>⚠ {html.escape(w)}</span>" for w in warnings[:6])
             if len(warnings) > 6:

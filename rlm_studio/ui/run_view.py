@@ -56,10 +56,10 @@ class RunView(QWidget):
         self.tree_view.setAllColumnsShowFocus(True)
         header = self.tree_view.header()
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(COL_NODE, QHeaderView.ResizeMode.Stretch)
-        for col in range(1, self.model.columnCount()):
+        header.setMinimumSectionSize(40)
+        for col in range(self.model.columnCount()):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
-            header.resizeSection(col, 86 if col != 1 else 130)
+            header.resizeSection(col, {COL_NODE: 420, 1: 130, 2: 95, 3: 100, 5: 95}.get(col, 80))
         self.expand_button.clicked.connect(self.tree_view.expandAll)
         self.collapse_button.clicked.connect(self.tree_view.collapseAll)
         self.tree_view.selectionModel().currentChanged.connect(self._current_changed)
@@ -85,11 +85,12 @@ class RunView(QWidget):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addLayout(tools)
         left_layout.addWidget(self.tree_view)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)  # the tree gets the full width for its columns
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.detail)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(0, 5)
+        self.splitter.setStretchFactor(1, 4)
+        self.splitter.setSizes([450, 360])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.header)
@@ -160,6 +161,9 @@ class RunView(QWidget):
         if self.model.data(index, KIND_ROLE) in AUTO_EXPAND_KINDS and (
                 self.model.data(index, KIND_ROLE) != "cell" or not parent.parent().parent().isValid()):
             self.tree_view.expand(self.proxy.mapFromSource(index))
+
+    def refresh_header(self) -> None:
+        self.header.update_from(self.model.tree, self.index, running=self.running)
 
     def _schedule(self) -> None:
         if not self._refresh_timer.isActive():

@@ -23,6 +23,13 @@ _NUMERIC = {COL_IN, COL_OUT, COL_COST, COL_SUBTREE_COST, COL_DURATION}
 _KIND_MARK = {"run": "▣", "iteration": "↻", "model_call": "◆", "cell": "❯", "subcall": "•", "final_answer": "★"}
 
 
+def short_model(spec: str) -> str:
+    """script:/long/path/root.json -> script:root.json (the full spec is in the detail pane)."""
+    if spec.startswith("script:"):
+        return "script:" + spec.rsplit("/", 1)[-1]
+    return spec
+
+
 class RunTreeModel(QAbstractItemModel):
     """Never a second tree: rows come from RunTree; only the count of rows already announced is kept,
     so beginInsertRows is issued before the new row becomes visible to views."""
@@ -178,7 +185,7 @@ class RunTreeModel(QAbstractItemModel):
             mark = _KIND_MARK.get(node.kind, "")
             return f"{mark} {node.label}: {node.summary}" if node.summary else f"{mark} {node.label}"
         if column == COL_MODEL:
-            return node.model
+            return short_model(node.model)
         if column == COL_IN:
             return fmt.tokens(node.input_tokens) if node.input_tokens else ""
         if column == COL_OUT:
