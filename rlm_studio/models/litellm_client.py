@@ -57,6 +57,7 @@ class LiteLLMModel:
                  extra_params: Mapping[str, Any] | None = None,
                  server_starter: Callable[[], str] | None = None,
                  token_counter: Callable[[list[Message]], int | None] | None = None,
+                 text_token_counter: Callable[[str], int | None] | None = None,
                  output_shares_window: bool = False):
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
@@ -81,6 +82,7 @@ class LiteLLMModel:
         self.extra_params = dict(extra_params or {})
         self._server_starter = server_starter  # e.g. starts the bundled server; returns its api_base
         self._token_counter = token_counter  # e.g. the bundled server's own tokenizer
+        self._text_token_counter = text_token_counter
         self.output_shares_window = output_shares_window  # llama.cpp: prompt + max_tokens must fit n_ctx
         self._window_lock = threading.Lock()
 
@@ -185,8 +187,8 @@ class LiteLLMModel:
         if api_key is None and "mock_response" not in self.extra_params:
             var = env_var_for(self.provider)
             how = f"set {var}" if var else "set the provider's API key environment variable"
-            raise ModelError("auth", f"No API key for {self.provider}: {how} or save a key in the OS keyring "
-                                     f"(Settings > Models).", model=self.name)
+            raise ModelError("auth", f"No API key for {self.provider}: {how} or save it in the OS keyring "
+                                     f"from RLM Studio's model settings.", model=self.name)
         params = self._params(messages, api_key, timeout)
         retries = 0
         async with _semaphore((self.model, self.api_base), self.concurrency):
@@ -213,7 +215,10 @@ class LiteLLMModel:
                                          retries=retries, timeout=timeout, api_key=api_key,
                                          latency_ms=(time.perf_counter() - started) * 1000.0) from None
             latency_ms = (time.perf_counter() - started) * 1000.0
-        usage = self._usage(usage_raw, reported, messages, content)
+        if reported and usage_raw is not None:
+            usage = self._usage(usage_raw)
+        else:  # counting can take a while on a long prompt: keep the event loop free
+            usage = await asyncio.to_thread(self._estimate_usage, messages, content)
         cost = call_cost(usage, models=(self.model, resolved or ""), overrides=self.price_overrides,
                          is_local=self.is_local, provider=self.provider)
         return ModelResponse(content=content, usage=usage, cost_usd=cost,
@@ -276,10 +281,13 @@ class LiteLLMModel:
             reported = usage is not None
         return "".join(parts), usage, resolved, finish, reported
 
-    def _usage(self, raw: Any, reported: bool, messages: list[Message], content: str) -> Usage:
-        if not reported or raw is None:
-            return Usage(input_tokens=self.count_tokens(messages), output_tokens=estimate_tokens(content),
-                         estimated=True)
+    def _estimate_usage(self, messages: list[Message], content: str) -> Usage:
+        """Only for providers that report no usage (e.g. llama-cpp-python when streaming); marked estimated."""
+        output = self._text_token_counter(content) if self._text_token_counter else None
+        return Usage(input_tokens=self.count_tokens(messages),
+                     output_tokens=output if output is not None else estimate_tokens(content), estimated=True)
+
+    def _usage(self, raw: Any) -> Usage:
         prompt_details = getattr(raw, "prompt_tokens_details", None)
         completion_details = getattr(raw, "completion_tokens_details", None)
         cached = getattr(prompt_details, "cached_tokens", None) or getattr(raw, "cache_read_input_tokens", None)

@@ -130,21 +130,27 @@ class BundledServer:
                 raise
             return f"http://127.0.0.1:{self._port}/v1"
 
-    def count_tokens(self, messages: list[dict[str, str]]) -> int | None:
-        """Tokens by the model's own tokenizer (plus the chat template's few per message); None if not running."""
+    def count_text_tokens(self, text: str) -> int | None:
+        """Tokens in `text` by the model's own tokenizer; None when the server is not running."""
         base = self.base_url
         if base is None:
             return None
+        if not text:
+            return 0
         import httpx
 
-        text = "\n".join(m.get("content") or "" for m in messages)
         try:
             resp = httpx.post(f"{base[:-3]}/extras/tokenize/count", json={"input": text}, timeout=30.0,
                               trust_env=False)
             resp.raise_for_status()
-            return int(resp.json()["count"]) + TEMPLATE_TOKENS + 5 * len(messages)
+            return int(resp.json()["count"])
         except (httpx.HTTPError, KeyError, ValueError):
             return None
+
+    def count_tokens(self, messages: list[dict[str, str]]) -> int | None:
+        """Prompt tokens: the messages by the model's tokenizer plus the chat template's few per message."""
+        counted = self.count_text_tokens("\n".join(m.get("content") or "" for m in messages))
+        return None if counted is None else counted + TEMPLATE_TOKENS + 5 * len(messages)
 
     def _read_stderr(self, proc: subprocess.Popen[bytes]) -> None:
         assert proc.stderr is not None

@@ -92,6 +92,7 @@ def resolve_model(spec: str | None, settings: ModelSettings | None = None) -> Mo
                             context_window=settings.context_windows.get(spec, server.n_ctx),
                             max_output_tokens=settings.max_output_tokens or settings.bundled_max_output_tokens,
                             server_starter=server.start, token_counter=server.count_tokens,
+                            text_token_counter=server.count_text_tokens,
                             output_shares_window=True, **common)
     api_base = settings.api_bases.get(spec)
     provider = provider_of(spec, api_base)

@@ -35,6 +35,9 @@ def test_streaming(bundled_server):
     response = asyncio.run(_model().complete(QUESTION, stream=pieces.append))
     assert len(pieces) >= 1 and "".join(pieces) == response.content and response.content.strip()
     assert response.usage.input_tokens > 0 and response.usage.output_tokens > 0
+    # llama-cpp-python sends no usage when streaming: counted with the model's tokenizer, marked estimated
+    assert response.usage.estimated is True
+    assert response.usage.output_tokens == bundled_server.count_text_tokens(response.content)
     assert response.cost_usd == 0.0
 
 

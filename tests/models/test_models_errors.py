@@ -229,3 +229,14 @@ def test_parse_retry_after_seconds(value, expected):
 
 def test_parse_retry_after_http_date():
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:10 GMT", now=1445412480.0) == pytest.approx(10.0)
+
+
+def test_backoff_grows_with_jitter_and_retry_after_is_capped(server):
+    from rlm_studio.models.errors import Failure
+    model = fake_model(server, backoff_base_s=1.0, backoff_max_s=5.0, max_retry_after_s=30.0)
+    plain = Failure("server", 500, "x")
+    for attempt, ceiling in [(0, 1.0), (1, 2.0), (2, 4.0), (5, 5.0)]:
+        waits = {model._backoff(attempt, plain) for _ in range(20)}
+        assert all(ceiling / 2 <= w <= ceiling for w in waits) and len(waits) > 1
+    assert model._backoff(0, Failure("rate_limit", 429, "x", retry_after_s=7.0)) == 7.0
+    assert model._backoff(0, Failure("rate_limit", 429, "x", retry_after_s=3600.0)) == 30.0
