@@ -73,8 +73,8 @@ def diff_runs(events_a: Iterable[Event | dict[str, Any]], events_b: Iterable[Eve
                              align_items(events_b, root_responses=root_responses))
     keys = [key for key, _ in METRICS]
     totals = {
-        "a": {k: figures_a[k] for k in ("run_id", "status", *keys, "known_cost_usd", "cost_unknown")},
-        "b": {k: figures_b[k] for k in ("run_id", "status", *keys, "known_cost_usd", "cost_unknown")},
+        "a": {k: figures_a[k] for k in ("run_id", "status", "question", *keys, "known_cost_usd", "cost_unknown")},
+        "b": {k: figures_b[k] for k in ("run_id", "status", "question", *keys, "known_cost_usd", "cost_unknown")},
         "delta": {k: metric_delta(figures_a[k], figures_b[k]) for k in keys},
         "metrics": [{"key": k, "label": label} for k, label in METRICS],
     }

@@ -40,6 +40,11 @@ def _cost(figures: dict[str, Any]) -> str:
     return f"{figures['cost_usd']:.4f}"
 
 
+def _short(text: str, limit: int = 100) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def format_totals(totals: dict[str, Any]) -> str:
     rows = [("", "A", "B", "B - A")]
     for metric in totals["metrics"]:
@@ -67,7 +72,10 @@ def format_difference(difference: dict[str, Any]) -> str:
 
 def format_comparison(result: dict[str, Any]) -> str:
     a, b = result["totals"]["a"], result["totals"]["b"]
-    lines = [f"A: run {a['run_id']} ({a['status']})", f"B: run {b['run_id']} ({b['status']})", "",
+    lines = [f"A: run {a['run_id']} ({a['status']})", f"B: run {b['run_id']} ({b['status']})"]
+    if a["question"] != b["question"]:
+        lines += [f"A asked: {_short(a['question'])}", f"B asked: {_short(b['question'])}"]
+    lines += ["",
              format_totals(result["totals"]), ""]
     differences = result["differences"]
     if not differences:

@@ -30,6 +30,9 @@ def db(tmp_path):
         unpriced = simple_run("0003cccc")
         unpriced.events[4].cost_usd = None  # the first root call has no known price
         store.ingest_events(unpriced.events)
+        other_question = simple_run("0004dddd")
+        other_question.events[0].question = "How many words?"
+        store.ingest_events(other_question.events)
     return path
 
 
@@ -54,6 +57,9 @@ def test_text_output_has_an_aligned_totals_table_then_the_differences(db):
     assert lines[-1] == "No differences in code, output, sub-calls, errors or answers."
     changed = cli("diff", "0001", "0002", "--db", str(db))
     assert "2 differences:" in changed.stdout and "run — answer: '42' -> '41'" in changed.stdout
+    assert "asked" not in changed.stdout
+    asked = cli("diff", "0001", "0004", "--db", str(db)).stdout.splitlines()
+    assert asked[2:4] == ["A asked: What is the answer?", "B asked: How many words?"]
 
 
 def test_unknown_run_is_a_clear_error(db):
