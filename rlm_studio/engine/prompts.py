@@ -107,11 +107,16 @@ def cell_feedback(index: int, result: Any, limit: int) -> tuple[str, int]:
     return "\n".join(parts), cut
 
 
+NO_CODE = ("Your response had no ```repl block, so nothing ran. Write code in a ```repl block, "
+           "or give the answer with FINAL(answer) alone on a line.")
+WRONG_FENCE = ("Your code was in a ```python block, which does not run: only ```repl blocks run in the REPL. "
+               "Write the same code in a ```repl block.")
+
+
 def iteration_feedback(blocks: list[str], variables: list[dict[str, Any]], iteration: int,
-                       max_iterations: int, notes: list[str]) -> str:
+                       max_iterations: int, notes: list[str], response: str = "") -> str:
     if not blocks and not notes:
-        body = ("Your response had no ```repl block, so nothing ran. Write code in a ```repl block, "
-                "or give the answer with FINAL(answer) alone on a line.")
+        body = WRONG_FENCE if "```python" in response or "```py\n" in response else NO_CODE
     else:
         body = "\n\n".join(blocks + notes)
     names = ", ".join(v["name"] for v in variables[:60]) or "(none)"

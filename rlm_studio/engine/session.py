@@ -271,7 +271,7 @@ class _Rlm:
                     raise LimitReached(self.s.budget.tripped, "limit reached")
                 history.turns.append(Turn(index, response.content, iteration_feedback(
                     feedback, self.last_variables, index, settings.max_iterations,
-                    []) if final is None else ""))
+                    [], response.content) if final is None else ""))
             finally:
                 self.emit(ev.IterationFinished(node_id=it_node, parent_id=self.node_id, index=index,
                                                code_blocks=len(blocks), ended_run=final is not None,

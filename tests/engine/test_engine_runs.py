@@ -173,3 +173,12 @@ def test_events_are_json_and_rebuild_the_tree(tmp_path):
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
     finished = kinds(events, "run_finished")[0]
     assert finished.totals["model_calls"] == 3 and finished.status == "completed"
+
+
+def test_a_response_without_repl_code_is_told_how_to_run_code(tmp_path):
+    root = script(tmp_path, "root", responses=["Let me think.", "```python\nprint(1)\n```", "FINAL(x)"])
+    result, events = run_session("q", "ctx", RunSettings(root_model=root))
+    calls = kinds(events, "model_call_started")
+    assert "had no ```repl block" in calls[1].messages[-1]["content"]
+    assert "only ```repl blocks run" in calls[2].messages[-1]["content"]
+    assert not kinds(events, "cell_started") and result.answer == "x"
