@@ -24,7 +24,10 @@ class Usage:
         return self.input_tokens + self.output_tokens
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # written out rather than dataclasses.asdict: this runs for every call, and asdict deep-copies
+        return {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens,
+                "cached_tokens": self.cached_tokens, "reasoning_tokens": self.reasoning_tokens,
+                "estimated": self.estimated}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "Usage":
