@@ -10,7 +10,7 @@ import weakref
 from typing import Any, Callable, Mapping
 from urllib.parse import urlparse
 
-from .credentials import get_api_key, env_var_for, scrub
+from .credentials import env_var_for, get_api_key
 from .errors import Failure, MalformedAnswer, classify, to_model_error
 from .pricing import Price, call_cost, normalize_overrides
 from .types import Message, ModelError, ModelResponse, StreamCallback, Usage, estimate_message_tokens, estimate_tokens
@@ -156,8 +156,8 @@ class LiteLLMModel:
         key = get_api_key(self.provider)
         if key:
             return key
-        if self.is_local:
-            return "sk-local-no-key"  # OpenAI-compatible local servers ignore it, the SDK needs one
+        if self.api_base:
+            return "sk-no-key"  # a self-hosted server: it decides (most ignore it); the SDK needs some key
         return None
 
     async def _ensure_server(self) -> None:
@@ -184,7 +184,7 @@ class LiteLLMModel:
                                  f"The prompt is about {needed:,} tokens, more than fits in {self.name}'s context "
                                  f"window of {window:,} tokens{kept}; it was not sent.", model=self.name)
         api_key = self._key()
-        if api_key is None and "mock_response" not in self.extra_params:
+        if api_key is None and env_var_for(self.provider) and "mock_response" not in self.extra_params:
             var = env_var_for(self.provider)
             how = f"set {var}" if var else "set the provider's API key environment variable"
             raise ModelError("auth", f"No API key for {self.provider}: {how} or save it in the OS keyring "
@@ -307,4 +307,4 @@ def _malformed(why: str) -> Exception:
     return MalformedAnswer(why)
 
 
-__all__ = ["LiteLLMModel", "is_local_base", "scrub"]
+__all__ = ["LiteLLMModel", "is_local_base"]

@@ -89,6 +89,7 @@ def resolve_model(spec: str | None, settings: ModelSettings | None = None) -> Mo
         common = _common(spec, settings)
         common["concurrency"] = settings.concurrency.get(spec, 2)  # llama.cpp answers one request at a time
         return LiteLLMModel(f"openai/{BUNDLED_MODEL_ID}", name=BUNDLED_SPEC, provider="openai", is_local=True,
+                            api_key="sk-bundled-no-key",  # the user's OpenAI key never goes to the local server
                             context_window=settings.context_windows.get(spec, server.n_ctx),
                             max_output_tokens=settings.max_output_tokens or settings.bundled_max_output_tokens,
                             server_starter=server.start, token_counter=server.count_tokens,

@@ -45,6 +45,20 @@ def test_bundled_is_the_default_and_is_not_started_at_resolve():
     assert server.starts == starts
 
 
+def test_users_openai_key_is_not_sent_to_the_bundled_server(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-users-real-key-0000")
+    assert resolve_model("bundled")._key() == "sk-bundled-no-key"
+    assert resolve_model("gpt-4o-mini")._key() == "sk-users-real-key-0000"
+
+
+def test_self_hosted_server_without_a_key_is_called(monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with FakeOpenAIServer() as srv:
+        model = resolve_model("openai/fake-model", ModelSettings(api_bases={"openai/fake-model": srv.base_url}))
+        assert asyncio.run(model.complete([{"role": "user", "content": "hi"}])).content
+        assert srv.chat_requests()[0]["headers"]["authorization"] == "Bearer sk-no-key"
+
+
 def test_default_model_from_settings():
     model = resolve_model("", ModelSettings(default_model="gpt-4o-mini"))
     assert model.name == "gpt-4o-mini" and not model.is_local
