@@ -59,7 +59,7 @@ class ReplayView(QWidget):
         self.last_differences: list[dict[str, Any]] | None = None
 
         self.title = QLabel("<i>No run loaded for replay.</i>")
-        self.start_button = QPushButton("⏮")
+        self.start_button = QPushButton("|◀ Start")
         self.start_button.setToolTip("Back to the start (Home)")
         self.back_button = QPushButton("◀ Step")
         self.back_button.setToolTip("One event back (Left)")
@@ -67,7 +67,7 @@ class ReplayView(QWidget):
         self.play_button.setToolTip("Play / pause (Space)")
         self.forward_button = QPushButton("Step ▶")
         self.forward_button.setToolTip("One event forward (Right)")
-        self.end_button = QPushButton("⏭")
+        self.end_button = QPushButton("End ▶|")
         self.end_button.setToolTip("To the end (End)")
         self.speed_box = QComboBox()
         for text, _ in SPEEDS:

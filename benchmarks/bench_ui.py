@@ -1,0 +1,221 @@
+"""Desktop app figures: time to first window, opening a stored 10,000-node run, the longest UI-thread
+stall during a live run with 1,000 sub-calls (QTimer heartbeat), and memory with that run open.
+
+    .venv/bin/python benchmarks/bench_ui.py [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_API", "PySide6")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+FIRST_WINDOW_CODE = """
+import sys, time
+t0 = time.perf_counter()
+from rlm_studio.ui.app import build_window
+app, window = build_window(sys.argv[1])
+app.processEvents()
+shown = time.perf_counter() - t0
+print(shown, "litellm" in sys.modules, flush=True)
+"""
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def time_to_first_window(home: Path) -> dict:
+    """Spawn a fresh interpreter, build and show the main window; wall time from spawn to shown."""
+    env = dict(os.environ, RLM_STUDIO_HOME=str(home), PYTHONPATH=str(ROOT))
+    times, in_process = [], []
+    for _ in range(3):
+        start = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", FIRST_WINDOW_CODE, str(home / "first.db")], env=env,
+                             capture_output=True, text=True, timeout=60)
+        total = time.perf_counter() - start
+        fields = out.stdout.split()
+        if out.returncode != 0 or len(fields) < 2:
+            raise RuntimeError(f"the window did not open: {out.stderr[-2000:]}")
+        if fields[1] == "True":
+            raise RuntimeError("litellm was imported at startup")
+        times.append(total)
+        in_process.append(float(fields[0]))
+    return {"first_window_s": round(min(times), 3), "first_window_s_runs": [round(t, 3) for t in times],
+            "first_window_in_process_s": round(min(in_process), 3), "litellm_imported_at_start": False}
+
+
+def synthetic_events(iterations: int = 40, cells: int = 2, subcalls: int = 123, run_id: str = "bench10k"):
+    """A realistic 10,002-node stream: per iteration a model call and cells with many sub-calls."""
+    from rlm_studio.engine.events import (
+        CellFinished, CellStarted, FinalAnswer, IterationFinished, IterationStarted, ModelCallFinished,
+        ModelCallStarted, RunFinished, RunStarted, SubcallFinished, SubcallStarted,
+    )
+
+    seq, nid, events = itertools.count(1), itertools.count(1), []
+    t = [time.time() - 3600]
+
+    def emit(e):
+        t[0] += 0.01
+        e.run_id, e.seq, e.ts = run_id, next(seq), t[0]
+        events.append(e)
+
+    def node():
+        return f"n{next(nid)}"
+
+    root = node()
+    emit(RunStarted(node_id=root, question="Summarise every chunk of the corpus", root_model="bench-root",
+                    sub_model="bench-sub", isolation="process", system_prompt="You are an RLM."))
+    for i in range(1, iterations + 1):
+        it = node()
+        emit(IterationStarted(node_id=it, parent_id=root, index=i))
+        mc = node()
+        emit(ModelCallStarted(node_id=mc, parent_id=it, model="bench-root", iteration=i,
+                              messages=[{"role": "user", "content": f"iteration {i} " + "x" * 400}]))
+        emit(ModelCallFinished(node_id=mc, parent_id=it, model="bench-root", response="```repl\nx = 1\n```",
+                               usage={"input_tokens": 900 + i, "output_tokens": 60}, cost_usd=0.002,
+                               latency_ms=800.0))
+        for c in range(1, cells + 1):
+            cell = node()
+            emit(CellStarted(node_id=cell, parent_id=it, iteration=i, index=c,
+                             code="answers = llm_query_batched(prompts)\nprint(len(answers))"))
+            for k in range(subcalls):
+                sc = node()
+                emit(SubcallStarted(node_id=sc, parent_id=cell, model="bench-sub", prompt=f"chunk {k}: " + "y" * 300,
+                                    batch_id=f"b{i}.{c}", batch_index=k, batch_size=subcalls, via="llm_query_batched"))
+                emit(SubcallFinished(node_id=sc, parent_id=cell, model="bench-sub", response=f"summary {k}",
+                                     usage={"input_tokens": 120, "output_tokens": 12}, cost_usd=0.0001,
+                                     latency_ms=300.0))
+            emit(CellFinished(node_id=cell, parent_id=it, stdout=f"{subcalls}\n", stdout_chars=4, duration_ms=900.0))
+        emit(IterationFinished(node_id=it, parent_id=root, index=i, code_blocks=cells))
+    final = node()
+    emit(FinalAnswer(node_id=final, parent_id=root, answer="done"))
+    emit(RunFinished(node_id=root, status="completed", answer="done"))
+    return events
+
+
+async def open_stored_run(window, store) -> dict:
+    from PySide6.QtWidgets import QApplication
+
+    events = synthetic_events()
+    await asyncio.get_running_loop().run_in_executor(None, store.ingest_events, events)
+    window.history.refresh()
+    nodes = len({e.node_id for e in events})
+    start = time.perf_counter()
+    assert window.open_run("bench10k")
+    QApplication.processEvents()  # layout and first paint of the tree: usable from here
+    window.run_view.tree_view.viewport().repaint()
+    opened = time.perf_counter() - start
+    assert len(window.run_view.model.tree) == nodes
+    start = time.perf_counter()
+    window.run_view.tree_view.expandAll()
+    QApplication.processEvents()
+    expand_all = time.perf_counter() - start
+    start = time.perf_counter()
+    window.run_view.filter.setText("chunk 77")
+    QApplication.processEvents()
+    filtered = time.perf_counter() - start
+    window.run_view.filter.setText("")
+    return {"stored_run_nodes": nodes, "open_stored_run_s": round(opened, 3),
+            "expand_all_s": round(expand_all, 3), "filter_s": round(filtered, 3)}
+
+
+async def live_run_stall(window, work: Path, subcalls: int = 1000) -> dict:
+    from PySide6.QtCore import QTimer
+
+    context = "\n".join(f"Line {i}: item" for i in range(subcalls))
+    sub = work / "sub.json"
+    sub.write_text(json.dumps({"rules": [], "default": "ok", "delay_ms": 5}))
+    root = work / "root.json"
+    root.write_text(json.dumps({"responses": [
+        "```repl\nlines = context.split('\\n')\nanswers = llm_query_batched([f'Check {l}' for l in lines])\n"
+        "print(len(answers))\n```",
+        "```repl\nFINAL(str(len(answers)))\n```"]}))
+    panel = window.new_run
+    panel.clear_documents()
+    panel.add_pasted(context)
+    panel.question.setPlainText("How many lines are checked?")
+    panel.root_model.set_spec(f"script:{root}")
+    panel.sub_model.set_spec(f"script:{sub}")
+    window.app_settings.batch_concurrency = 16
+    gaps, last = [], [time.perf_counter()]
+
+    def beat():
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(beat)
+    timer.start()
+    start = time.perf_counter()
+    result = await window.run_once()
+    elapsed = time.perf_counter() - start
+    timer.stop()
+    if result is None or result.status != "completed":
+        raise RuntimeError(f"the live run did not complete: {window.new_run.run_message.text()}")
+    done = sum(1 for e in window.run_view.index.events if e.kind == "subcall_finished")
+    gaps.sort()
+    return {"live_subcalls": done, "live_run_s": round(elapsed, 2), "heartbeats": len(gaps),
+            "longest_stall_ms": round(gaps[-1] * 1000, 1),
+            "p99_stall_ms": round(gaps[int(len(gaps) * 0.99)] * 1000, 1),
+            "rss_mb_with_live_run_open": round(rss_mb(), 1)}
+
+
+async def in_app(work: Path) -> dict:
+    from rlm_studio.ui.main_window import MainWindow
+
+    window = MainWindow(str(work / "bench.db"), discover_models=False)
+    window.resize(1400, 900)
+    window.show()
+    while not window.store_ready:
+        await asyncio.sleep(0.02)
+    figures = {"rss_mb_empty_window": round(rss_mb(), 1)}
+    figures.update(await live_run_stall(window, work))
+    figures.update(await open_stored_run(window, window.store))
+    figures["rss_mb_with_10k_run_open"] = round(rss_mb(), 1)
+    window.close()
+    return figures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="rlm-bench-ui-"))
+    os.environ["RLM_STUDIO_HOME"] = str(work)
+    figures = time_to_first_window(work)
+
+    from PySide6.QtWidgets import QApplication
+    import qasync
+
+    QApplication(sys.argv[:1])
+    figures.update(qasync.run(in_app(work)))
+    figures["targets"] = {"first_window_s": 1.5, "open_stored_run_s": 0.5, "longest_stall_ms": 50}
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        for name, value in figures.items():
+            print(f"{name:32} {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
