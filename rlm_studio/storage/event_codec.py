@@ -12,14 +12,16 @@ from .blobs import BlobCollector, blob_hashes, hydrate, load_texts
 from .errors import StorageError
 
 ENVELOPE = ("v", "kind", "run_id", "seq", "ts", "node_id", "parent_id")
+# one encoder for all events (json.dumps with options builds a new one per call)
+encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
 
 def event_row(event: Event, collector: BlobCollector) -> tuple:
-    data = event.to_dict()
-    payload = {k: v for k, v in data.items() if k not in ENVELOPE}
+    # the dataclass fields as Event.to_dict() gives them, without its per-call field lookup
+    payload = {k: v for k, v in event.__dict__.items() if k not in ENVELOPE}
     payload = collector.dehydrate(event.kind, payload)
     return (event.run_id, event.seq, event.kind, event.v, event.ts, event.node_id, event.parent_id,
-            json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+            encode_json(payload))
 
 
 def read_events(conn: sqlite3.Connection, run_id: str) -> list[Event]:

@@ -15,7 +15,7 @@ from rlm_studio.engine.events import Event
 from rlm_studio.engine.events.nodes import NodeRecord, apply_event, fold_nodes
 
 from .blobs import BlobCollector, store_blobs
-from .event_codec import event_row, read_events
+from .event_codec import encode_json, event_row, read_events
 
 SEARCH_MAX_CHARS = 100_000      # a longer text is searchable by its first 100,000 characters
 
@@ -44,7 +44,7 @@ def node_row(run_id: str, node: NodeRecord) -> tuple:
             node.model, node.status, node.error, node.iteration, node.started_ts, node.ended_ts,
             node.duration_ms, node.input_tokens, node.output_tokens, node.cached_tokens,
             node.reasoning_tokens, int(node.tokens_estimated), node.cost_usd, node.start_seq, node.end_seq,
-            json.dumps(node.extra, ensure_ascii=False, default=str))
+            encode_json(node.extra) if node.extra else "{}")
 
 
 def run_totals(nodes: Iterable[NodeRecord], root_id: str | None) -> dict[str, Any]:

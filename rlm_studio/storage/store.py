@@ -204,14 +204,19 @@ class Store:
     def load_nodes(self, run_id: str) -> list[dict[str, Any]]:
         run_id = self.resolve_run_id(run_id)
         with self._lock:
-            rows = list(self.db.query('SELECT * FROM nodes WHERE run_id = ? ORDER BY "order", id', [run_id]))
+            cursor = self._conn.execute('SELECT * FROM nodes WHERE run_id = ? ORDER BY "order", id', (run_id,))
+            names = [c[0] for c in cursor.description]
+            rows = [dict(zip(names, values)) for values in cursor]
+        loads = json.loads
         for row in rows:
-            row["extra"] = json.loads(row["extra"]) if row["extra"] else {}
+            extra = row["extra"]
+            row["extra"] = loads(extra) if extra and extra != "{}" else {}
             row["tokens_estimated"] = bool(row["tokens_estimated"])
         return rows
 
-    def subtree_totals(self, run_id: str) -> dict[str, dict[str, Any]]:
-        return subtree_totals(self.load_nodes(run_id))
+    def subtree_totals(self, run_id: str, nodes: list[dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+        """node id -> totals of its subtree (pass `nodes` from load_nodes to skip loading them again)."""
+        return subtree_totals(self.load_nodes(run_id) if nodes is None else nodes)
 
     def search(self, text: str, limit: int = 50) -> list[dict[str, Any]]:
         query = fts_query(text or "")

@@ -1,0 +1,134 @@
+"""Storage figures: writer ingest rate, loading a 10,000-node run's tree, growth for a shared document.
+
+Usage: python benchmarks/bench_storage.py [--json] [--events N] [--doc-mb MB]
+Targets: ingest >= 50,000 events/s; load + tree of 10,000 nodes <= 150 ms; 10 runs sharing one
+100 MB document grow the file by <= 1.1x one stored copy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "storage"))
+
+from rlm_studio.engine.events import ContextAttached, RunFinished, RunStarted  # noqa: E402
+from rlm_studio.storage import Store  # noqa: E402
+
+from sample_runs import Stamp, wide_run  # noqa: E402
+
+
+def bench_ingest(folder: Path, n_events: int) -> dict:
+    events = []
+    while len(events) < n_events:
+        events += wide_run(10_000)
+    events = events[:n_events]
+    with Store.open(folder / "ingest.db") as store:
+        writer = store.writer()
+        start, cpu_start = time.perf_counter(), time.process_time()
+        for event in events:
+            writer.append(event)
+        appended = time.perf_counter() - start
+        writer.close()
+        total = time.perf_counter() - start
+        cpu = time.process_time() - cpu_start   # on a shared machine, wall time includes waiting for a core
+        stored = store._conn.execute("SELECT count(*) FROM events").fetchone()[0]
+    return {"events": len(events), "stored": stored, "seconds": round(total, 3),
+            "events_per_s": round(len(events) / total), "events_per_cpu_s": round(len(events) / cpu), "append_us_per_event": round(appended / len(events) * 1e6, 2),
+            "target_events_per_s": 50_000}
+
+
+def bench_tree(folder: Path) -> dict:
+    with Store.open(folder / "tree.db") as store:
+        events = wide_run(10_000)
+        store.ingest_events(events)
+        run_id = events[0].run_id
+        timings = []
+        for _ in range(5):
+            start = time.perf_counter()
+            nodes = store.load_nodes(run_id)
+            children: dict = {}
+            for node in nodes:
+                children.setdefault(node["parent_id"], []).append(node)
+            totals = store.subtree_totals(run_id, nodes)
+            timings.append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        store.load_events(run_id)
+        events_ms = (time.perf_counter() - start) * 1000
+    return {"nodes": len(nodes), "load_and_tree_ms": round(min(timings), 1), "median_ms": round(sorted(timings)[2], 1),
+            "load_all_events_ms": round(events_ms, 1), "root_tokens": totals["n1"]["input_tokens"],
+            "target_ms": 150}
+
+
+def make_document(mb: int) -> str:
+    rng = random.Random(1)
+    words = [("".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 10))))
+             for _ in range(20_000)]
+    lines, size = [], 0
+    while size < mb * 1_000_000:
+        line = " ".join(rng.choices(words, k=14)) + f" {rng.randint(0, 10**9)}.\n"
+        lines.append(line)
+        size += len(line)
+    return "".join(lines)
+
+
+def bench_shared_document(folder: Path, mb: int, runs: int = 10) -> dict:
+    document = make_document(mb)
+    path = folder / "shared.db"
+    sizes = []
+    with Store.open(path) as store:
+        store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        empty = path.stat().st_size
+        seconds = []
+        for _ in range(runs):
+            s = Stamp(t0=time.time())
+            s(RunStarted(node_id="n1", question="What does the document say?", root_model="m"))
+            s(ContextAttached(node_id="n1", index=0, name="big.txt", text=document, chars=len(document)))
+            s(RunFinished(node_id="n1", status="completed", answer="Many things."))
+            start = time.perf_counter()
+            with store.writer() as writer:
+                for event in s.events:
+                    writer.append(event)
+            seconds.append(time.perf_counter() - start)
+            store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            sizes.append(path.stat().st_size - empty)
+    one, total = sizes[0], sizes[-1]
+    return {"document_mb": round(len(document) / 1e6, 1), "runs": runs, "one_copy_bytes": one,
+            "after_all_runs_bytes": total, "growth_ratio": round(total / one, 4),
+            "first_run_s": round(seconds[0], 2), "later_run_s": round(sum(seconds[1:]) / max(1, runs - 1), 2),
+            "target_ratio": 1.1}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--doc-mb", type=int, default=100)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        results = {"ingest": bench_ingest(folder, args.events), "tree_10k": bench_tree(folder),
+                   "shared_document": bench_shared_document(folder, args.doc_mb)}
+    if args.json:
+        print(json.dumps(results))
+        return
+    i, t, d = results["ingest"], results["tree_10k"], results["shared_document"]
+    print(f"ingest through the writer: {i['events_per_s']:,} events/s wall, {i['events_per_cpu_s']:,} per CPU-second "
+          f"({i['events']:,} events in {i['seconds']} s; "
+          f"append {i['append_us_per_event']} us/event)  target >= 50,000")
+    print(f"load + tree of a {t['nodes']:,}-node run: {t['load_and_tree_ms']} ms (median {t['median_ms']} ms; "
+          f"all events {t['load_all_events_ms']} ms)  target <= 150 ms")
+    print(f"{d['runs']} runs sharing a {d['document_mb']} MB document: file grew {d['after_all_runs_bytes']:,} bytes "
+          f"= {d['growth_ratio']}x one stored copy ({d['one_copy_bytes']:,} bytes; first run {d['first_run_s']} s, "
+          f"later runs {d['later_run_s']} s)  target <= 1.1x")
+
+
+if __name__ == "__main__":
+    main()
