@@ -21,6 +21,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--root-model", default=None, help='root model: "bundled" (default), "script:FILE.json", '
                    "or any litellm model string such as openai/gpt-5-mini")
     p.add_argument("--sub-model", default=None, help="model for llm_query sub-calls (default: the root model)")
+    p.add_argument("--api-base", default=None, metavar="URL",
+                   help="OpenAI-compatible server for the root and sub model (e.g. http://127.0.0.1:8080/v1)")
     p.add_argument("--max-depth", type=int, default=1, help="recursion depth for rlm_query (default 1)")
     p.add_argument("--max-iterations", type=int, default=20)
     p.add_argument("--max-subcalls", type=int, default=None)
@@ -118,7 +120,13 @@ def handle(args: argparse.Namespace) -> int:
         raise CliError("the question is empty")
     settings = build_settings(args)
     context, _ = load_context(args.context, args.include, args.exclude)
-    session = RlmSession(args.question, context, settings)
+    model_settings = None
+    if args.api_base:
+        from rlm_studio.models.registry import ModelSettings
+
+        specs = {settings.root_model, settings.sub_model or settings.root_model}
+        model_settings = ModelSettings(api_bases={spec: args.api_base for spec in specs})
+    session = RlmSession(args.question, context, settings, model_settings=model_settings)
     try:
         session.resolve_models()
     except ScriptFileError as exc:

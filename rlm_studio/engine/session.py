@@ -34,10 +34,18 @@ ModelResolver = Callable[[str], ModelClient]
 ANSWER_VARIABLES = ("final_answer", "answer", "result")
 
 
-def default_resolver(spec: str) -> ModelClient:
-    from rlm_studio.models.registry import resolve_model
+def resolver_for(model_settings: Any = None) -> ModelResolver:
+    """Model specs resolved by the model registry with the user's model settings (prices, API bases)."""
 
-    return resolve_model(spec)
+    def resolve(spec: str) -> ModelClient:
+        from rlm_studio.models.registry import resolve_model
+
+        return resolve_model(spec, model_settings)
+
+    return resolve
+
+
+default_resolver = resolver_for(None)
 
 
 class _Stop(Exception):
@@ -53,7 +61,8 @@ class RlmSession:
 
     def __init__(self, question: str, context: str | list[str] | dict[str, str], settings: RunSettings | None = None,
                  *, run_id: str | None = None, sinks: list[Sink] | None = None,
-                 resolver: ModelResolver | None = None, forked_from: dict[str, Any] | None = None):
+                 resolver: ModelResolver | None = None, forked_from: dict[str, Any] | None = None,
+                 model_settings: Any = None):
         self.settings = settings or RunSettings()
         self.settings.validate()
         if not isinstance(question, str) or not question.strip():
@@ -65,7 +74,7 @@ class RlmSession:
         self.emitter = EventEmitter(self.run_id, sinks)
         self.budget = Budget(self.settings)
         self.forked_from = forked_from
-        self._resolver = resolver or default_resolver
+        self._resolver = resolver or resolver_for(model_settings)
         self._models: dict[str, ModelClient] = {}
         self._semaphore = asyncio.Semaphore(self.settings.batch_concurrency)
         self._workers: set[Any] = set()
@@ -78,10 +87,10 @@ class RlmSession:
 
     @classmethod
     def from_fork(cls, plan: Any, settings: RunSettings | None = None, *, sinks: list[Sink] | None = None,
-                  resolver: ModelResolver | None = None) -> "RlmSession":
+                  resolver: ModelResolver | None = None, model_settings: Any = None) -> "RlmSession":
         """A new run that keeps `plan` (engine.fork.plan_fork) and continues with `settings`."""
         session = cls(plan.question, plan.context, settings or plan.settings, sinks=sinks, resolver=resolver,
-                      forked_from=plan.forked_from())
+                      forked_from=plan.forked_from(), model_settings=model_settings)
         session.fork = plan
         return session
 
