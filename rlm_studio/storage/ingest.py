@@ -163,6 +163,8 @@ class Ingest:
             duration = given.get("duration_ms")
             if duration is None and root is not None:
                 duration = root.duration_ms
+            if given.get("isolation"):   # known only once the sandbox started, after run_started
+                conn.execute("UPDATE runs SET isolation = ? WHERE id = ?", (str(given["isolation"]), event.run_id))
             conn.execute(
                 """UPDATE runs SET status = ?, answer = ?, ended_at = ?, iterations = ?, subcalls = ?,
                        input_tokens = ?, output_tokens = ?, cost_usd = ?, cost_unknown = ?,

@@ -142,8 +142,10 @@ class EventWriter:
         for event in batch:
             if event.kind == "run_started" and event.parent_id is None:
                 self._open_runs.add(event.run_id)
-            elif event.kind == "run_finished" and event.node_id == self._ingest.runs[event.run_id].root_node_id:
+            elif event.kind == "run_finished" and event.parent_id is None:
                 self._open_runs.discard(event.run_id)
+                # the run is over: forget its fold (a late event would reload it from the file)
+                self._ingest.runs.pop(event.run_id, None)
 
     def _heartbeat(self) -> None:
         if not self._open_runs:

@@ -127,6 +127,7 @@ def _check_rlms_run(store, result):
 
 
 def test_a_log_written_now_by_the_real_rlms_package_imports(store, tmp_path):
+    pytest.importorskip("rlm", reason="the official rlms package (pip install rlms==0.1.3) is not installed")
     done = subprocess.run([sys.executable, str(HERE / "make_rlms_log.py"), str(tmp_path)],
                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
