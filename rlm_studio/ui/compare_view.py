@@ -297,6 +297,8 @@ class CompareView(QWidget):
                         item.setFont(font)
                     item.setToolTip(f"{'More' if worse else 'Less'} than the baseline")
                 table.setItem(r, c, item)
+        visible_rows = table.verticalHeader().defaultSectionSize() * len(metrics)
+        table.setMinimumHeight(min(360, visible_rows + table.horizontalHeader().sizeHint().height() + 6))
 
     def _fill_steps(self) -> None:
         table = self.steps_table

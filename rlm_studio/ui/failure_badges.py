@@ -86,6 +86,13 @@ class FindingRow(QFrame):
         else:
             self.where.setText(f"{n} nodes" if shown == 0 else f"node {shown} of {n}")
 
+    def resizeEvent(self, event) -> None:
+        """Keep the wrapped reason fully visible: its height depends on the width it gets."""
+        super().resizeEvent(event)
+        needed = self.reason_label.heightForWidth(self.reason_label.width())
+        if needed > 0 and needed != self.reason_label.minimumHeight():
+            self.reason_label.setMinimumHeight(needed)
+
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(event.position().toPoint()):
             self.activated.emit()
