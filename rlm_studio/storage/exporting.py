@@ -83,7 +83,9 @@ def official_lines(events: list[Event]) -> list[dict[str, Any]]:
     if not roots:
         raise StorageError("this run has no run_started event; it cannot be exported")
     root = roots[0]
-    lines: list[dict[str, Any]] = [{"type": "metadata", "timestamp": _iso(root.ts), **_run_metadata(root)}]
+    # "root_prompt" is ours (their visualizer ignores unknown keys): the question, which their format lacks
+    lines: list[dict[str, Any]] = [{"type": "metadata", "timestamp": _iso(root.ts), **_run_metadata(root),
+                                    "root_prompt": root.question}]
     lines += _iterations(tree, root)
     return lines
 

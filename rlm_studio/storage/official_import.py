@@ -110,7 +110,7 @@ class _Converter:
         system_prompt = next((m.get("content", "") for m in messages0
                               if isinstance(m, dict) and m.get("role") == "system"), "")
         if question is None:
-            question = _question(messages0)
+            question = meta.get("root_prompt") if isinstance(meta.get("root_prompt"), str) else _question(messages0)
         settings = {k: meta[k] for k in ("max_depth", "max_iterations", "backend", "environment_type",
                                          "other_backends") if k in meta}
         settings["imported_from"] = SOURCE
@@ -127,7 +127,9 @@ class _Converter:
         if answer is None and answer_hint:
             answer = answer_hint
         done = any(e.kind == "final_answer" and e.parent_id == node for e in self.events)
-        status = "completed" if done else "interrupted"
+        limit = meta.get("max_iterations")
+        ran_out = isinstance(limit, int) and len(entries) >= limit
+        status = "completed" if done else "limit_hit" if ran_out else "interrupted"
         if depth > 0 and answer is not None:
             status = "completed"
         self.emit(RunFinished(node_id=node, parent_id=parent_id, status=status, answer=answer))

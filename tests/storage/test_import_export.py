@@ -175,4 +175,6 @@ def test_export_to_the_official_format_reads_back_as_the_same_run(store, tmp_pat
     assert [(n["kind"], n["depth"]) for n in back] == [(n["kind"], n["depth"]) for n in original.values()]
     assert [n["summary"] for n in back if n["kind"] in ("cell", "subcall", "final_answer")] == \
         [n["summary"] for n in original.values() if n["kind"] in ("cell", "subcall", "final_answer")]
-    assert store.get_run(result["run_id"])["answer"] == "aurora borealis"
+    back_run = store.get_run(result["run_id"])
+    assert (back_run["answer"], back_run["status"]) == ("aurora borealis", "completed")
+    assert back_run["question"] == "Which project does the report mention?"
