@@ -128,10 +128,10 @@ async def open_stored_run(window, store) -> dict:
     QApplication.processEvents()
     expand_all = time.perf_counter() - start
     start = time.perf_counter()
-    window.run_view.filter.setText("chunk 77")
+    window.run_view.set_filter("chunk 77")
     QApplication.processEvents()
     filtered = time.perf_counter() - start
-    window.run_view.filter.setText("")
+    window.run_view.set_filter("")
     return {"stored_run_nodes": nodes, "open_stored_run_s": round(opened, 3),
             "expand_all_s": round(expand_all, 3), "filter_s": round(filtered, 3)}
 

@@ -21,6 +21,33 @@ from .tree_model import COL_NODE, FILTER_ROLE, KIND_ROLE, NODE_ID_ROLE, SORT_ROL
 AUTO_EXPAND_KINDS = ("run", "iteration", "cell")
 
 
+class NodeProxyModel(QSortFilterProxyModel):
+    """Sorting and the filter box over the tree model, cheap when neither is in use.
+
+    Without a filter, hasChildren asks the source (the base class would build and sort the child
+    mapping of every visible node); sorting by the Node column ascending is the source order itself.
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setSortRole(SORT_ROLE)
+        self.setFilterRole(FILTER_ROLE)
+        self.setRecursiveFilteringEnabled(True)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+
+    def hasChildren(self, parent: QModelIndex = QModelIndex()) -> bool:
+        if not self.filterRegularExpression().pattern():
+            source = self.sourceModel()
+            return source is not None and source.hasChildren(self.mapToSource(parent))
+        return super().hasChildren(parent)
+
+    def sort_by(self, column: int, order: Qt.SortOrder) -> None:
+        if column == COL_NODE and order == Qt.SortOrder.AscendingOrder:
+            self.sort(-1)  # the order the nodes opened in: no sorting at all
+        else:
+            self.sort(column, order)
+
+
 class RunView(QWidget):
     node_selected = Signal(str)
 
@@ -28,12 +55,8 @@ class RunView(QWidget):
         super().__init__(parent)
         self.index = EventIndex()
         self.model = RunTreeModel()
-        self.proxy = QSortFilterProxyModel(self)
+        self.proxy = NodeProxyModel(self)
         self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
-        self.proxy.setFilterRole(FILTER_ROLE)
-        self.proxy.setRecursiveFilteringEnabled(True)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.running = False
         self._detail: NodeDetail | None = None
         self._expanded: set[str] = set()
@@ -43,14 +66,21 @@ class RunView(QWidget):
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter nodes (text in label, code, prompt, model, status)…  Ctrl+F")
         self.filter.setClearButtonEnabled(True)
-        self.filter.textChanged.connect(self._set_filter)
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(200)
+        self._filter_timer.timeout.connect(self._apply_filter)
+        self.filter.textChanged.connect(self._filter_timer.start)
         self.expand_button = QPushButton("Expand all")
         self.collapse_button = QPushButton("Collapse all")
         self.tree_view = QTreeView()
         self.tree_view.setModel(self.proxy)
         self.tree_view.setUniformRowHeights(True)
-        self.tree_view.setSortingEnabled(True)
-        self.tree_view.sortByColumn(COL_NODE, Qt.SortOrder.AscendingOrder)
+        header = self.tree_view.header()
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(COL_NODE, Qt.SortOrder.AscendingOrder)
+        header.sortIndicatorChanged.connect(self.proxy.sort_by)
         self.tree_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree_view.setAlternatingRowColors(True)
         self.tree_view.setAllColumnsShowFocus(True)
@@ -271,7 +301,26 @@ class RunView(QWidget):
         self.filter.setFocus()
         self.filter.selectAll()
 
-    def _set_filter(self, text: str) -> None:
-        self.proxy.setFilterFixedString(text)
-        if text:
-            self.tree_view.expandAll()
+    def set_filter(self, text: str) -> None:
+        """Filter now (the box waits for a pause in typing)."""
+        self.filter.setText(text)
+        self._filter_timer.stop()
+        self._apply_filter()
+
+    def _apply_filter(self) -> None:
+        text = self.filter.text()
+        if text == self.proxy.filterRegularExpression().pattern():
+            return
+        view = self.tree_view
+        view.setUpdatesEnabled(False)
+        try:
+            view.collapseAll()  # filtering under thousands of expanded rows is very slow in Qt
+            self.proxy.setFilterFixedString(text)
+            if text:
+                view.expandAll()
+            else:
+                self._expand_top()
+        finally:
+            view.setUpdatesEnabled(True)
+        if self._selected is not None:
+            self.select_node(self._selected)
