@@ -172,8 +172,11 @@ class LiteLLMModel:
 
     async def complete(self, messages: list[Message], *, stream: StreamCallback | None = None,
                        timeout: float | None = None) -> ModelResponse:
+        """One chat completion. `timeout` (s) bounds each attempt; failures raise ModelError (see ERROR_KINDS)."""
         timeout = timeout if timeout is not None else self.timeout_s
         await self._ensure_server()
+        if self._context_window is _UNSET:  # the first lookup may import litellm or ask a local server
+            await asyncio.to_thread(lambda: self.context_window)
         window = self.context_window
         if window:
             needed = await asyncio.to_thread(self.count_tokens, messages)
