@@ -28,7 +28,6 @@ NO_USAGE_WARNING = ("imported from an RLMLogger log: it does not record the root
                     "or cost, so those are missing")
 _QUESTION = re.compile(r"Answer the following: (.*?)(?:\n\nYour context is|\Z)", re.S)
 _FINAL_VAR = re.compile(r"^\s*FINAL_VAR\((.*?)\)", re.M | re.S)
-_FINAL = re.compile(r"^\s*FINAL\b", re.M)
 _ERROR_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Interrupt|Exit)):\s?(.*)$", re.M)
 
 

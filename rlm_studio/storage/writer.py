@@ -1,5 +1,7 @@
 """The event sink that stores a run while it happens: `append` never blocks, a thread writes batches.
 
+Events are serialised by the thread, after `append` returned: an emitted event must not be changed
+afterwards (the engine builds a new event, and new lists, for each emit).
 The thread has its own SQLite connection and writes everything queued so far in one transaction,
 so the file is at most one batch (about 100 ms) behind the run. While a run is open it refreshes the
 run's heartbeat, which tells `Store.mark_interrupted` that a live process is still writing it.
