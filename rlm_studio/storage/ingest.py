@@ -176,27 +176,23 @@ class Ingest:
     @staticmethod
     def _search_rows(state: RunState, event: Event, rows: list[tuple]) -> None:
         kind = event.kind
-
-        def add(text: str | None, field_name: str, node_id: str | None = None) -> None:
-            if text and text.strip():
-                rows.append((text[:SEARCH_MAX_CHARS], event.run_id, node_id or event.node_id, field_name))
-
+        found: list[tuple[str | None, str]] = []
         if kind == "run_started":
-            add(event.question, "question")
+            found.append((event.question, "question"))
         elif kind == "final_answer":
-            add(event.answer, "answer")
+            found.append((event.answer, "answer"))
             state.indexed_prompts.add(hash(("answer", event.answer)))
         elif kind == "run_finished" and event.node_id == state.root_node_id \
                 and hash(("answer", event.answer)) not in state.indexed_prompts:
-            add(event.answer, "answer")
+            found.append((event.answer, "answer"))
         elif kind == "cell_started":
-            add(event.code, "code")
+            found.append((event.code, "code"))
         elif kind == "cell_finished":
-            add("\n".join(t for t in (event.stdout, event.stderr) if t), "output")
+            found.append(("\n".join(t for t in (event.stdout, event.stderr) if t), "output"))
         elif kind == "subcall_started":
-            add(event.prompt, "prompt")
-        elif kind in ("subcall_finished", "model_call_finished"):
-            add(event.response, "response")
+            found.append((event.prompt, "prompt"))
+        elif kind == "subcall_finished" or kind == "model_call_finished":
+            found.append((event.response, "response"))
         elif kind == "model_call_started":
             for message in event.messages:
                 content = message.get("content") if isinstance(message, dict) else None
@@ -204,4 +200,7 @@ class Ingest:
                     key = hash(content)
                     if key not in state.indexed_prompts:
                         state.indexed_prompts.add(key)
-                        add(content, "prompt")
+                        found.append((content, "prompt"))
+        for text, field_name in found:
+            if text and not text.isspace():
+                rows.append((text[:SEARCH_MAX_CHARS], event.run_id, event.node_id, field_name))
