@@ -13,13 +13,9 @@ import time
 import traceback
 
 from repl_functions import RESERVED_NAMES, describe_variables
-from worker_channel import INTERRUPT_SIGNAL
+from worker_channel import INTERRUPT_SIGNAL, CellStopped
 
 _RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
-
-
-class CellStopped(BaseException):
-    """Raised inside a cell when the host interrupts it or its time limit passes."""
 
 
 class CappedStream:
@@ -81,7 +77,9 @@ def _describe_error(exc):
 
 
 class CellRunner:
-    def __init__(self, namespace, functions, control, limits):
+    def __init__(self, namespace, functions, channel, limits):
+        self.channel = channel
+        control = channel.control
         self.namespace = namespace
         self.functions = functions
         self.control = control
@@ -95,7 +93,7 @@ class CellRunner:
 
     def _on_stop_signal(self, signum, frame):
         control = self.control
-        if control.active and control.stop_reason is not None:
+        if control.active and control.stop_reason is not None and not control.in_request:
             raise CellStopped(control.stop_reason)
 
     def run(self, cell_id, code):
@@ -113,6 +111,7 @@ class CellRunner:
         started = time.perf_counter()
         sys.stdout, sys.stderr = stdout, stderr
         control.stop_reason = None
+        self.channel.drain_wakeups()
         control.running_cell = cell_id
         try:
             try:

@@ -14,8 +14,12 @@ class FrameError(ValueError):
     """The peer sent something that is not a valid frame."""
 
 
+_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # built once: json.dumps(**options) builds one per call
+_decode = json.JSONDecoder().decode
+
+
 def encode_frame(message) -> bytes:
-    data = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    data = _encoder.encode(message).encode("utf-8", "surrogatepass")
     if len(data) > MAX_FRAME_BYTES:
         raise FrameError(f"message of {len(data)} bytes is larger than the {MAX_FRAME_BYTES}-byte frame limit")
     return len(data).to_bytes(_LENGTH_BYTES, "big") + data
@@ -31,6 +35,10 @@ class FrameDecoder:
 
     def feed(self, data) -> list:
         buffer = self._buffer
+        if not buffer and len(data) >= _LENGTH_BYTES:  # fast path: exactly one whole frame, the usual case
+            size = int.from_bytes(data[:_LENGTH_BYTES], "big")
+            if size + _LENGTH_BYTES == len(data):
+                return [self._parse(data[_LENGTH_BYTES:])]
         buffer += data
         messages = []
         start = 0
@@ -42,11 +50,15 @@ class FrameDecoder:
             stop = start + _LENGTH_BYTES + size
             if stop > end:
                 break
-            try:
-                messages.append(json.loads(buffer[start + _LENGTH_BYTES:stop].decode("utf-8", "surrogatepass")))
-            except ValueError as exc:
-                raise FrameError(f"frame is not valid JSON: {exc}") from None
+            messages.append(self._parse(buffer[start + _LENGTH_BYTES:stop]))
             start = stop
         if start:
             del buffer[:start]
         return messages
+
+    @staticmethod
+    def _parse(payload):
+        try:
+            return _decode(str(payload, "utf-8", "surrogatepass"))
+        except ValueError as exc:
+            raise FrameError(f"frame is not valid JSON: {exc}") from None

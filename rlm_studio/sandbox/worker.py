@@ -69,19 +69,13 @@ def _error_message(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-class _Connection(asyncio.Protocol):
-    """One live worker process and its socket."""
+class _Socket(asyncio.Protocol):
+    """One of the two sockets to a worker; hands decoded messages to its _Connection."""
 
-    def __init__(self, owner: "Worker"):
-        self.owner = owner
+    def __init__(self, connection: "_Connection"):
+        self.connection = connection
         self.decoder = FrameDecoder()
         self.transport: asyncio.Transport | None = None
-        self.process: subprocess.Popen | None = None
-        self.stderr_file = None
-        self.ready: asyncio.Future = asyncio.get_running_loop().create_future()
-        self.closed: asyncio.Future = asyncio.get_running_loop().create_future()
-        self.waiters: dict[tuple[str, int], asyncio.Future] = {}
-        self.tasks: set[asyncio.Task] = set()
 
     def connection_made(self, transport):
         self.transport = transport
@@ -90,24 +84,48 @@ class _Connection(asyncio.Protocol):
         try:
             messages = self.decoder.feed(data)
         except FrameError as exc:
-            self.owner._protocol_error = f"the worker sent a malformed message ({exc})"
-            self.kill()
+            self.connection.owner._protocol_error = f"the worker sent a malformed message ({exc})"
+            self.connection.kill()
             return
         for message in messages:
-            op = message.get("op")
-            if op == "req":
-                self._start_request(message)
-            elif op in ("result", "set_done"):
-                waiter = self.waiters.pop((op, message.get("id")), None)
-                if waiter is not None and not waiter.done():
-                    waiter.set_result(message)
-            elif op == "ready":
-                if not self.ready.done():
-                    self.ready.set_result(message)
+            self.connection.on_message(message)
 
     def connection_lost(self, exc):
-        if not self.closed.done():
-            self.closed.set_result(None)
+        self.connection.on_lost()
+
+
+class _Connection:
+    """One live worker process and its two sockets (control: cells; rpc: sub-model requests)."""
+
+    def __init__(self, owner: "Worker"):
+        loop = asyncio.get_running_loop()
+        self.owner = owner
+        self.control = _Socket(self)
+        self.rpc = _Socket(self)
+        self.process: subprocess.Popen | None = None
+        self.stderr_file = None
+        self.ready: asyncio.Future = loop.create_future()
+        self.closed: asyncio.Future = loop.create_future()
+        self.waiters: dict[tuple[str, int], asyncio.Future] = {}
+        self.tasks: set[asyncio.Task] = set()
+
+    def on_message(self, message: dict) -> None:
+        op = message.get("op")
+        if op == "req":
+            self._start_request(message)
+        elif op in ("result", "set_done"):
+            waiter = self.waiters.pop((op, message.get("id")), None)
+            if waiter is not None and not waiter.done():
+                waiter.set_result(message)
+        elif op == "ready":
+            if not self.ready.done():
+                self.ready.set_result(message)
+
+    def on_lost(self) -> None:
+        if self.closed.done():
+            return
+        self.closed.set_result(None)
+        self.kill()
         for waiter in self.waiters.values():
             if not waiter.done():
                 waiter.set_result(None)
@@ -118,24 +136,23 @@ class _Connection(asyncio.Protocol):
             task.cancel()
 
     def send(self, message: dict) -> None:
-        if self.transport is None or self.transport.is_closing():
+        transport = self.control.transport
+        if transport is None or transport.is_closing():
             raise ConnectionError("the worker is not running")
-        self.transport.write(encode_frame(message))
+        transport.write(encode_frame(message))
 
     # -- requests from model code -------------------------------------------------------------
     def _start_request(self, message: dict) -> None:
-        task = asyncio.ensure_future(self._serve(message))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        self.tasks.add(asyncio.ensure_future(self._serve(message)))
 
     async def _serve(self, message: dict) -> None:
-        request_id = message.get("id")
-        kind = message.get("kind")
+        request_id = message.pop("id", None)
+        kind = message.pop("kind", None)
+        del message["op"]
         try:
             if kind not in _REQUEST_KINDS:
                 raise ValueError(f"unknown request {kind!r}")
-            payload = {key: value for key, value in message.items() if key not in ("op", "id", "kind")}
-            value = await self.owner._handler(kind, payload)
+            value = await self.owner._handler(kind, message)
             if kind == "llm_query_batched":
                 items = [{"ok": False, "kind": getattr(item, "kind", "unknown"), "message": _error_message(item)}
                          if isinstance(item, BaseException) else {"ok": True, "value": item} for item in value]
@@ -147,13 +164,16 @@ class _Connection(asyncio.Protocol):
         except Exception as exc:
             response = {"op": "resp", "id": request_id, "ok": False,
                         "kind": getattr(exc, "kind", "unknown"), "message": _error_message(exc)}
+        finally:
+            self.tasks.discard(asyncio.current_task())
         try:
             data = encode_frame(response)
         except (TypeError, ValueError) as exc:
             data = encode_frame({"op": "resp", "id": request_id, "ok": False, "kind": "internal",
                                  "message": f"the app's answer could not be sent to the REPL: {exc}"})
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.write(data)
+        transport = self.rpc.transport
+        if transport is not None and not transport.is_closing():
+            transport.write(data)
 
     # -- process ------------------------------------------------------------------------------
     def kill(self) -> None:
@@ -163,8 +183,9 @@ class _Connection(asyncio.Protocol):
                 os.killpg(process.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-        if self.transport is not None:
-            self.transport.abort()
+        for side in (self.control, self.rpc):
+            if side.transport is not None:
+                side.transport.abort()
 
     async def wait_exit(self, timeout: float = 2.0) -> int | None:
         process = self.process
@@ -243,24 +264,29 @@ class Worker:
             self._scratch_dir = tempfile.mkdtemp(prefix="rlm-sandbox-")
         plan = plan_launch(self.isolation, context_path=self._context_path, bwrap=self._bwrap,
                            scratch_dir=self._scratch_dir or "/tmp")
-        host_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        control_host, control_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        rpc_host, rpc_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        child_fds = (control_child.fileno(), rpc_child.fileno())
         config = {"context_path": plan.context_path, "drop_to_uid": plan.drop_to_uid, "cwd": plan.worker_cwd,
                   "parent_death_signal": plan.parent_death_signal, "limits": self._limits.for_worker()}
         connection = _Connection(self)
         connection.stderr_file = tempfile.TemporaryFile()
         try:
             connection.process = subprocess.Popen(
-                plan.argv + [str(child_sock.fileno()), json.dumps(config)],
-                pass_fds=(child_sock.fileno(),), env=plan.env, cwd=plan.cwd, stdin=subprocess.DEVNULL,
+                plan.argv + [str(fd) for fd in child_fds] + [json.dumps(config)],
+                pass_fds=child_fds, env=plan.env, cwd=plan.cwd, stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=connection.stderr_file, start_new_session=True)
         except OSError as exc:
-            host_sock.close()
+            control_host.close()
+            rpc_host.close()
             raise WorkerStartError(f"could not start the sandbox worker: {exc}") from exc
         finally:
-            child_sock.close()
-        host_sock.setblocking(False)
+            control_child.close()
+            rpc_child.close()
         loop = asyncio.get_running_loop()
-        await loop.create_unix_connection(lambda: connection, sock=host_sock)
+        for side, sock in ((connection.control, control_host), (connection.rpc, rpc_host)):
+            sock.setblocking(False)
+            await loop.create_unix_connection(lambda side=side: side, sock=sock)
         self._connection = connection
         try:
             ready = await asyncio.wait_for(asyncio.shield(connection.ready), START_TIMEOUT_S)

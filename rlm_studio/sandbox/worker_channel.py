@@ -1,7 +1,11 @@
-"""Worker side of the socket: one reader thread, thread-safe sends, and request/response by id.
+"""Worker side of the two sockets to the app. Stdlib only (runs inside the sandbox).
 
-Stdlib only (runs inside the sandbox). The reader thread also enforces the per-cell time
-limit and host interrupts, by sending SIGUSR1 to the main thread (see cell_control).
+* control socket: cells, host variables and interrupts arrive here; a reader thread serves it and
+  enforces the per-cell time limit by sending SIGUSR1 to the main thread (see cell_runner).
+* rpc socket: sub-model requests and their responses. The thread that waits for a response reads
+  the socket itself (leader/follower: one reader at a time, handing responses to other waiting
+  threads), so a round trip costs no thread hand-off. While the main thread waits, the stop signal
+  handler stands aside and the stop arrives through a wake-up pipe, so a frame is never half read.
 """
 
 import _thread
@@ -15,7 +19,12 @@ import time
 from framing import FrameDecoder, encode_frame
 
 INTERRUPT_SIGNAL = signal.SIGUSR1
-_RESEND_INTERRUPT_EVERY_S = 1.0
+_RESEND_STOP_EVERY_S = 1.0
+_FOLLOWER_POLL_S = 0.05
+
+
+class CellStopped(BaseException):
+    """Raised inside a cell when the host interrupts it or its time limit passes."""
 
 
 class CellControl:
@@ -25,59 +34,71 @@ class CellControl:
         self.running_cell = None      # id of the cell being executed, or None
         self.active = False           # True only while user code runs
         self.stop_reason = None       # "timeout" | "interrupt" once a stop was requested
+        self.in_request = False       # main thread is inside request(): the stop comes through the wake-up pipe
         self.deadlines = {}           # cell id -> monotonic deadline
 
 
+class _Slot:
+    __slots__ = ("waiter", "response")
+
+    def __init__(self):
+        self.waiter = _thread.allocate_lock()
+        self.waiter.acquire()
+        self.response = None
+
+
+def _wake(slot):
+    try:
+        slot.waiter.release()
+    except RuntimeError:  # already woken
+        pass
+
+
 class WorkerChannel:
-    def __init__(self, sock, on_command):
-        self._sock = sock
+    def __init__(self, control_sock, rpc_sock, on_command):
+        self._control = control_sock
+        self._rpc = rpc_sock
         self._on_command = on_command
-        self._send_lock = threading.Lock()
+        self._control_send_lock = threading.Lock()
+        self._rpc_send_lock = threading.Lock()
+        self._read_lock = threading.Lock()
+        self._rpc_decoder = FrameDecoder()
         self._pending = {}
         self._ids = itertools.count(1)
         self._main_ident = threading.main_thread().ident
+        self._wake_read, self._wake_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         self.control = CellControl()
         self._last_signal = 0.0
 
-    # -- sending --------------------------------------------------------------------------
+    # -- control socket ------------------------------------------------------------------------
     def send(self, message) -> None:
+        """Send a message on the control socket (results, acknowledgements)."""
         data = encode_frame(message)
         on_main = _thread.get_ident() == self._main_ident
         if on_main:  # a half-sent frame would corrupt the stream: hold stop signals until it is out
             previous = signal.pthread_sigmask(signal.SIG_BLOCK, (INTERRUPT_SIGNAL,))
         try:
-            with self._send_lock:
-                self._sock.sendall(data)
+            with self._control_send_lock:
+                self._control.sendall(data)
         finally:
             if on_main:
                 signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
-    def request(self, kind, payload):
-        """Send a request to the host and block until its response arrives; returns the response dict."""
-        request_id = next(self._ids)
-        waiter = _thread.allocate_lock()
-        waiter.acquire()
-        slot = [waiter, None]
-        self._pending[request_id] = slot
-        try:
-            message = {"op": "req", "id": request_id, "kind": kind}
-            message.update(payload)
-            self.send(message)
-            waiter.acquire()
-        finally:
-            self._pending.pop(request_id, None)
-        return slot[1]
-
-    # -- receiving ------------------------------------------------------------------------
     def start_reader(self) -> None:
-        thread = threading.Thread(target=self._read_forever, name="rlm-host-reader", daemon=True)
+        thread = threading.Thread(target=self._read_control_forever, name="rlm-control-reader", daemon=True)
         thread.start()
 
-    def _read_forever(self) -> None:
+    def drain_wakeups(self) -> None:
+        try:
+            while os.read(self._wake_read, 4096):
+                pass
+        except BlockingIOError:
+            pass
+
+    def _read_control_forever(self) -> None:
         signal.pthread_sigmask(signal.SIG_BLOCK, (INTERRUPT_SIGNAL, signal.SIGALRM))
         decoder = FrameDecoder()
-        sock = self._sock
-        fileno = sock.fileno()
+        fileno = self._control.fileno()
         control = self.control
         while True:
             timeout = self._seconds_to_next_stop()
@@ -87,38 +108,30 @@ class WorkerChannel:
                     self._enforce_deadline()
                     continue
             try:
-                data = sock.recv(1 << 20)
+                data = self._control.recv(1 << 20)
             except OSError:
                 data = b""
-            if not data:  # the host went away: nothing left to serve
+            if not data:  # the app went away: nothing left to serve
                 os._exit(0)
             for message in decoder.feed(data):
                 op = message.get("op")
-                if op == "resp":
-                    slot = self._pending.get(message.get("id"))
-                    if slot is not None:
-                        slot[1] = message
-                        slot[0].release()
-                elif op == "interrupt":
+                if op == "interrupt":
                     cell = message.get("cell")
                     if control.running_cell is not None and cell in (None, control.running_cell):
                         self._stop_main("interrupt")
-                else:
-                    if op == "exec":
-                        timeout_s = message.get("timeout")
-                        if timeout_s is not None:
-                            control.deadlines[message.get("id")] = time.monotonic() + float(timeout_s)
-                    self._on_command(message)
+                    continue
+                if op == "exec" and message.get("timeout") is not None:
+                    control.deadlines[message.get("id")] = time.monotonic() + float(message["timeout"])
+                self._on_command(message)
 
     def _seconds_to_next_stop(self):
         control = self.control
         cell = control.running_cell
         if control.stop_reason is not None and cell is not None:
-            return self._last_signal + _RESEND_INTERRUPT_EVERY_S - time.monotonic()
+            return self._last_signal + _RESEND_STOP_EVERY_S - time.monotonic()
         deadline = control.deadlines.get(cell) if cell is not None else None
         if deadline is None:
-            # the cell may not have started yet: wake up soon to pick its deadline up
-            return 0.05 if control.deadlines else None
+            return 0.05 if control.deadlines else None  # a queued cell has not started yet: look again soon
         return deadline - time.monotonic()
 
     def _enforce_deadline(self) -> None:
@@ -127,7 +140,7 @@ class WorkerChannel:
         if cell is None:
             return
         if control.stop_reason is not None:
-            self._stop_main(control.stop_reason)  # the cell swallowed the first one: ask again
+            self._stop_main(control.stop_reason)  # the cell swallowed the first stop: ask again
             return
         deadline = control.deadlines.get(cell)
         if deadline is not None and time.monotonic() >= deadline:
@@ -138,4 +151,80 @@ class WorkerChannel:
         if control.stop_reason is None:
             control.stop_reason = reason
         self._last_signal = time.monotonic()
+        try:
+            os.write(self._wake_write, b"!")
+        except BlockingIOError:
+            pass
         signal.pthread_kill(self._main_ident, INTERRUPT_SIGNAL)
+
+    # -- rpc socket ----------------------------------------------------------------------------
+    def request(self, kind, payload):
+        """Send a request to the app and block until its response arrives; returns the response dict."""
+        on_main = _thread.get_ident() == self._main_ident
+        if on_main:
+            self.control.in_request = True  # the stop signal handler now leaves the stop to _check_stop
+        request_id = next(self._ids)
+        slot = _Slot()
+        self._pending[request_id] = slot
+        try:
+            message = {"op": "req", "id": request_id, "kind": kind}
+            message.update(payload)
+            data = encode_frame(message)
+            with self._rpc_send_lock:
+                self._rpc.sendall(data)
+            return self._await(slot, on_main)
+        finally:
+            self._pending.pop(request_id, None)
+            if on_main:
+                self.control.in_request = False
+                self._check_stop()
+
+    def _check_stop(self):
+        control = self.control
+        if control.active and control.stop_reason is not None:
+            raise CellStopped(control.stop_reason)
+
+    def _await(self, slot, on_main):
+        while True:
+            if slot.response is not None:
+                return slot.response
+            if on_main:
+                self._check_stop()
+            if self._read_lock.acquire(False):
+                try:
+                    self._lead(slot, on_main)
+                finally:
+                    self._read_lock.release()
+                    self._hand_over()
+            elif on_main:
+                slot.waiter.acquire(True, _FOLLOWER_POLL_S)
+            else:
+                slot.waiter.acquire()
+
+    def _hand_over(self):
+        """Wake one other waiting thread so it takes over reading."""
+        for other in list(self._pending.values()):
+            if other.response is None:
+                _wake(other)
+                return
+
+    def _lead(self, slot, on_main):
+        rpc = self._rpc
+        fileno = rpc.fileno()
+        wake = self._wake_read
+        while slot.response is None:
+            if on_main:
+                ready, _, _ = select.select((fileno, wake), (), ())
+                if wake in ready:
+                    self.drain_wakeups()
+                    self._check_stop()
+                if fileno not in ready:
+                    continue
+            data = rpc.recv(1 << 20)
+            if not data:
+                os._exit(0)
+            for message in self._rpc_decoder.feed(data):
+                other = self._pending.get(message.get("id"))
+                if other is not None:
+                    other.response = message
+                    _wake(other)

@@ -1,4 +1,4 @@
-"""Sandbox worker entry point: `python -I -S worker_main.py <socket fd> <config json>`.
+"""Sandbox worker entry point: `python -I -S worker_main.py <control fd> <rpc fd> <config json>`.
 
 Drops privileges and sets resource limits before anything else, loads the context from its
 file, then serves the host: "exec" runs a cell, "set" sets a host-owned variable. Stdlib only.
@@ -46,10 +46,11 @@ def _apply_limits(limits):
 
 
 def main():
-    fd = int(sys.argv[1])
-    config = json.loads(sys.argv[2])
-    sock = socket.socket(fileno=fd)
-    sock.setblocking(True)
+    control_sock = socket.socket(fileno=int(sys.argv[1]))
+    rpc_sock = socket.socket(fileno=int(sys.argv[2]))
+    config = json.loads(sys.argv[3])
+    for sock in (control_sock, rpc_sock):
+        sock.setblocking(True)
     if config.get("parent_death_signal"):
         _set_parent_death_signal()
     context_file = open(config["context_path"], "rb") if config.get("context_path") else None
@@ -70,10 +71,10 @@ def main():
         context = ""
 
     commands = queue.SimpleQueue()
-    channel = WorkerChannel(sock, commands.put)
+    channel = WorkerChannel(control_sock, rpc_sock, commands.put)
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
     functions = ReplFunctions(channel, namespace)
-    runner = CellRunner(namespace, functions, channel.control, config["limits"])
+    runner = CellRunner(namespace, functions, channel, config["limits"])
     runner.set_reserved(functions.build(context, []))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     channel.start_reader()
