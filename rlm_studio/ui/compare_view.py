@@ -191,6 +191,7 @@ class CompareView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.labels: list[str] = []
+        self.runs: list[list[Event]] = []
         self.run_ids: list[str] = []
         self.rows: list[AlignedRow] = []
         self.totals: dict[str, Any] = {}
@@ -200,6 +201,10 @@ class CompareView(QWidget):
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.only_differences = QCheckBox("Show only differences")
         self.only_differences.toggled.connect(self._apply_filter)
+        self.root_responses = QCheckBox("Compare root model responses")
+        self.root_responses.setToolTip("Also diff the root model's whole responses (its prose), not only the "
+                                       "code taken from them")
+        self.root_responses.toggled.connect(self._realign)
 
         self.totals_table = QTableWidget()
         self.totals_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -222,6 +227,7 @@ class CompareView(QWidget):
 
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
+        top.addWidget(self.root_responses)
         top.addWidget(self.only_differences)
         lower = QSplitter(Qt.Orientation.Horizontal)
         lower.addWidget(self.steps_table)
@@ -252,8 +258,16 @@ class CompareView(QWidget):
             [f"{chr(65 + n) if n < 26 else n + 1}" + (" (baseline)" if n == 0 else "") for n in range(len(runs))]
         self.run_ids = [events[0].run_id for events in runs]
         self.totals = compare_totals(runs)
-        self.rows = aligned_rows([align_items(events) for events in runs])
+        self.runs = runs
         self._fill_totals()
+        self._realign()
+
+    def _realign(self) -> None:
+        """Align the runs' steps again (after loading, or when the root-response option changes)."""
+        if not self.runs:
+            return
+        with_responses = self.root_responses.isChecked()
+        self.rows = aligned_rows([align_items(events, root_responses=with_responses) for events in self.runs])
         self._fill_steps()
         self._fill_summary()
         self._apply_filter()

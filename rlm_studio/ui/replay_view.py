@@ -327,7 +327,8 @@ class ReplayView(QWidget):
 
         if self.replay is None:
             return None
-        recorded = list(self.replay.events)
+        replay = self.replay
+        recorded = list(replay.events)
         self.result.setHtml("<i>Re-executing the recorded code in a fresh sandbox…</i>")
         self.reexecute_button.setEnabled(False)
         started = time.perf_counter()
@@ -343,6 +344,8 @@ class ReplayView(QWidget):
             self.reexecution_task = None
             self._update_controls()
         seconds = time.perf_counter() - started
+        if self.replay is not replay:
+            return differences  # another run was loaded meanwhile: this result is not about it
         self.last_differences = differences
         self.result.setHtml(differences_html(differences, seconds))
         self.reexecution_finished.emit(differences)

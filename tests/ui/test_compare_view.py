@@ -112,6 +112,16 @@ def test_two_different_runs_show_the_differing_cells_and_totals(qtbot, view, run
     assert view.grab().save(str(SCREENSHOTS / "compare.png"))
 
 
+def test_root_responses_can_be_compared_too(view, runs):
+    events_a, events_b = runs
+    view.set_runs([events_a, events_b])
+    assert "iteration 1 / model call" not in [r.path for r in view.differing_rows]
+    view.root_responses.setChecked(True)
+    differing = {r.path: r.differing_fields for r in view.differing_rows}
+    assert differing["iteration 1 / model call"] == ["response"]
+    assert "iteration 3 / model call" not in differing          # the same FINAL response in both
+
+
 def test_regressions_against_the_baseline_are_highlighted(view, runs):
     events_a, events_b = runs
     view.set_runs([events_b, events_a, events_b])   # B is the baseline now; A made one more sub-call

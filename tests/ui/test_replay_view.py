@@ -161,3 +161,10 @@ def test_reexecuting_an_altered_recording_shows_the_altered_cell(qtbot, qloop, v
 def test_loading_events_without_a_run_is_refused(view):
     with pytest.raises(ValueError, match="does not start with a run"):
         view.load([])
+
+
+def test_events_read_from_an_export_replay_the_same(view, recorded):
+    view.load([e.to_dict() for e in recorded], title="Imported run")
+    assert "Imported run" in view.title.text()
+    view.seek(len(view.events))
+    assert view.tree.same_as(RunTree.from_events(recorded))
