@@ -276,7 +276,7 @@ class MainWindow(QMainWindow):
         self.controller.started.connect(self._run_started)
         try:
             result = await self.controller.run(question, context, kwargs, model_settings=self.model_settings(),
-                                               store=self.store, on_event=self.run_view.add_event)
+                                               store=self.store, on_event=self.run_view.add_live_event)
         finally:
             self.controller.started.disconnect(self._run_started)
             self._status_timer.stop()

@@ -131,6 +131,10 @@ class RunView(QWidget):
         self._refresh_timer.setInterval(150)
         self._refresh_timer.timeout.connect(self._refresh_now)
         self._detail_dirty = False
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.setInterval(40)
+        self._flush_timer.timeout.connect(self.flush)
 
     # -- feeding ----------------------------------------------------------------------------
     def begin_live(self) -> None:
@@ -143,21 +147,34 @@ class RunView(QWidget):
         self.running = True
         self.header.clear()
 
-    def add_event(self, event: Any) -> None:
-        """One live event: index it, grow the tree, refresh header/detail soon (throttled)."""
+    def add_live_event(self, event: Any) -> None:
+        """A live run's event: the tree shows it at the next flush (every ~40 ms), so a burst of
+        sub-calls costs one row insert per parent instead of one per event."""
+        self.add_event(event, batch=True)
+
+    def add_event(self, event: Any, *, batch: bool = False) -> None:
+        """One event: index it, grow the tree (now, or batched), refresh header/detail soon (throttled)."""
         self.index.add(event)
         if event.kind == "model_call_delta":
             if event.node_id == self._selected:
                 self._detail_dirty = True
                 self._schedule()
             return
-        change = self.model.apply(event)
+        change = self.model.apply(event, defer=batch)
         if self._selected is not None and (event.node_id == self._selected
                                            or (change and self._selected in change.updated[:1])):
             self._detail_dirty = True
+        if batch and not self._flush_timer.isActive():
+            self._flush_timer.start()
         self._schedule()
 
+    def flush(self) -> None:
+        """Show the events received since the last flush in the tree (batched: see RunTreeModel.apply)."""
+        self.model.flush()
+
     def end_live(self) -> None:
+        self._flush_timer.stop()
+        self.model.flush()
         self.running = False
         self._detail_dirty = True
         self._refresh_now()
@@ -187,10 +204,12 @@ class RunView(QWidget):
     def _rows_inserted(self, parent: QModelIndex, first: int, last: int) -> None:
         if not self.running:
             return
-        index = self.model.index(first, 0, parent)
-        if self.model.data(index, KIND_ROLE) in AUTO_EXPAND_KINDS and (
-                self.model.data(index, KIND_ROLE) != "cell" or not parent.parent().parent().isValid()):
-            self.tree_view.expand(self.proxy.mapFromSource(index))
+        top_level_cells = not parent.parent().parent().isValid()  # cells of the root run, not of child runs
+        for row in range(first, last + 1):
+            index = self.model.index(row, 0, parent)
+            kind = self.model.data(index, KIND_ROLE)
+            if kind in AUTO_EXPAND_KINDS and (kind != "cell" or top_level_cells):
+                self.tree_view.expand(self.proxy.mapFromSource(index))
 
     def refresh_header(self) -> None:
         self.header.update_from(self.model.tree, self.index, running=self.running)
@@ -200,6 +219,8 @@ class RunView(QWidget):
             self._refresh_timer.start()
 
     def _refresh_now(self) -> None:
+        if self.model.pending:
+            self.model.flush()
         self.header.update_from(self.model.tree, self.index, running=self.running)
         if self._detail_dirty and self._selected is not None:
             self._render_detail(keep_scroll=True)

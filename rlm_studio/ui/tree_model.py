@@ -40,6 +40,8 @@ class RunTreeModel(QAbstractItemModel):
         self._ids: list[str] = []          # internal id (int) -> node id
         self._serial: dict[str, int] = {}  # node id -> internal id
         self._shown: dict[str | None, int] = {}  # parent id -> rows announced to views
+        self._pending_parents: set[str | None] = set()  # deferred inserts (see apply(defer=True))
+        self._dirty: set[str] = set()                   # deferred dataChanged
         self._announce_all()
 
     # -- feeding ----------------------------------------------------------------------------
@@ -51,6 +53,8 @@ class RunTreeModel(QAbstractItemModel):
         """Show another run (e.g. one opened from history) in one reset."""
         self.beginResetModel()
         self._tree = tree
+        self._pending_parents.clear()
+        self._dirty.clear()
         self._ids.clear()
         self._serial.clear()
         self._announce_all()
@@ -61,22 +65,81 @@ class RunTreeModel(QAbstractItemModel):
         for node_id in self._tree.nodes:
             self._shown[node_id] = self._tree.child_count(node_id)
 
-    def apply(self, event: Any) -> TreeChange | None:
-        """Apply one event to the tree and tell views what changed."""
+    def apply(self, event: Any, *, defer: bool = False) -> TreeChange | None:
+        """Apply one event to the tree and tell views what changed.
+
+        With `defer`, views hear about it at the next `flush()`: new rows in one insert per parent,
+        and each changed node once (a live run with many sub-calls stays smooth this way)."""
         change = self._tree.apply(event)
         if change is None:
             return None
+        if defer:
+            if change.kind == "inserted":
+                self._pending_parents.add(change.parent_id)
+                self._dirty.update(change.updated)
+            else:
+                self._dirty.update(change.updated or (change.node_id,))
+            return change
         if change.kind == "inserted":
-            parent_index = self.index_of(change.parent_id) if change.parent_id is not None else QModelIndex()
-            shown = self._shown.get(change.parent_id, 0)
-            self.beginInsertRows(parent_index, shown, self._tree.child_count(change.parent_id) - 1)
-            self._shown[change.parent_id] = self._tree.child_count(change.parent_id)
-            self._shown[change.node_id] = self._tree.child_count(change.node_id)
-            self.endInsertRows()
+            self._announce(change.parent_id)
             self._refresh(change.updated)
         else:
             self._refresh(change.updated or (change.node_id,))
         return change
+
+    def _announce(self, parent_id: str | None) -> None:
+        """Tell views about the rows of `parent_id` the tree has and views do not yet know."""
+        shown = self._shown.get(parent_id, 0)
+        count = self._tree.child_count(parent_id)
+        if count <= shown:
+            return
+        parent_index = self.index_of(parent_id) if parent_id is not None else QModelIndex()
+        self.beginInsertRows(parent_index, shown, count - 1)
+        self._shown[parent_id] = count
+        for row in range(shown, count):
+            self._mark_shown(self._tree.child_at(parent_id, row))
+        self.endInsertRows()
+
+    def _mark_shown(self, node_id: str) -> None:
+        """A newly announced node comes with the whole subtree it already has."""
+        stack = [node_id]
+        while stack:
+            current = stack.pop()
+            count = self._tree.child_count(current)
+            self._shown[current] = count
+            stack.extend(self._tree.child_at(current, row) for row in range(count))
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._pending_parents or self._dirty)
+
+    def flush(self) -> None:
+        """Announce deferred inserts (ancestors first) and changes (one dataChanged per run of sibling rows)."""
+        parents, self._pending_parents = self._pending_parents, set()
+        for parent_id in sorted(parents, key=lambda p: -1 if p is None else self._tree.level(p)):
+            if parent_id is None or parent_id in self._shown:
+                self._announce(parent_id)
+        dirty, self._dirty = self._dirty, set()
+        groups: dict[str | None, list[int]] = {}
+        for node_id in dirty:
+            if node_id in self._tree.nodes:
+                parent_id = self._tree.parent(node_id)
+                if parent_id is None or parent_id in self._shown:
+                    groups.setdefault(parent_id, []).append(self._tree.row(node_id))
+        last = len(COLUMNS) - 1
+        for parent_id, rows in groups.items():
+            rows.sort()
+            start = prev = rows[0]
+            for row in rows[1:] + [None]:
+                if row is not None and row == prev + 1:
+                    prev = row
+                    continue
+                first = self._tree.child_at(parent_id, start)
+                end = self._tree.child_at(parent_id, prev)
+                self.dataChanged.emit(self.createIndex(start, 0, self._serial_of(first)),
+                                      self.createIndex(prev, last, self._serial_of(end)))
+                if row is not None:
+                    start = prev = row
 
     def _refresh(self, node_ids) -> None:
         last = len(COLUMNS) - 1

@@ -94,3 +94,23 @@ def test_set_tree_shows_a_stored_run_in_one_reset():
     model.set_tree(tree)
     assert resets == [1]
     assert sum(1 for _ in _walk(model)) == len(tree)
+
+
+def test_deferred_updates_pass_the_model_tester_and_match_the_tree(qtmodeltester, qtlog):
+    """Live runs batch inserts and changes; views must end up with exactly the tree's rows."""
+    model = RunTreeModel()
+    qtmodeltester.check(model)
+    inserted = []
+    model.rowsInserted.connect(lambda parent, first, last: inserted.append(last - first + 1))
+    events = synthetic_run(iterations=4)
+    for i, event in enumerate(events):
+        model.apply(event, defer=True)
+        if i % 7 == 0:
+            model.flush()
+    model.flush()
+    assert not model.pending
+    assert [r.message for r in qtlog.records if "FAIL" in r.message] == []
+    assert 1 < len(inserted) < len(model.tree)  # batched: a new node's existing children come with it
+    ids = [model.data(i, NODE_ID_ROLE) for i in _walk(model)]
+    assert ids == list(model.tree.walk())
+    qtmodeltester.check(model, force_py=True)
