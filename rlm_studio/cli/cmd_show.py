@@ -15,8 +15,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("run", help="run id (or its first characters)")
     p.add_argument("--json", action="store_true",
                    help='print {"run": {...}, "nodes": [...]} (each node with its own figures and "subtree")')
+    p.add_argument("--threshold", action="append", default=[], metavar="NAME=VALUE",
+                   help="a failure-mode threshold, e.g. subcalls_per_iteration=20 (repeatable)")
     add_db_option(p)
     p.set_defaults(func=handle)
+
+
+def _thresholds(pairs: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise CliError(f"--threshold takes NAME=VALUE, not {pair!r}")
+        try:
+            out[name.strip()] = float(value) if "." in value else int(value)
+        except ValueError:
+            raise CliError(f"--threshold {name}: {value!r} is not a number") from None
+    return out
 
 
 def _cost(value: float | None, unknown: bool = False) -> str:
@@ -54,22 +69,29 @@ def _line(node: dict[str, Any], subtree: dict[str, Any]) -> str:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from rlm_studio.analysis.failure_modes import detect_failure_modes
     from rlm_studio.storage import StorageError
 
+    thresholds = _thresholds(args.threshold)
     store = open_store(args)
     try:
         store.mark_interrupted()
         run = store.get_run(args.run)
         nodes = store.load_nodes(run["id"])
         totals = store.subtree_totals(run["id"])
+        events = store.load_events(run["id"])
     except StorageError as exc:
         raise CliError(str(exc)) from None
     finally:
         store.close()
+    try:
+        findings = [f.to_dict() for f in detect_failure_modes(events, thresholds)]
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
     for node in nodes:
         node["subtree"] = totals[node["id"]]
     if args.json:
-        print_json({"run": run, "nodes": nodes})
+        print_json({"run": run, "nodes": nodes, "failure_modes": findings})
         return 0
     created = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run["created_at"]))
     print(f"Run {run['id']}  {run['status']}  {created}  {run['root_model']}"
@@ -87,6 +109,9 @@ def handle(args: argparse.Namespace) -> int:
         print(f"Warning:  {warning}")
     if run["tags"]:
         print(f"Tags:     {', '.join(run['tags'])}")
+    for finding in findings:
+        nodes_text = ", ".join(finding["nodes"][:8]) + (" …" if len(finding["nodes"]) > 8 else "")
+        print(f"Flag:     {finding['kind']}: {finding['reason']}" + (f" [{nodes_text}]" if nodes_text else ""))
     children: dict[str | None, list[dict[str, Any]]] = {}
     for node in nodes:
         children.setdefault(node["parent_id"], []).append(node)

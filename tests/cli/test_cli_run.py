@@ -118,3 +118,25 @@ def test_replay_fork_and_diff_from_the_command_line(tmp_path, doc):
     assert json.loads(same.stdout)["differences"] == []
     bad = cli("fork", first["run_id"], "--at", "7", "--db", db)
     assert bad.returncode == 2 and "does not exist" in bad.stderr
+
+
+def test_show_lists_failure_modes(tmp_path, doc):
+    model = write_script(tmp_path, rules=[], default="```repl\nundefined_name + 1\n```")
+    db = str(tmp_path / "r.db")
+    run = json.loads(cli("run", "-c", str(doc), "-q", "q", "--root-model", model, "--max-iterations", "4",
+                         "--json", "--db", db).stdout)
+    out = cli("show", run["run_id"], "--json", "--db", db)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    kinds = {f["kind"] for f in data["failure_modes"]}
+    assert {"iteration_limit", "repeated_errors"} <= kinds
+    assert all(f["reason"] and isinstance(f["nodes"], list) for f in data["failure_modes"])
+    assert data["run"]["run_id"] == run["run_id"] and data["nodes"][0]["kind"] == "run"
+    text = cli("show", run["run_id"], "--db", db)
+    assert "Flag:     repeated_errors" in text.stdout
+    bad = cli("show", run["run_id"], "--threshold", "nonsense=3", "--db", db)
+    assert bad.returncode == 2 and "unknown failure-mode threshold" in bad.stderr
+    good = cli("run", "-c", str(doc), "-q", "q", "--root-model",
+               write_script(tmp_path, responses=["```repl\nFINAL(len(context))\n```"]), "--json", "--db", db)
+    clean = json.loads(cli("show", json.loads(good.stdout)["run_id"], "--json", "--db", db).stdout)
+    assert clean["failure_modes"] == []
