@@ -1,2 +1,2 @@
 """Pure analyses of a run's events (no I/O, no Qt): tree and totals, replay, diff, failure modes,
-chart series, fork plans. Each module takes typed events or their stored dicts."""
+chart series. Each module takes typed events or their stored dicts."""
