@@ -13,6 +13,7 @@ import time
 from typing import Any, Iterable
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSplitter, QTextBrowser, QVBoxLayout, QWidget,
 )
@@ -60,15 +61,15 @@ class ReplayView(QWidget):
 
         self.title = QLabel("<i>No run loaded for replay.</i>")
         self.start_button = QPushButton("|◀ Start")
-        self.start_button.setToolTip("Back to the start (Home)")
+        self.start_button.setToolTip("Back to the start (Ctrl+Home)")
         self.back_button = QPushButton("◀ Step")
-        self.back_button.setToolTip("One event back (Left)")
+        self.back_button.setToolTip("One event back (Ctrl+Left)")
         self.play_button = QPushButton("▶ Play")
-        self.play_button.setToolTip("Play / pause (Space)")
+        self.play_button.setToolTip("Play / pause (Ctrl+Space)")
         self.forward_button = QPushButton("Step ▶")
-        self.forward_button.setToolTip("One event forward (Right)")
+        self.forward_button.setToolTip("One event forward (Ctrl+Right)")
         self.end_button = QPushButton("End ▶|")
-        self.end_button.setToolTip("To the end (End)")
+        self.end_button.setToolTip("To the end (Ctrl+End)")
         self.speed_box = QComboBox()
         for text, _ in SPEEDS:
             self.speed_box.addItem(text)
@@ -95,7 +96,7 @@ class ReplayView(QWidget):
         controls.addWidget(self.speed_box)
         controls.addStretch(1)
         controls.addWidget(self.reexecute_button)
-        splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter = splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.run_view)
         splitter.addWidget(self.result)
         splitter.setStretchFactor(0, 5)
@@ -120,6 +121,7 @@ class ReplayView(QWidget):
         self.reexecute_button.clicked.connect(self.start_reexecution)
         self.result.anchorClicked.connect(self._result_link)
         self.run_view.node_selected.connect(self.node_selected)
+        self._shortcuts()
         self._update_controls()
 
     # -- loading ----------------------------------------------------------------------------
@@ -301,15 +303,12 @@ class ReplayView(QWidget):
         running = self.reexecution_task is not None and not self.reexecution_task.done()
         self.reexecute_button.setEnabled(loaded and not running)
 
-    def keyPressEvent(self, event) -> None:
-        key = event.key()
-        actions = {Qt.Key.Key_Space: self.toggle_play, Qt.Key.Key_Right: self.step_forward,
-                   Qt.Key.Key_Left: self.step_back, Qt.Key.Key_Home: lambda: self.seek(0),
-                   Qt.Key.Key_End: lambda: self.seek(len(self.events))}
-        if key in actions and self.replay is not None:
-            actions[key]()
-            return
-        super().keyPressEvent(event)
+    def _shortcuts(self) -> None:
+        """Player keys that work wherever focus is inside the view (plain arrows stay with the tree)."""
+        keys = {"Ctrl+Space": self.toggle_play, "Ctrl+Right": self.step_forward, "Ctrl+Left": self.step_back,
+                "Ctrl+Home": lambda: self.seek(0), "Ctrl+End": lambda: self.seek(len(self.events))}
+        for key, action in keys.items():
+            QShortcut(QKeySequence(key), self, action, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
     # -- re-execution -----------------------------------------------------------------------
     def start_reexecution(self) -> asyncio.Task | None:
@@ -348,6 +347,9 @@ class ReplayView(QWidget):
             return differences  # another run was loaded meanwhile: this result is not about it
         self.last_differences = differences
         self.result.setHtml(differences_html(differences, seconds))
+        total = sum(self.splitter.sizes())
+        if differences and self.splitter.sizes()[1] < total // 4:
+            self.splitter.setSizes([total - total // 3, total // 3])  # room to read the diffs
         self.reexecution_finished.emit(differences)
         return differences
 

@@ -139,6 +139,8 @@ def test_reexecuting_an_altered_recording_shows_the_altered_cell(qtbot, qloop, v
     second_cell = [e for e in recorded if e.kind == "cell_finished"][1]
     altered = [dataclasses.replace(e, stdout="['9', '9', '9']\n") if e is second_cell else e for e in recorded]
     view.load(altered)
+    view.show()
+    qtbot.waitExposed(view)
     view.seek(5)
     differences = run_coro(qloop, view.reexecute())
     assert [(d["path"], d["field"]) for d in differences] == [("iteration 2 / cell 1", "stdout")]
@@ -152,9 +154,8 @@ def test_reexecuting_an_altered_recording_shows_the_altered_cell(qtbot, qloop, v
     assert view.position == len(view.events)
     assert view.run_view.selected_node == differences[0]["node_a"]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    assert view.splitter.sizes()[1] >= sum(view.splitter.sizes()) // 4   # room made to read the diff
     view.seek(len(view.events) - 6)
-    view.show()
-    qtbot.waitExposed(view)
     assert view.grab().save(str(SCREENSHOTS / "replay.png"))
 
 
@@ -168,3 +169,18 @@ def test_events_read_from_an_export_replay_the_same(view, recorded):
     assert "Imported run" in view.title.text()
     view.seek(len(view.events))
     assert view.tree.same_as(RunTree.from_events(recorded))
+
+
+def test_player_keys_work_from_inside_the_tree(qtbot, view):
+    view.show()
+    view.activateWindow()
+    qtbot.waitActive(view)              # shortcuts go to the active window
+    view.run_view.tree_view.setFocus()
+    qtbot.waitUntil(view.run_view.tree_view.hasFocus)
+    qtbot.keyClick(view.run_view.tree_view, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(view.run_view.tree_view, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier)
+    assert view.position == 2
+    qtbot.keyClick(view.run_view.tree_view, Qt.Key.Key_Left, Qt.KeyboardModifier.ControlModifier)
+    assert view.position == 1
+    qtbot.keyClick(view.run_view.tree_view, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    assert view.position == len(view.events)
