@@ -125,7 +125,6 @@ class _Connection:
         if self.closed.done():
             return
         self.closed.set_result(None)
-        self.kill()
         for waiter in self.waiters.values():
             if not waiter.done():
                 waiter.set_result(None)
@@ -315,7 +314,10 @@ class Worker:
         return connection is not None and not connection.closed.done()
 
     async def _crash_reason(self, connection: _Connection) -> str:
-        code = await connection.wait_exit()
+        code = await connection.wait_exit(timeout=1.0)  # let it report how it died before making sure it is dead
+        connection.kill()
+        if code is None:
+            code = await connection.wait_exit()
         reason = self._protocol_error or _describe_exit(code)
         self._protocol_error = None
         return reason

@@ -1,0 +1,176 @@
+"""What model code cannot reach under bwrap, crash recovery, and the plain-process fallback."""
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from rlm_studio.sandbox import Worker
+
+from .helpers import echo_handler, run, start_worker
+
+NETWORK_PROBE = """
+import socket
+interfaces = [name for _, name in socket.if_nameindex()]
+routes = open('/proc/net/route').read().splitlines()[1:]
+results = {'interfaces': interfaces, 'routes': len(routes)}
+def attempt(address):
+    s = socket.socket()
+    s.settimeout(2)
+    try:
+        s.connect(address)
+        return 'connected'
+    except OSError as exc:
+        return type(exc).__name__
+    finally:
+        s.close()
+results['loopback'] = attempt(('127.0.0.1', PORT))
+# Only with no interface but loopback and no route can no packet leave: only then try a public address.
+if interfaces == ['lo'] and not routes:
+    results['public'] = attempt(('1.1.1.1', 443))
+results
+"""
+
+
+def test_no_network_neither_the_apps_loopback_nor_outside(context_file):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+
+    async def body():
+        worker = await start_worker(context_file())
+        try:
+            return await worker.execute(NETWORK_PROBE.replace("PORT", str(port)))
+        finally:
+            await worker.close()
+
+    try:
+        result = run(body())
+    finally:
+        listener.close()
+    assert result.error is None, result.error
+    found = eval(result.stdout)
+    assert found["interfaces"] == ["lo"] and found["routes"] == 0
+    assert found["loopback"] == "ConnectionRefusedError"  # its own empty loopback, not the app's listener
+    assert found["public"] == "OSError"  # network unreachable
+
+
+@pytest.mark.parametrize("isolation", ["bwrap", "process"])
+def test_no_api_keys_in_the_environment(context_file, monkeypatch, isolation):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-secret")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-secret")
+
+    async def body():
+        worker = await start_worker(context_file(), isolation=isolation)
+        try:
+            return await worker.execute("import os\nsorted(os.environ)")
+        finally:
+            await worker.close()
+
+    names = eval(run(body()).stdout)
+    assert not [name for name in names if name.endswith("_API_KEY") or "SECRET" in name]
+    assert set(names) <= {"PATH", "LANG", "LC_ALL", "HOME", "TMPDIR", "PYTHONIOENCODING", "PWD"}
+
+
+def test_home_directory_and_checkout_are_not_visible(context_file):
+    checkout_file = str(Path(__file__).resolve())
+
+    async def body():
+        worker = await start_worker(context_file())
+        try:
+            return await worker.execute(
+                "import os\n(sorted(os.listdir('/root')), os.path.exists(" + repr(checkout_file) + "), "
+                "os.path.exists('/work'), sorted(os.listdir('/tmp')), os.getcwd())")
+        finally:
+            await worker.close()
+
+    root_entries, sees_checkout, sees_work, tmp_entries, cwd = eval(run(body()).stdout)
+    assert set(root_entries) <= {".pyenv"}  # only the mount point of the Python installation
+    hidden = {p.name for p in Path.home().iterdir()} - {".pyenv"}
+    assert not hidden & set(root_entries)
+    assert not sees_checkout and not sees_work
+    assert tmp_entries == [] and cwd == "/tmp"
+
+
+def test_read_only_mounts_refuse_writes(context_file):
+    async def body():
+        worker = await start_worker(context_file())
+        try:
+            return await worker.execute(
+                "out = []\nfor p in ('/usr/evil', '/opt/rlm/evil.py', '/run/rlm/context'):\n"
+                "    try:\n        open(p, 'w').close(); out.append('wrote')\n"
+                "    except OSError as e:\n        out.append(type(e).__name__)\n"
+                "open('/tmp/scratch', 'w').write('ok')\nout")
+        finally:
+            await worker.close()
+
+    outcomes = eval(run(body()).stdout)
+    assert "wrote" not in outcomes
+
+
+def test_the_app_survives_kills_aimed_at_the_parent_and_pid_1(context_file):
+    async def body():
+        worker = await start_worker(context_file("same context"))
+        try:
+            parent = await worker.execute("import os\nos.kill(os.getppid(), 9)")
+            init = await worker.execute("os.kill(1, 9)")
+            after = await worker.execute("context")
+            return parent, init, after
+        finally:
+            await worker.close()
+
+    parent, init, after = run(body())
+    for attempt in (parent, init):
+        assert attempt.crashed is not None or attempt.error["type"] in ("PermissionError", "NameError")
+    assert after.stdout == "'same context'\n"
+
+
+def test_a_segfault_is_reported_and_the_worker_restarted_with_the_same_context(context_file):
+    async def body():
+        worker = await start_worker(context_file("same context"))
+        try:
+            await worker.execute("lost = 1")
+            crash = await worker.execute("import ctypes\nctypes.string_at(0)")
+            after = await worker.execute("context, 'lost' in globals()")
+            exited = await worker.execute("import os\nos._exit(3)")
+            return crash, after, exited, worker.restarts
+        finally:
+            await worker.close()
+
+    crash, after, exited, restarts = run(body())
+    assert crash.crashed and "SIGSEGV" in crash.crashed and "restarted" in crash.crashed
+    assert after.stdout == "('same context', False)\n" and after.crashed is None
+    assert exited.crashed and "exited with code 3" in exited.crashed
+    assert restarts == 2
+
+
+def test_process_fallback_works_and_says_what_is_not_protected(context_file):
+    async def body():
+        worker = await Worker.start(context_path=context_file("fallback ctx"), handler=echo_handler,
+                                    isolation="process")
+        try:
+            first = await worker.execute("x = llm_query('hi')\ncontext, x")
+            killed_parent = await worker.execute("import os\nos.kill(os.getppid(), 9)\nimport time\ntime.sleep(5)")
+            after = await worker.execute("context")
+            return worker.isolation, worker.warning, first, killed_parent, after, worker.restarts
+        finally:
+            await worker.close()
+
+    isolation, warning, first, killed_parent, after, restarts = run(body())
+    assert isolation == "process"
+    assert "network" in warning and "file" in warning
+    assert first.stdout == "('fallback ctx', 'echo:hi')\n"
+    assert killed_parent.crashed and restarts == 1
+    assert after.stdout == "'fallback ctx'\n"
+
+
+def test_auto_picks_bwrap_here(context_file):
+    async def body():
+        worker = await Worker.start(context_path=context_file(), handler=echo_handler)
+        try:
+            return worker.isolation, worker.warning
+        finally:
+            await worker.close()
+
+    assert run(body()) == ("bwrap", None)
