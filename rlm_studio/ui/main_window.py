@@ -88,6 +88,10 @@ class MainWindow(QMainWindow):
             self.new_run.offer_example()
         if settings_warning:
             self.statusBar().showMessage(settings_warning, 15000)
+        from .warmup import Warmup
+
+        self.warmup = Warmup()
+        QTimer.singleShot(200, self.warmup.start)
         if discover_models:
             QTimer.singleShot(300, self._discover_models)
 
@@ -259,6 +263,9 @@ class MainWindow(QMainWindow):
             return None
         while self._store_opening:  # the database is still opening: wait so the run gets stored
             await asyncio.sleep(0.05)
+        self.warmup.start()
+        if not self.warmup.done:  # never import the same modules on two threads at once
+            await asyncio.get_running_loop().run_in_executor(None, self.warmup.wait)
         s = self.app_settings
         kwargs.update(cell_timeout_s=s.cell_timeout_s, output_limit_chars=s.output_limit_chars,
                       batch_concurrency=s.batch_concurrency, isolation=s.isolation)

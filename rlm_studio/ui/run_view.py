@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
@@ -19,6 +21,8 @@ from .run_header import RunHeader
 from .tree_model import COL_NODE, FILTER_ROLE, KIND_ROLE, NODE_ID_ROLE, SORT_ROLE, RunTreeModel
 
 AUTO_EXPAND_KINDS = ("run", "iteration", "cell")
+LIVE_FLUSH_MS = 40     # how often queued live events reach the tree
+SLICE_S = 0.008        # UI-thread time spent applying them per turn
 
 
 class NodeProxyModel(QSortFilterProxyModel):
@@ -133,12 +137,14 @@ class RunView(QWidget):
         self._detail_dirty = False
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
-        self._flush_timer.setInterval(40)
         self._flush_timer.timeout.connect(self.flush)
+        self._live_queue: deque[Any] = deque()
 
     # -- feeding ----------------------------------------------------------------------------
     def begin_live(self) -> None:
         """Clear the view for a run that is about to start."""
+        self._flush_timer.stop()
+        self._live_queue.clear()
         self.index = EventIndex()
         self.model.set_tree(RunTree())
         self._selected = None
@@ -148,9 +154,12 @@ class RunView(QWidget):
         self.header.clear()
 
     def add_live_event(self, event: Any) -> None:
-        """A live run's event: the tree shows it at the next flush (every ~40 ms), so a burst of
-        sub-calls costs one row insert per parent instead of one per event."""
-        self.add_event(event, batch=True)
+        """A live run's event, as an engine sink: only queued here (the engine may emit a thousand at
+        once); `flush` applies the queue in slices of a few milliseconds, so the window keeps painting,
+        and the tree gets one row insert per parent per slice instead of one per event."""
+        self._live_queue.append(event)
+        if not self._flush_timer.isActive():
+            self._flush_timer.start(LIVE_FLUSH_MS)
 
     def add_event(self, event: Any, *, batch: bool = False) -> None:
         """One event: index it, grow the tree (now, or batched), refresh header/detail soon (throttled)."""
@@ -164,23 +173,33 @@ class RunView(QWidget):
         if self._selected is not None and (event.node_id == self._selected
                                            or (change and self._selected in change.updated[:1])):
             self._detail_dirty = True
-        if batch and not self._flush_timer.isActive():
-            self._flush_timer.start()
         self._schedule()
 
-    def flush(self) -> None:
-        """Show the events received since the last flush in the tree (batched: see RunTreeModel.apply)."""
+    def flush(self, budget_s: float | None = SLICE_S) -> None:
+        """Apply queued live events for at most `budget_s` (None: all), then show them in the tree."""
+        queue = self._live_queue
+        deadline = None if budget_s is None else time.perf_counter() + budget_s
+        count = 0
+        while queue:
+            self.add_event(queue.popleft(), batch=True)
+            count += 1
+            if deadline is not None and count % 16 == 0 and time.perf_counter() > deadline:
+                break
         self.model.flush()
+        if queue:
+            self._flush_timer.start(0)  # more to do: continue after Qt has had its turn
 
     def end_live(self) -> None:
         self._flush_timer.stop()
-        self.model.flush()
+        self.flush(None)
         self.running = False
         self._detail_dirty = True
         self._refresh_now()
 
     def show_events(self, events: list[Any]) -> None:
         """Open a stored run: build the tree once, then one model reset."""
+        self._flush_timer.stop()
+        self._live_queue.clear()
         self.running = False
         self.index = EventIndex.from_events(events)
         tree = RunTree()
