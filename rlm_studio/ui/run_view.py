@@ -6,8 +6,8 @@ import time
 from collections import deque
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QHeaderView, QLineEdit, QPushButton, QSplitter, QTextBrowser, QTreeView,
     QVBoxLayout, QWidget,
@@ -97,12 +97,7 @@ class RunView(QWidget):
         self.expand_button.clicked.connect(self.tree_view.expandAll)
         self.collapse_button.clicked.connect(self.tree_view.collapseAll)
         self.tree_view.selectionModel().currentChanged.connect(self._current_changed)
-        for key in ("J", "F8"):
-            QShortcut(QKeySequence(key), self.tree_view, self.next_node,
-                      context=Qt.ShortcutContext.WidgetShortcut if key == "J" else Qt.ShortcutContext.WindowShortcut)
-        for key in ("K", "Shift+F8"):
-            QShortcut(QKeySequence(key), self.tree_view, self.previous_node,
-                      context=Qt.ShortcutContext.WidgetShortcut if key == "K" else Qt.ShortcutContext.WindowShortcut)
+        self.tree_view.installEventFilter(self)  # J / K while the tree has focus (F8 is a window action)
         self.model.rowsInserted.connect(self._rows_inserted)
 
         self.detail = QTextBrowser()
@@ -297,6 +292,17 @@ class RunView(QWidget):
             text = section_text(self._detail, key)
             if text is not None:
                 QGuiApplication.clipboard().setText(text)
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.tree_view and event.type() == QEvent.Type.KeyPress \
+                and not (event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier):
+            if event.key() == Qt.Key.Key_J:
+                self.next_node()
+                return True
+            if event.key() == Qt.Key.Key_K:
+                self.previous_node()
+                return True
+        return super().eventFilter(watched, event)
 
     # -- navigation -------------------------------------------------------------------------
     def _step(self, index: QModelIndex, forward: bool) -> QModelIndex:

@@ -1,0 +1,98 @@
+"""The new-run panel: first start, the example, loading in a worker with progress and Cancel, drops."""
+
+import subprocess
+import sys
+import time
+
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
+from PySide6.QtGui import QDropEvent
+
+
+def test_first_start_selects_the_bundled_model_and_offers_the_example(window, qtbot):
+    panel = window.new_run
+    assert panel.root_model.spec() == "bundled"
+    assert "tiny" in panel.model_note.text()
+    assert panel.example_button.isVisible() and "station_logbook.txt" in panel.example_button.text()
+    panel.example_button.click()
+    qtbot.waitUntil(lambda: len(panel.documents) == 1, timeout=10000)
+    assert panel.documents[0].name == "station_logbook.txt"
+    assert "manifest" in panel.question.toPlainText()
+    assert "the root model's window (8,192 tokens)" in panel.total_label.text()
+    assert panel.collect()[0] == panel.question.toPlainText().strip()  # ready to run at once
+
+
+def test_a_large_file_loads_in_a_worker_and_cancel_stops_it(window, qtbot, tmp_path):
+    big = tmp_path / "big.txt"
+    line = ("All quiet at the station; the wind is from the south at 12 knots. " * 4 + "\n").encode()
+    with big.open("wb") as f:
+        for _ in range(80):
+            f.write(line * 3000)  # ~65 MB
+    panel = window.new_run
+    progress = []
+    gaps, last = [], [time.perf_counter()]
+
+    def beat():
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+    timer = QTimer()
+    timer.timeout.connect(beat)
+    timer.start(10)
+    panel.load_paths([big])
+    panel.job.progress.connect(lambda done, total: progress.append((done, total)))
+    qtbot.waitUntil(lambda: len(progress) >= 2, timeout=20000)
+    assert panel.cancel_load_button.isVisible()
+    panel.cancel_load_button.click()
+    qtbot.waitUntil(lambda: not panel.loading, timeout=20000)
+    timer.stop()
+    assert "cancelled" in panel.load_message.text()
+    assert panel.documents == []
+    assert progress[-1][1] == big.stat().st_size
+    assert max(gaps) < 0.5, f"the window froze for {max(gaps):.2f} s while loading"
+
+
+def test_dropping_files_loads_them(window, qtbot, tmp_path):
+    doc = tmp_path / "dropped.md"
+    doc.write_text("# Notes\nThe pump was replaced on Tuesday.\n")
+    panel = window.new_run
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(doc))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    panel.dropEvent(event)
+    qtbot.waitUntil(lambda: len(panel.documents) == 1, timeout=5000)
+    assert panel.doc_table.item(0, 0).text() == "dropped.md"
+
+
+def test_folder_filters_apply(window, qtbot, tmp_path):
+    folder = tmp_path / "project"
+    (folder / "docs").mkdir(parents=True)
+    (folder / "docs" / "a.md").write_text("alpha")
+    (folder / "notes.txt").write_text("beta")
+    (folder / "run.log").write_text("gamma")
+    panel = window.new_run
+    panel.exclude.setText("*.log")
+    panel.load_folder(folder)
+    qtbot.waitUntil(lambda: len(panel.documents) == 2, timeout=5000)
+    assert sorted(d.name for d in panel.documents) == ["docs/a.md", "notes.txt"]
+    panel.question.setPlainText("What?")
+    _question, context, _settings = panel.collect()
+    assert context == {"docs/a.md": "alpha", "notes.txt": "beta"}
+
+
+def test_system_prompt_is_editable_and_restorable(window):
+    panel = window.new_run
+    assert panel.system_prompt_value() is None  # the default: recorded by the engine as its default
+    panel.system_prompt.setPlainText("Answer in French.")
+    assert panel.system_prompt_value() == "Answer in French."
+    panel.restore_default_prompt()
+    assert panel.system_prompt_value() is None
+
+
+def test_app_command_is_registered_and_lazy():
+    out = subprocess.run([sys.executable, "-c",
+                          "import sys; from rlm_studio.cli.main import build_parser; "
+                          "p = build_parser(); a = p.parse_args(['app', '--db', 'x.db']); "
+                          "print(a.db, 'PySide6' in sys.modules, 'litellm' in sys.modules)"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["x.db", "False", "False"], out.stderr
