@@ -96,7 +96,7 @@ class CellRunner:
         if control.active and control.stop_reason is not None and not control.in_request:
             raise CellStopped(control.stop_reason)
 
-    def run(self, cell_id, code):
+    def run(self, cell_id, code, timeout_s=None):
         self._cells += 1
         filename = f"<cell {self._cells}>"
         lines = code.splitlines(True)
@@ -110,9 +110,7 @@ class CellRunner:
         signal.signal(INTERRUPT_SIGNAL, self._on_stop_signal)  # the cell may have replaced it
         started = time.perf_counter()
         sys.stdout, sys.stderr = stdout, stderr
-        control.stop_reason = None
-        self.channel.drain_wakeups()
-        control.running_cell = cell_id
+        self.channel.cell_started(cell_id, timeout_s)
         try:
             try:
                 tree = ast.parse(code, filename, "exec")
@@ -146,8 +144,7 @@ class CellRunner:
                 error = _describe_error(exc)
         finally:
             control.active = False
-            control.running_cell = None
-            control.deadlines.pop(cell_id, None)
+            self.channel.cell_finished()
             sys.stdout, sys.stderr = saved
         duration_ms = (time.perf_counter() - started) * 1000.0
         restored = self._restore_reserved()

@@ -7,7 +7,7 @@ deserialises objects chosen by sandboxed code.
 import json
 
 _LENGTH_BYTES = 4
-MAX_FRAME_BYTES = 1 << 30
+MAX_FRAME_BYTES = 256 << 20  # a cell result is a few MB at most; this bounds what a worker can make the app buffer
 
 
 class FrameError(ValueError):

@@ -27,7 +27,8 @@ _ETC_FILES = ("/etc/ld.so.cache", "/etc/localtime", "/etc/nsswitch.conf", "/etc/
 PROCESS_MODE_WARNING = (
     "The sandbox (bubblewrap) could not start, so model code runs as a plain process: {reason}. "
     "It still has resource limits, an empty environment (no API keys) and its own process group, "
-    "but it can reach the network and read or write any file this user can.")
+    "but it can reach the network and read or write any file this user can{root_note}.")
+ROOT_NOTE = ", and since the app runs as root the process-count limit (fork bombs) does not apply"
 
 
 class SandboxUnavailable(RuntimeError):

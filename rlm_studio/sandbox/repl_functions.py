@@ -105,12 +105,17 @@ def size_of(value):
         return None
 
 
+MAX_DESCRIBED_VARIABLES = 1000
+
+
 def describe_variables(namespace):
-    """[{"name", "type", "size", "summary"}] for the user's variables, in definition order."""
+    """[{"name", "type", "size", "summary"}] for the user's variables, in definition order (at most 1000)."""
     described = []
     for name, value in list(namespace.items()):
         if not _is_user_value(name, value):
             continue
+        if len(described) >= MAX_DESCRIBED_VARIABLES:
+            break
         try:
             summary = _preview.repr(value)
         except Exception as exc:  # a user object whose repr fails must not break the cell

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from .framing import FrameDecoder, FrameError, encode_frame
-from .isolation import PROCESS_MODE_WARNING, SandboxUnavailable, plan_launch, probe_bwrap
+from .isolation import PROCESS_MODE_WARNING, ROOT_NOTE, SandboxUnavailable, plan_launch, probe_bwrap
 from .limits import SandboxLimits
 
 RequestHandler = Callable[[str, dict], Awaitable[Any]]
@@ -250,7 +250,8 @@ class Worker:
         if isolation == "bwrap" and bwrap is None:
             raise SandboxUnavailable(f"the bubblewrap sandbox cannot start here: {reason}")
         mode = "bwrap" if bwrap is not None else "process"
-        warning = None if mode == "bwrap" else PROCESS_MODE_WARNING.format(reason=reason)
+        warning = None if mode == "bwrap" else PROCESS_MODE_WARNING.format(
+            reason=reason, root_note=ROOT_NOTE if os.geteuid() == 0 else "")
         worker = cls(context_path=context_path, handler=handler, limits=limits, isolation=mode, bwrap=bwrap,
                      warning=warning)
         await worker._spawn()
@@ -306,6 +307,8 @@ class Worker:
         if self._connection is not None:
             self._connection.kill()
             await self._connection.wait_exit()
+            if self._connection.stderr_file is not None:
+                self._connection.stderr_file.close()
         self.restarts += 1
         await self._spawn()
 

@@ -38,6 +38,14 @@ class CellControl:
         self.deadlines = {}           # cell id -> monotonic deadline
 
 
+def _drain(fd):
+    try:
+        while os.read(fd, 4096):
+            pass
+    except BlockingIOError:
+        pass
+
+
 class _Slot:
     __slots__ = ("waiter", "response")
 
@@ -66,7 +74,8 @@ class WorkerChannel:
         self._pending = {}
         self._ids = itertools.count(1)
         self._main_ident = threading.main_thread().ident
-        self._wake_read, self._wake_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self._wake_read, self._wake_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)      # reader -> main
+        self._arm_read, self._arm_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)        # main -> reader
         self.control = CellControl()
         self._last_signal = 0.0
 
@@ -89,24 +98,38 @@ class WorkerChannel:
         thread.start()
 
     def drain_wakeups(self) -> None:
+        _drain(self._wake_read)
+
+    def cell_started(self, cell_id, timeout_s) -> None:
+        """Called by the main thread as a cell starts: the time limit counts from now."""
+        control = self.control
+        control.stop_reason = None
+        _drain(self._wake_read)
+        control.deadlines = {cell_id: time.monotonic() + timeout_s} if timeout_s is not None else {}
+        control.running_cell = cell_id
         try:
-            while os.read(self._wake_read, 4096):
-                pass
+            os.write(self._arm_write, b"!")
         except BlockingIOError:
             pass
+
+    def cell_finished(self) -> None:
+        self.control.running_cell = None
+        self.control.deadlines = {}
 
     def _read_control_forever(self) -> None:
         signal.pthread_sigmask(signal.SIG_BLOCK, (INTERRUPT_SIGNAL, signal.SIGALRM))
         decoder = FrameDecoder()
         fileno = self._control.fileno()
+        arm = self._arm_read
         control = self.control
         while True:
             timeout = self._seconds_to_next_stop()
-            if timeout is not None:
-                ready, _, _ = select.select((fileno,), (), (), max(timeout, 0.0))
-                if not ready:
-                    self._enforce_deadline()
-                    continue
+            ready, _, _ = select.select((fileno, arm), (), (), None if timeout is None else max(timeout, 0.0))
+            if arm in ready:
+                _drain(arm)
+            if fileno not in ready:
+                self._enforce_deadline()
+                continue
             try:
                 data = self._control.recv(1 << 20)
             except OSError:
@@ -120,8 +143,6 @@ class WorkerChannel:
                     if control.running_cell is not None and cell in (None, control.running_cell):
                         self._stop_main("interrupt")
                     continue
-                if op == "exec" and message.get("timeout") is not None:
-                    control.deadlines[message.get("id")] = time.monotonic() + float(message["timeout"])
                 self._on_command(message)
 
     def _seconds_to_next_stop(self):
@@ -130,9 +151,7 @@ class WorkerChannel:
         if control.stop_reason is not None and cell is not None:
             return self._last_signal + _RESEND_STOP_EVERY_S - time.monotonic()
         deadline = control.deadlines.get(cell) if cell is not None else None
-        if deadline is None:
-            return 0.05 if control.deadlines else None  # a queued cell has not started yet: look again soon
-        return deadline - time.monotonic()
+        return None if deadline is None else deadline - time.monotonic()
 
     def _enforce_deadline(self) -> None:
         control = self.control

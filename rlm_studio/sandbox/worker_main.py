@@ -84,7 +84,9 @@ def main():
         command = commands.get()
         op = command.get("op")
         if op == "exec":
-            channel.send(runner.run(command["id"], command.get("code", "")))
+            timeout_s = command.get("timeout")
+            channel.send(runner.run(command["id"], command.get("code", ""),
+                                    float(timeout_s) if timeout_s is not None else None))
         elif op == "set":
             name = command.get("name")
             if name in runner.reserved:

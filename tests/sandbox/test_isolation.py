@@ -131,8 +131,9 @@ def test_a_segfault_is_reported_and_the_worker_restarted_with_the_same_context(c
         worker = await start_worker(context_file("same context"))
         try:
             await worker.execute("lost = 1")
+            await worker.set_variable("history", ["turn 1"])
             crash = await worker.execute("import ctypes\nctypes.string_at(0)")
-            after = await worker.execute("context, 'lost' in globals()")
+            after = await worker.execute("context, 'lost' in globals(), history")
             exited = await worker.execute("import os\nos._exit(3)")
             return crash, after, exited, worker.restarts
         finally:
@@ -140,7 +141,7 @@ def test_a_segfault_is_reported_and_the_worker_restarted_with_the_same_context(c
 
     crash, after, exited, restarts = run(body())
     assert crash.crashed and "SIGSEGV" in crash.crashed and "restarted" in crash.crashed
-    assert after.stdout == "('same context', False)\n" and after.crashed is None
+    assert after.stdout == "('same context', False, ['turn 1'])\n" and after.crashed is None
     assert exited.crashed and "exited with code 3" in exited.crashed
     assert restarts == 2
 
