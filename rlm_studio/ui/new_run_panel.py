@@ -340,7 +340,7 @@ class NewRunPanel(QWidget):
                                                              progress=progress, cancel=cancel), folder.name)
 
     def _start_job(self, load, description: str) -> None:
-        if self.job is not None and self.job.running:
+        if self.loading:
             self.load_message.setText("Wait for the current load to finish, or cancel it.")
             return
         self.load_message.setText("")
@@ -378,6 +378,8 @@ class NewRunPanel(QWidget):
         self.load_message.setText("Loading was cancelled; nothing was added.")
 
     def _set_loading(self, loading: bool) -> None:
+        if not loading:
+            self.job = None
         for widget in self._loading_widgets:
             widget.setVisible(loading)
         for button in (self.add_files_button, self.add_folder_button, self.paste_button):
@@ -385,7 +387,8 @@ class NewRunPanel(QWidget):
 
     @property
     def loading(self) -> bool:
-        return self.job is not None and self.job.running
+        """A load is going on (until its result has been handled here)."""
+        return self.job is not None
 
     def _add_documents(self, documents: list[Any], skipped: list[Any]) -> None:
         self.documents.extend(documents)
