@@ -314,7 +314,8 @@ class Worker:
 
     def _alive(self) -> bool:
         connection = self._connection
-        return connection is not None and not connection.closed.done()
+        return (connection is not None and not connection.closed.done()
+                and connection.process is not None and connection.process.poll() is None)
 
     async def _crash_reason(self, connection: _Connection) -> str:
         code = await connection.wait_exit(timeout=1.0)  # let it report how it died before making sure it is dead

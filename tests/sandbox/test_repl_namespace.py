@@ -33,13 +33,16 @@ def test_list_and_dict_contexts_arrive_with_their_shape(context_file):
     async def body():
         worker = await start_worker(context_file({"a.txt": "alpha", "b.txt": "beta"}))
         other = await start_worker(context_file(["one", "two"]))
+        empty = await start_worker(None)
         try:
-            return (await worker.execute("sorted(context.items())"), await other.execute("context"))
+            return (await worker.execute("sorted(context.items())"), await other.execute("context"),
+                    await empty.execute("context"))
         finally:
-            await worker.close()
-            await other.close()
+            for each in (worker, other, empty):
+                await each.close()
 
-    as_dict, as_list = run(body())
+    as_dict, as_list, none = run(body())
+    assert none.stdout == "''\n"
     assert as_dict.stdout.strip() == "[('a.txt', 'alpha'), ('b.txt', 'beta')]"
     assert as_list.stdout.strip() == "['one', 'two']"
 
