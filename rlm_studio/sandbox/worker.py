@@ -254,7 +254,11 @@ class Worker:
             reason=reason, root_note=ROOT_NOTE if os.geteuid() == 0 else "")
         worker = cls(context_path=context_path, handler=handler, limits=limits, isolation=mode, bwrap=bwrap,
                      warning=warning)
-        await worker._spawn()
+        try:
+            await worker._spawn()
+        except BaseException:
+            await worker.close()
+            raise
         return worker
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -374,7 +378,10 @@ class Worker:
         self._running_cell = cell_id
         self._interrupt_requested_at = None
         try:
-            connection.send({"op": "exec", "id": cell_id, "code": code, "timeout": timeout})
+            try:
+                connection.send({"op": "exec", "id": cell_id, "code": code, "timeout": timeout})
+            except ConnectionError:  # it died just now: report it like any crash during the cell
+                done.set_result(None)
             hard_deadline = loop.time() + timeout + HARD_KILL_GRACE_S
             while not done.done():
                 deadline = hard_deadline
