@@ -11,7 +11,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea, QTabWidget,
+    QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea, QTabWidget, QVBoxLayout, QWidget,
 )
 from qasync import asyncSlot
 
@@ -49,7 +49,12 @@ class MainWindow(QMainWindow):
         scroll = QScrollArea()
         scroll.setWidget(self.new_run)
         scroll.setWidgetResizable(True)
-        self.tabs.addTab(scroll, "New run")
+        new_run_page = QWidget()
+        page_layout = QVBoxLayout(new_run_page)
+        page_layout.setContentsMargins(0, 0, 0, 0)
+        page_layout.addWidget(scroll, 1)
+        page_layout.addWidget(self.new_run.action_bar)
+        self.tabs.addTab(new_run_page, "New run")
         self.tabs.addTab(self.run_view, "Run")
         self.setCentralWidget(self.tabs)
         self.history = HistoryPanel()

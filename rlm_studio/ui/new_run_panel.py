@@ -94,7 +94,8 @@ class NewRunPanel(QWidget):
         self.doc_table.verticalHeader().setVisible(False)
         self.doc_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.doc_table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.doc_table.setMinimumHeight(110)
+        self.doc_table.setMinimumHeight(90)
+        self.doc_table.setMaximumHeight(180)
         self.add_files_button = QPushButton("Add files…")
         self.add_folder_button = QPushButton("Add folder…")
         self.paste_button = QPushButton("Paste text…")
@@ -192,18 +193,16 @@ class NewRunPanel(QWidget):
 
         # system prompt
         self.system_prompt = QPlainTextEdit()
-        self.system_prompt.setMinimumHeight(80)
+        self.system_prompt.setMinimumHeight(140)
         self.restore_prompt_button = QPushButton("Restore default")
         self.prompt_box = QGroupBox("System prompt (saved with the run)")
         self.prompt_box.setCheckable(True)
-        self.prompt_box.setChecked(False)
+        self.prompt_box.setChecked(True)
         prompt_layout = QVBoxLayout(self.prompt_box)
         prompt_layout.addWidget(self.system_prompt)
         prompt_layout.addWidget(self.restore_prompt_button, 0, Qt.AlignmentFlag.AlignRight)
         self.prompt_box.toggled.connect(self.system_prompt.setVisible)
         self.prompt_box.toggled.connect(self.restore_prompt_button.setVisible)
-        self.system_prompt.setVisible(False)
-        self.restore_prompt_button.setVisible(False)
 
         # run / stop
         self.run_button = QPushButton("Run  (Ctrl+Return)")
@@ -214,17 +213,18 @@ class NewRunPanel(QWidget):
         self.run_message = QLabel()
         self.run_message.setWordWrap(True)
         self.run_message.setStyleSheet("color:#c62828")
-        actions = QHBoxLayout()
+        self.action_bar = QWidget()  # the main window keeps it visible below the scrolling panel
+        actions = QHBoxLayout(self.action_bar)
+        actions.setContentsMargins(8, 4, 8, 4)
         actions.addWidget(self.run_message, 1)
         actions.addWidget(self.stop_button)
         actions.addWidget(self.run_button)
 
         layout = QVBoxLayout(self)
-        layout.addWidget(docs_box, 3)
+        layout.addWidget(docs_box, 1)
         layout.addWidget(question_box)
         layout.addWidget(model_box)
         layout.addWidget(self.prompt_box)
-        layout.addLayout(actions)
         layout.addStretch(1)
 
         self.add_files_button.clicked.connect(self.choose_files)
