@@ -2,7 +2,9 @@
 
 import time
 
-from rlm_studio.sandbox import Worker
+import pytest
+
+from rlm_studio.sandbox import SandboxLimits, Worker, WorkerStartError
 
 from .helpers import run, start_worker
 
@@ -205,3 +207,21 @@ def test_close_is_idempotent_and_ends_the_process(context_file):
         return process.poll()
 
     assert run(body()) is not None
+
+
+def test_start_problems_are_explained(tmp_path):
+    junk = tmp_path / "junk.rlmctx"
+    junk.write_bytes(b"this is not a context file")
+
+    async def start(**kwargs):
+        worker = await Worker.start(handler=None, **kwargs)
+        await worker.close()
+
+    with pytest.raises(WorkerStartError, match="not a context file"):
+        run(start(context_path=junk))
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        run(start(context_path=tmp_path / "missing"))
+    with pytest.raises(ValueError, match="isolation must be"):
+        run(start(context_path=None, isolation="docker"))
+    with pytest.raises(ValueError, match="memory_mb must be at least 64"):
+        run(start(context_path=None, limits=SandboxLimits(memory_mb=10)))
