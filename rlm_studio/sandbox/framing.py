@@ -60,5 +60,5 @@ class FrameDecoder:
     def _parse(payload):
         try:
             return _decode(str(payload, "utf-8", "surrogatepass"))
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise FrameError(f"frame is not valid JSON: {exc}") from None

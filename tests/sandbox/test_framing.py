@@ -17,5 +17,8 @@ def test_frames_survive_any_chunking():
 def test_garbage_is_an_error_not_a_crash():
     with pytest.raises(FrameError):
         FrameDecoder().feed(b"\x00\x00\x00\x03abc")
+    deep = b"[" * 100_000 + b"]" * 100_000
+    with pytest.raises(FrameError):
+        FrameDecoder().feed(len(deep).to_bytes(4, "big") + deep)
     with pytest.raises(FrameError, match="limit"):
         FrameDecoder().feed(b"\xff\xff\xff\xff")

@@ -1,5 +1,6 @@
 """What model code cannot reach under bwrap, crash recovery, and the plain-process fallback."""
 
+import os
 import socket
 from pathlib import Path
 
@@ -175,3 +176,24 @@ def test_auto_picks_bwrap_here(context_file):
             await worker.close()
 
     assert run(body()) == ("bwrap", None)
+
+
+def test_model_code_runs_without_privileges(context_file):
+    async def body():
+        worker = await start_worker(context_file())
+        try:
+            return await worker.execute(
+                "import os\nstatus = dict(line.split(':\\t') for line in open('/proc/self/status').read().splitlines()"
+                " if ':\\t' in line)\n"
+                "try:\n    os.setuid(0)\n    regained = True\nexcept PermissionError:\n    regained = False\n"
+                "os.getuid(), status['CapEff'], status['CapPrm'], status['NoNewPrivs'], regained")
+        finally:
+            await worker.close()
+
+    result = run(body())
+    assert result.error is None, result.error
+    uid, effective, permitted, no_new_privs, regained = eval(result.stdout)
+    assert int(effective, 16) == 0 and int(permitted, 16) == 0
+    assert no_new_privs.strip() == "1" and not regained
+    if os.geteuid() == 0:
+        assert uid != 0
