@@ -139,3 +139,24 @@ def test_a_fork_bomb_is_capped(context_file):
     assert 0 < forked < 32, f"{forked} forks succeeded with a cap of 32"
     assert refused == 11  # EAGAIN from RLIMIT_NPROC
     assert after.stdout == "'alive'\n"
+
+
+def test_a_cell_that_swallows_an_interrupt_is_killed_after_a_grace_period(context_file):
+    code = "import time\nwhile True:\n    try:\n        time.sleep(5)\n    except BaseException:\n        pass"
+
+    async def body():
+        worker = await start_worker(context_file())
+        try:
+            task = asyncio.ensure_future(worker.execute(code, timeout_s=60))
+            await asyncio.sleep(0.3)
+            started = time.perf_counter()
+            await worker.interrupt()
+            result = await task
+            return result, time.perf_counter() - started, await worker.execute("'fresh'")
+        finally:
+            await worker.close()
+
+    result, elapsed, after = run(body())
+    assert result.interrupted and "ignored the interrupt" in result.crashed
+    assert elapsed < 4.0
+    assert after.stdout == "'fresh'\n"
