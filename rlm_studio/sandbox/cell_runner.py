@@ -119,29 +119,12 @@ class CellRunner:
                     last = ast.Expression(tree.body.pop().value)
                 body = compile(tree, filename, "exec")
                 shown = compile(last, filename, "eval") if last is not None else None
-                control.active = True
-                exec(body, self.namespace)
-                if shown is not None:
-                    value = eval(shown, self.namespace)
-                    if value is not None:
-                        print(repr(value))
-                control.active = False
-            except CellStopped as exc:
-                control.active = False
-                stopped = exc.args[0] if exc.args else "interrupt"
-                error = _describe_error(exc)
-                error["type"] = "TimeoutError" if stopped == "timeout" else "KeyboardInterrupt"
-                error["message"] = ("the cell ran past its time limit and was stopped" if stopped == "timeout"
-                                    else "the cell was interrupted")
-                stack = error["traceback"].rstrip("\n").rsplit("\n", 1)[0]
-                error["traceback"] = f"{stack}\n{error['type']}: {error['message']}\n"
-            except SyntaxError as exc:
-                control.active = False
+            except (SyntaxError, ValueError) as exc:  # the cell does not compile: no traceback to show
+                body = None
                 error = {"type": type(exc).__name__, "message": str(exc),
                          "traceback": "".join(traceback.format_exception_only(type(exc), exc))}
-            except BaseException as exc:  # SystemExit and KeyboardInterrupt from model code end the cell, not the worker
-                control.active = False
-                error = _describe_error(exc)
+            if body is not None:
+                stopped, error = self._execute(body, shown)
         finally:
             control.active = False
             self.channel.cell_finished()
@@ -158,6 +141,32 @@ class CellRunner:
             "timed_out": stopped == "timeout", "interrupted": stopped == "interrupt",
             "restored": restored,
         }
+
+    def _execute(self, body, shown):
+        """Run compiled cell code; returns (stop reason or None, error dict or None)."""
+        control = self.control
+        try:
+            control.active = True
+            exec(body, self.namespace)
+            if shown is not None:
+                value = eval(shown, self.namespace)
+                if value is not None:
+                    print(repr(value))
+            control.active = False
+            return None, None
+        except CellStopped as exc:
+            control.active = False
+            stopped = exc.args[0] if exc.args else "interrupt"
+            error = _describe_error(exc)
+            error["type"] = "TimeoutError" if stopped == "timeout" else "KeyboardInterrupt"
+            error["message"] = ("the cell ran past its time limit and was stopped" if stopped == "timeout"
+                                else "the cell was interrupted")
+            stack = error["traceback"].rstrip("\n").rsplit("\n", 1)[0]
+            error["traceback"] = f"{stack}\n{error['type']}: {error['message']}\n"
+            return stopped, error
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt from model code end the cell, not the worker
+            control.active = False
+            return None, _describe_error(exc)
 
     def _restore_reserved(self):
         restored = []

@@ -100,13 +100,17 @@ def test_syntax_errors_are_reported(context_file):
     async def body():
         worker = await start_worker(context_file())
         try:
-            return await worker.execute("def broken(:\n  pass")
+            return (await worker.execute("def broken(:\n  pass"),
+                    await worker.execute("ok = 1\ncompile('x = (', 'generated', 'exec')"))
         finally:
             await worker.close()
 
-    result = run(body())
+    result, at_run_time = run(body())
     assert result.error["type"] == "SyntaxError"
     assert "<cell 1>" in result.error["traceback"]
+    assert at_run_time.error["type"] == "SyntaxError"
+    assert 'File "<cell 2>", line 2' in at_run_time.error["traceback"]  # raised by code: its traceback is kept
+    assert [v["name"] for v in at_run_time.variables] == ["ok"]
 
 
 def test_final_and_final_var(context_file):
