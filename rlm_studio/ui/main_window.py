@@ -41,6 +41,7 @@ class MainWindow(QMainWindow):
         self._run_started_at: float | None = None
         self._last_result: Any | None = None
         self._storage_message: str | None = None
+        self._close_after_run = False
         self._tasks: set[asyncio.Future] = set()
 
         self.new_run = NewRunPanel()
@@ -235,8 +236,7 @@ class MainWindow(QMainWindow):
         from rlm_studio.models.registry import ModelSettings
 
         return ModelSettings(price_overrides=dict(self.app_settings.price_overrides),
-                             api_bases=dict(self.app_settings.api_bases),
-                             timeout_s=max(1.0, float(self.app_settings.cell_timeout_s)))
+                             api_bases=dict(self.app_settings.api_bases))
 
     @asyncSlot(str)
     async def test_model(self, spec: str) -> None:
@@ -296,6 +296,8 @@ class MainWindow(QMainWindow):
             panel.set_running(False)
             self.stop_action.setEnabled(False)
             self.run_action.setEnabled(True)
+            if self._close_after_run:
+                QTimer.singleShot(0, self.close)
         self._last_result = result
         if result is not None and result.isolation:
             self.run_view.index.isolation = result.isolation
@@ -393,8 +395,12 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage("The new database location applies after a restart.", 10000)
 
     def closeEvent(self, event) -> None:
-        if self.controller.running:
+        if self.controller.running:  # stop first, so the run is finished and stored, then close
+            self._close_after_run = True
             self.controller.stop()
+            self.statusBar().showMessage("Stopping the run before closing…")
+            event.ignore()
+            return
         if self.store is not None:
             try:
                 self.store.close()

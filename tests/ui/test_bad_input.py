@@ -141,3 +141,69 @@ def test_database_locked_during_a_run_keeps_the_events(window, qloop, tmp_path, 
     assert problems and "locked" in problems[0]
     assert "locked" in window.statusBar().currentMessage()
     assert window.run_view.header.figures["subcalls"] == 6  # everything is still in the window
+
+
+def test_a_crashed_repl_worker_is_shown_and_the_run_goes_on(window, qloop, tmp_path):
+    from ui_helpers import repl
+
+    root = write_script(tmp_path, "root", responses=[
+        repl("x = 41\nimport os\nos._exit(3)"),
+        repl("y = 1\nprint('still here')"),
+        repl("FINAL('recovered')", "Done."),
+    ])
+    window.new_run.add_pasted("Region 0: sale\n")
+    window.new_run.question.setPlainText("Does it survive?")
+    window.new_run.root_model.set_spec(root)
+    result = run_coro(qloop, window.run_once(), timeout=60)
+    assert result.status == "completed" and result.answer == "recovered"
+    view = window.run_view
+    cells = [e for e in view.index.events if e.kind == "cell_finished"]
+    assert cells[0].crashed and not cells[1].crashed
+    crashed_cell = cells[0].node_id
+    assert view.model.tree.node(crashed_cell).status == "crashed"
+    view.select_node(crashed_cell)
+    assert "REPL crashed" in view.detail.toPlainText()
+
+
+def test_test_connection_reports_success_and_failure(qloop, tmp_path):
+    from rlm_studio.ui.run_controller import test_connection
+
+    good = write_script(tmp_path, "good", responses=["OK"])
+    ok, message = run_coro(qloop, test_connection(good))
+    assert ok and "answered" in message and "OK" in message
+    bad = write_script(tmp_path, "bad", rules=[{"match": ".", "content": "", "error": "auth"}])
+    ok, message = run_coro(qloop, test_connection(bad))
+    assert not ok and "API key" in message
+
+
+def test_closing_during_a_run_stops_it_and_keeps_it_stored(window, qloop, tmp_path):
+    import asyncio
+
+    window.new_run.add_pasted(sales_document(tmp_path, parts=12).read_text())
+    root, sub = sales_scripts(tmp_path, parts=12, delay_ms=300)
+    window.new_run.question.setPlainText("How many sales in total?")
+    window.new_run.root_model.set_spec(root)
+    window.new_run.sub_model.set_spec(sub)
+    window.app_settings.batch_concurrency = 2
+    store = window.store
+
+    async def run_and_close():
+        task = asyncio.ensure_future(window.run_once())
+        while window.current_run_id is None or not window.run_view.index.events:
+            await asyncio.sleep(0.05)
+        window.close()
+        assert window.isVisible()  # not yet: the run is stopping first
+        result = await task
+        for _ in range(40):
+            if not window.isVisible():
+                break
+            await asyncio.sleep(0.05)
+        return result
+
+    result = run_coro(qloop, run_and_close(), timeout=60)
+    assert result.status == "cancelled"
+    assert not window.isVisible()
+    from rlm_studio.storage import Store
+
+    with Store.open(store.path) as reopened:
+        assert reopened.get_run(result.run_id)["status"] == "cancelled"
