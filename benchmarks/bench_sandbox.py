@@ -48,6 +48,32 @@ print(_t.perf_counter() - _s, len(_answers))
 """
 
 
+def bare_ping_pong_us(rounds: int = 5000) -> float:
+    """Median round trip of 30 bytes over a socketpair between two plain Python processes: the floor here."""
+    import os
+    import socket
+
+    ours, theirs = socket.socketpair()
+    child = os.fork()
+    if child == 0:
+        ours.close()
+        while True:
+            data = theirs.recv(100)
+            if not data:
+                os._exit(0)
+            theirs.sendall(data)
+    theirs.close()
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        ours.sendall(b"x" * 30)
+        ours.recv(100)
+        times.append(time.perf_counter() - started)
+    ours.close()
+    os.waitpid(child, 0)
+    return statistics.median(times) * 1e6
+
+
 def _numbers(stdout: str) -> list[float]:
     return [float(x) for x in stdout.split()]
 
@@ -163,7 +189,8 @@ def main() -> int:
         studio = asyncio.run(measure_studio(args.calls, args.isolation, big_context, small_context))
     studio["write_context_100mb_s"] = write_s
 
-    report: dict = {"calls": args.calls, "targets": TARGETS, "rlm_studio": studio,
+    report: dict = {"calls": args.calls, "targets": TARGETS, "bare_socketpair_ping_pong_us": bare_ping_pong_us(),
+                    "rlm_studio": studio,
                     "meets_targets": {key: studio[key] <= limit for key, limit in TARGETS.items()}}
     if args.skip_rlms:
         report["rlms"] = None
@@ -199,7 +226,9 @@ def main() -> int:
         theirs = f"{rlms[key]:.4g} {unit}" if rlms else "n/a"
         ratio = f"{studio[key] / rlms[key]:.2f}x" if rlms else ""
         print(f"{label:<46}{ours:>14}{target:>10}{theirs:>14}{ratio:>8}")
-    print(f"(writing the 100 MB context file, done once per run: {studio['write_context_100mb_s']:.3f} s)")
+    print(f"(writing the 100 MB context file, done once per run: {studio['write_context_100mb_s']:.3f} s; "
+          f"bare socketpair ping-pong between two Python processes right now: "
+          f"{report['bare_socketpair_ping_pong_us']:.1f} us, the floor on this machine)")
     if not rlms:
         print(f"rlms not measured: {report['rlms_unavailable']}")
     else:
