@@ -61,6 +61,9 @@ def test_whole_flow_with_scripted_models(window, qtbot, qloop, tmp_path):
     assert "21 sales" in view.header.answer.text()
     assert f"{figures['input_tokens']:,}" in view.header.totals.text()
 
+    status = window.run_status.text()
+    assert "iteration 2" in status and "6 sub-calls" in status and "$" in status
+
     # the run was stored; opening it from the history rebuilds the same tree
     window.history.refresh()
     assert window.history.runs.topLevelItemCount() == 1
@@ -98,3 +101,14 @@ def test_stop_mid_run_keeps_what_ran(window, qtbot, qloop, tmp_path):
     assert "stopped" in window.run_view.header.answer.text().lower()
     stored = window.store.load_events(result.run_id)
     assert [e.seq for e in stored] == [e.seq for e in window.run_view.index.events]
+
+
+def test_model_pickers_offer_configured_providers_and_keep_free_text(window, qloop, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key-0000")
+    run_coro(qloop, window._fill_model_choices(), timeout=30)
+    picker = window.new_run.root_model
+    items = [picker.itemText(i) for i in range(picker.count())]
+    assert items[0] == "bundled" and "gpt-5-mini" in items
+    picker.set_spec("anthropic/claude-sonnet-4-5")
+    assert picker.spec() == "anthropic/claude-sonnet-4-5"
+    assert window.new_run.sub_model.itemText(0) == "(same as root model)"
