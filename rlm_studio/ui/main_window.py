@@ -42,6 +42,7 @@ class MainWindow(QMainWindow):
         self._last_result: Any | None = None
         self._storage_message: str | None = None
         self._close_after_run = False
+        self._opening: str | None = None
         self._tasks: set[asyncio.Future] = set()
 
         self.new_run = NewRunPanel()
@@ -78,7 +79,7 @@ class MainWindow(QMainWindow):
         self.new_run.run_requested.connect(self.start_run)
         self.new_run.stop_requested.connect(self.stop_run)
         self.new_run.test_connection_requested.connect(self.test_model)
-        self.history.run_opened.connect(self.open_run)
+        self.history.run_opened.connect(self.open_run_in_background)
         self.history.run_deleted.connect(self._run_deleted)
         self.controller.storage_problem.connect(self._storage_problem)
         self.controller.failed.connect(self._run_failed)
@@ -346,18 +347,51 @@ class MainWindow(QMainWindow):
 
     # -- history --------------------------------------------------------------------------------
     def open_run(self, run_id: str) -> bool:
+        """Open a stored run on the UI thread (the history uses `open_run_in_background`)."""
+        if not self._can_open():
+            return False
+        try:
+            events = self.store.load_events(run_id)
+            built = self.run_view.build(events)
+        except Exception as exc:
+            self.statusBar().showMessage(describe_error(exc, "opening the run"), 20000)
+            return False
+        self._show_run(run_id, built)
+        return True
+
+    @asyncSlot(str)
+    async def open_run_in_background(self, run_id: str) -> bool:
+        """Read and build the run on a worker thread; the window keeps responding meanwhile."""
+        if not self._can_open():
+            return False
+        self.statusBar().showMessage("Opening the run…")
+        self._opening = run_id
+        store, view = self.store, self.run_view
+
+        def load():
+            return view.build(store.load_events(run_id))
+        try:
+            built = await asyncio.get_running_loop().run_in_executor(None, load)
+        except Exception as exc:
+            self.statusBar().showMessage(describe_error(exc, "opening the run"), 20000)
+            return False
+        if self._opening != run_id or self.controller.running:  # another run was picked, or one started
+            return False
+        self.statusBar().clearMessage()
+        self._show_run(run_id, built)
+        return True
+
+    def _can_open(self) -> bool:
         if self.store is None:
             return False
         if self.controller.running:
             self.statusBar().showMessage("A run is going: stop it or wait before opening another one.", 8000)
             return False
-        try:
-            events = self.store.load_events(run_id)
-        except Exception as exc:
-            self.statusBar().showMessage(describe_error(exc, "opening the run"), 20000)
-            return False
+        return True
+
+    def _show_run(self, run_id: str, built) -> None:
         self.current_run_id = run_id
-        self.run_view.show_events(events)
+        self.run_view.show_built(*built)
         try:
             self.run_view.index.isolation = self.store.get_run(run_id).get("isolation") or ""
         except Exception:
@@ -365,7 +399,6 @@ class MainWindow(QMainWindow):
         self.run_view.refresh_header()
         self.tabs.setCurrentWidget(self.run_view)
         self._update_run_status()
-        return True
 
     # -- settings -------------------------------------------------------------------------------
     def _remember_defaults(self, kwargs: dict[str, Any]) -> None:

@@ -191,15 +191,22 @@ class RunView(QWidget):
         self._detail_dirty = True
         self._refresh_now()
 
+    @staticmethod
+    def build(events: list[Any]) -> tuple[EventIndex, RunTree]:
+        """Index and tree of a stored run; pure Python without Qt, so it may run on a worker thread."""
+        index = EventIndex.from_events(events)
+        return index, RunTree.from_events(index.events)
+
     def show_events(self, events: list[Any]) -> None:
         """Open a stored run: build the tree once, then one model reset."""
+        self.show_built(*self.build(events))
+
+    def show_built(self, index: EventIndex, tree: RunTree) -> None:
+        """Show a run built by `build` (one model reset)."""
         self._flush_timer.stop()
         self._live_queue.clear()
         self.running = False
-        self.index = EventIndex.from_events(events)
-        tree = RunTree()
-        for event in self.index.events:
-            tree.apply(event)
+        self.index = index
         self.model.set_tree(tree)
         self._selected = None
         self._detail = None

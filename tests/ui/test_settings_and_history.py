@@ -9,6 +9,7 @@ from rlm_studio.ui.app_settings import AppSettings, load_settings, save_settings
 from rlm_studio.ui.settings_dialog import SettingsDialog, keyring_status
 
 from synthetic_events import synthetic_run
+from ui_helpers import wait_on_loop
 
 
 def test_settings_round_trip_in_rlm_studio_home_without_keys(app_home):
@@ -65,7 +66,7 @@ def _store_runs(window, count=3):
     window.history.refresh()
 
 
-def test_history_search_rename_tag_note_delete(window, qtbot, monkeypatch):
+def test_history_search_rename_tag_note_delete(window, qtbot, qloop, monkeypatch):
     from PySide6.QtWidgets import QInputDialog
 
     _store_runs(window)
@@ -94,8 +95,9 @@ def test_history_search_rename_tag_note_delete(window, qtbot, monkeypatch):
     history.refresh()
     # opening a run from the history shows it in the run view
     history.select_run("run2")
-    history._open(history.runs.currentItem())
-    assert window.current_run_id == "run2" and window.run_view.index.root_started.question == "Question number 2"
+    history._open(history.runs.currentItem())  # read on a worker thread
+    wait_on_loop(qloop, lambda: window.current_run_id == "run2")
+    assert window.run_view.index.root_started.question == "Question number 2"
     # delete asks first; "No" keeps the run
     monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.No))
     history.select_run("run0")

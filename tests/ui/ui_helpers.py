@@ -41,3 +41,11 @@ def sales_document(folder: Path, parts: int = 6) -> Path:
     path.write_text("\n".join(f"Region {i}: " + " ".join(["sale"] * (i + 1)) for i in range(parts)) + "\n",
                     encoding="utf-8")
     return path
+
+
+def wait_on_loop(loop: asyncio.AbstractEventLoop, predicate, timeout: float = 10.0) -> None:
+    """Run the qasync loop until `predicate()` holds (asyncSlot tasks need the loop running)."""
+    async def poll():
+        while not predicate():
+            await asyncio.sleep(0.02)
+    run_coro(loop, poll(), timeout)
