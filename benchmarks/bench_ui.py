@@ -203,7 +203,7 @@ async def live_run_stall(window, work: Path, subcalls: int = 1000) -> dict:
 async def in_app(work: Path) -> dict:
     from rlm_studio.ui.main_window import MainWindow
 
-    window = MainWindow(str(work / "bench.db"), discover_models=False)
+    window = MainWindow(str(work / "bench.db"), discover_models=False, preload_models=False)
     window.resize(1400, 900)
     window.show()
     while not window.store_ready or not window.warmup.done:  # as a user would: the window has been up a moment

@@ -52,7 +52,7 @@ async def main() -> int:
     app = QApplication.instance()
     work = Path(tempfile.mkdtemp(prefix="rlm-shots-"))
     os.environ["RLM_STUDIO_HOME"] = str(work)
-    window = MainWindow(str(work / "runs.db"), discover_models=False)
+    window = MainWindow(str(work / "runs.db"), discover_models=False, preload_models=False)
     window.resize(1440, 900)
     window.show()
     while not window.store_ready:

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 class MainWindow(QMainWindow):
     _store_opened = Signal(object, object)  # store or None, problem or None (from the opening thread)
 
-    def __init__(self, db_path: str | None = None, *, discover_models: bool = True):
+    def __init__(self, db_path: str | None = None, *, discover_models: bool = True, preload_models: bool = True):
         super().__init__()
         self.setWindowTitle("RLM Studio")
         self.resize(1280, 820)
@@ -101,6 +101,8 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(200, self.warmup.start)
         if discover_models:
             QTimer.singleShot(300, self._discover_models)
+        if preload_models:
+            QTimer.singleShot(1500, self._preload_models)
 
     # -- menus and shortcuts ----------------------------------------------------------------
     def _action(self, menu, text: str, slot, *shortcuts) -> QAction:
@@ -232,6 +234,15 @@ class MainWindow(QMainWindow):
                 self.app_settings.api_bases.setdefault(choice.spec, choice.api_base)
         self.new_run.root_model.set_choices(pairs)
         self.new_run.sub_model.set_choices(pairs)
+
+    def _preload_models(self) -> None:
+        """The chosen model needs litellm: load it now, while the user reads the window, not when Run is pressed."""
+        from .lazy_litellm import preload_in_background
+        from .run_controller import needs_litellm
+
+        if needs_litellm(self.new_run.root_model.spec(), self.new_run.sub_model.spec()) \
+                and not self.controller.running:
+            preload_in_background()
 
     def model_settings(self) -> Any:
         from rlm_studio.models.registry import ModelSettings

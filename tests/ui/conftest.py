@@ -36,7 +36,7 @@ def qloop(qapp):
 def window(qtbot, app_home, qloop):
     from rlm_studio.ui.main_window import MainWindow
 
-    win = MainWindow(str(app_home / "runs.db"), discover_models=False)
+    win = MainWindow(str(app_home / "runs.db"), discover_models=False, preload_models=False)
     qtbot.addWidget(win)
     win.resize(1400, 900)
     win.show()

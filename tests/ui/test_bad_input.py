@@ -100,7 +100,7 @@ def test_locked_database_at_start_is_explained_and_runs_still_work(qtbot, qloop,
     sqlite3.connect(db).execute("CREATE TABLE other (x)").connection.close()  # a rollback-journal file
     holder = _hold_lock(db, 30)
     try:
-        win = MainWindow(str(db), discover_models=False)
+        win = MainWindow(str(db), discover_models=False, preload_models=False)
         qtbot.addWidget(win)
         win.show()
         qtbot.waitUntil(lambda: win.store_ready, timeout=10000)
