@@ -6,7 +6,7 @@ import html
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from . import formatting as fmt
 
@@ -50,7 +50,16 @@ class RunHeader(QWidget):
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             label.setTextFormat(Qt.TextFormat.RichText)
-            layout.addWidget(label)
+            label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        # a long answer wraps and scrolls instead of pushing the tree away (the full text: the answer node)
+        self.answer_area = QScrollArea()
+        self.answer_area.setWidget(self.answer)
+        self.answer_area.setWidgetResizable(True)
+        self.answer_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.answer_area.setMaximumHeight(90)
+        self.answer_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        for widget in (self.question, self.answer_area, self.totals, self.sandbox):
+            layout.addWidget(widget)
         self.figures: dict[str, Any] = {}
         self.clear()
 
@@ -108,5 +117,5 @@ class RunHeader(QWidget):
         self.sandbox.setText(sandbox)
 
 
-def _cut(text: str, limit: int = 600) -> str:
+def _cut(text: str, limit: int = 1500) -> str:
     return text if len(text) <= limit else text[:limit] + "…"

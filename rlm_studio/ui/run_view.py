@@ -93,7 +93,7 @@ class RunView(QWidget):
         header.setMinimumSectionSize(40)
         for col in range(self.model.columnCount()):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
-            header.resizeSection(col, {COL_NODE: 420, 1: 130, 2: 95, 3: 100, 5: 95}.get(col, 80))
+            header.resizeSection(col, {COL_NODE: 420, 1: 130, 2: 95, 3: 100, 5: 95, 7: 100}.get(col, 80))
         self.expand_button.clicked.connect(self.tree_view.expandAll)
         self.collapse_button.clicked.connect(self.tree_view.collapseAll)
         self.tree_view.selectionModel().currentChanged.connect(self._current_changed)

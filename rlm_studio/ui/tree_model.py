@@ -25,7 +25,7 @@ _KIND_MARK = {"run": "▣", "iteration": "↻", "model_call": "◆", "cell": "�
 
 def short_model(spec: str) -> str:
     """script:/long/path/root.json -> script:root.json (the full spec is in the detail pane)."""
-    if spec.startswith("script:"):
+    if spec.startswith("script:") and "/" in spec:
         return "script:" + spec.rsplit("/", 1)[-1]
     return spec
 
