@@ -13,20 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from rlm_studio.engine.events import Event
+from rlm_studio.engine.recorded import recorded_context, root_run_started
 from rlm_studio.engine.session import RlmSession
 from rlm_studio.engine.settings import RunSettings
-
-
-def recorded_context(events: list[Event]) -> str | list[str] | dict[str, str]:
-    """The root run's context, rebuilt from its context_attached events."""
-    root = next(e for e in events if e.kind == "run_started" and e.depth == 0)
-    parts = sorted((e for e in events if e.kind == "context_attached" and e.node_id == root.node_id),
-                   key=lambda e: e.index)
-    if root.context_kind == "str":
-        return parts[0].text if parts else ""
-    if root.context_kind == "dict":
-        return {p.name: p.text for p in parts}
-    return [p.text for p in parts]
 
 
 def replay_scripts(events: list[Event]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -44,7 +33,7 @@ def replay_scripts(events: list[Event]) -> tuple[dict[str, Any], dict[str, Any]]
 
 
 def replay_settings(events: list[Event], root_spec: str, sub_spec: str) -> RunSettings:
-    root = next(e for e in events if e.kind == "run_started" and e.depth == 0)
+    root = root_run_started(events)
     settings = RunSettings.from_dict(root.settings)
     settings.root_model, settings.sub_model = root_spec, sub_spec
     settings.max_cost_usd = settings.max_tokens = None  # scripted answers cost nothing; keep the shape
@@ -53,7 +42,7 @@ def replay_settings(events: list[Event], root_spec: str, sub_spec: str) -> RunSe
 
 async def reexecute(events: list[Event], *, sinks: list | None = None) -> tuple[Any, list[Event]]:
     """Run the recording again; return (RunResult, the new events)."""
-    root = next(e for e in events if e.kind == "run_started" and e.depth == 0)
+    root = root_run_started(events)
     root_script, sub_script = replay_scripts(events)
     new_events: list[Event] = []
     with tempfile.TemporaryDirectory(prefix="rlm-studio-replay-") as tmp:

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from .common import CliError, add_db_option, open_store, print_json
+from .common import CliError, add_db_option, load_run_events, open_store, print_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,14 +38,8 @@ _OVERRIDES = {"root_model": "root_model", "sub_model": "sub_model", "max_depth":
 def handle(args: argparse.Namespace) -> int:
     from rlm_studio.engine.fork import ForkError, plan_fork
     from rlm_studio.engine.session import RlmSession
-    from rlm_studio.storage import StorageError
-
     store = open_store(args)
-    try:
-        run_id = store.resolve_run_id(args.run)
-        events = store.load_events(run_id)
-    except StorageError as exc:
-        raise CliError(str(exc)) from None
+    run_id, events = load_run_events(store, args.run)
     edited = None
     if args.edit_response is not None:
         try:

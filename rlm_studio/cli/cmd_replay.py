@@ -7,7 +7,7 @@ import asyncio
 import sys
 import time
 
-from .common import CliError, add_db_option, open_store, print_json
+from .common import CliError, add_db_option, load_run_events, open_store, print_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -55,14 +55,8 @@ def describe(event, depth: int) -> str | None:
 
 def handle(args: argparse.Namespace) -> int:
     from rlm_studio.engine.events.nodes import apply_event
-    from rlm_studio.storage import StorageError
-
     store = open_store(args)
-    try:
-        run_id = store.resolve_run_id(args.run)
-        events = store.load_events(run_id)
-    except StorageError as exc:
-        raise CliError(str(exc)) from None
+    run_id, events = load_run_events(store, args.run)
     if args.reexecute:
         return _reexecute(events, args)
     nodes: dict = {}

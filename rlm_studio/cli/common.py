@@ -34,3 +34,14 @@ def open_store(args: argparse.Namespace):
         return Store.open(getattr(args, "db", None))
     except StorageError as exc:
         raise CliError(str(exc)) from None
+
+
+def load_run_events(store, run: str) -> tuple[str, list]:
+    """(full run id, its events) for a run id or unique prefix; storage errors become CliError."""
+    from rlm_studio.storage import StorageError
+
+    try:
+        run_id = store.resolve_run_id(run)
+        return run_id, store.load_events(run_id)
+    except StorageError as exc:
+        raise CliError(str(exc)) from None

@@ -15,6 +15,7 @@ from typing import Any
 
 from .events import Event
 from .history import Turn
+from .recorded import recorded_context, root_run_started
 from .settings import RunSettings
 
 
@@ -41,21 +42,11 @@ class ForkPlan:
         return {"run_id": self.parent_run_id, "node_id": self.fork_node_id, "iteration": self.at_iteration}
 
 
-def _context(events: list[Event], root: Event) -> Any:
-    parts = sorted((e for e in events if e.kind == "context_attached" and e.node_id == root.node_id),
-                   key=lambda e: e.index)
-    if root.context_kind == "str":
-        return parts[0].text if parts else ""
-    if root.context_kind == "dict":
-        return {p.name: p.text for p in parts}
-    return [p.text for p in parts]
-
-
 def plan_fork(events: list[Event], at_iteration: int, *, edited_response: str | None = None) -> ForkPlan:
-    roots = [e for e in events if e.kind == "run_started" and e.depth == 0]
-    if not roots:
-        raise ForkError("the run has no run_started event")
-    root = roots[0]
+    try:
+        root = root_run_started(events)
+    except ValueError as exc:
+        raise ForkError(str(exc)) from None
     iterations = [e for e in events if e.kind == "iteration_started" and e.parent_id == root.node_id]
     if not 1 <= at_iteration <= len(iterations):
         raise ForkError(f"iteration {at_iteration} does not exist: the run has {len(iterations)} root iterations")
@@ -101,7 +92,7 @@ def plan_fork(events: list[Event], at_iteration: int, *, edited_response: str | 
             child_answers.setdefault(child_started[e.node_id].question, deque()).append(e.answer)
 
     return ForkPlan(parent_run_id=root.run_id, at_iteration=at_iteration, fork_node_id=fork_node,
-                    question=root.question, context=_context(events, root),
+                    question=root.question, context=recorded_context(events, root),
                     settings=RunSettings.from_dict(root.settings), prefix_events=prefix, turns=turns,
                     cells=cells, replies=replies, child_answers=child_answers, edited_response=edited_response)
 

@@ -1,0 +1,26 @@
+"""Reading a stored run's own inputs back from its events (for fork and re-execution)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .events import Event
+
+
+def root_run_started(events: list[Event]) -> Event:
+    for event in events:
+        if event.kind == "run_started" and event.depth == 0:
+            return event
+    raise ValueError("the events hold no root run_started event")
+
+
+def recorded_context(events: list[Event], root: Event | None = None) -> str | list[str] | dict[str, str]:
+    """The run's context, rebuilt in its original shape from its context_attached events."""
+    root = root or root_run_started(events)
+    parts = sorted((e for e in events if e.kind == "context_attached" and e.node_id == root.node_id),
+                   key=lambda e: e.index)
+    if root.context_kind == "str":
+        return parts[0].text if parts else ""
+    if root.context_kind == "dict":
+        return {p.name: p.text for p in parts}
+    return [p.text for p in parts]
