@@ -20,6 +20,8 @@ STATUSES = ("", "running", "completed", "limit_hit", "failed", "cancelled", "int
 class HistoryPanel(QWidget):
     run_opened = Signal(str)
     run_deleted = Signal(str)
+    replay_requested = Signal(str)
+    compare_requested = Signal(list)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -52,6 +54,10 @@ class HistoryPanel(QWidget):
         self.tag_button = QPushButton("Tags")
         self.note_button = QPushButton("Note")
         self.delete_button = QPushButton("Delete")
+        self.replay_button = QPushButton("Replay")
+        self.compare_button = QPushButton("Compare")
+        self.compare_button.setToolTip("Compare the selected runs (Ctrl+click to select several)")
+        self.runs.setSelectionMode(QTreeWidget.SelectionMode.ExtendedSelection)
 
         filters = QHBoxLayout()
         filters.addWidget(self.status)
@@ -64,6 +70,9 @@ class HistoryPanel(QWidget):
         actions = QHBoxLayout()
         for button in (self.rename_button, self.tag_button, self.note_button, self.delete_button):
             actions.addWidget(button)
+        actions2 = QHBoxLayout()
+        actions2.addWidget(self.replay_button)
+        actions2.addWidget(self.compare_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.search)
@@ -71,6 +80,7 @@ class HistoryPanel(QWidget):
         layout.addLayout(dates)
         layout.addWidget(self.runs, 1)
         layout.addLayout(actions)
+        layout.addLayout(actions2)
         layout.addWidget(self.message)
 
         self._debounce = QTimer(self)
@@ -88,6 +98,8 @@ class HistoryPanel(QWidget):
         self.tag_button.clicked.connect(self.tag_selected)
         self.note_button.clicked.connect(self.note_selected)
         self.delete_button.clicked.connect(self.delete_selected)
+        self.replay_button.clicked.connect(lambda: self.selected_run() and self.replay_requested.emit(self.selected_run()))
+        self.compare_button.clicked.connect(lambda: self.compare_requested.emit(self.selected_runs()))
         self._set_enabled(False)
 
     def set_store(self, store: Any | None, problem: str | None = None) -> None:
@@ -103,7 +115,8 @@ class HistoryPanel(QWidget):
 
     def _set_enabled(self, enabled: bool) -> None:
         for widget in (self.search, self.status, self.model, self.tag, self.use_since, self.rename_button,
-                       self.tag_button, self.note_button, self.delete_button):
+                       self.tag_button, self.note_button, self.delete_button, self.replay_button,
+                       self.compare_button):
             widget.setEnabled(enabled)
 
     def refresh(self) -> None:
@@ -146,6 +159,11 @@ class HistoryPanel(QWidget):
     def selected_run(self) -> str | None:
         item = self.runs.currentItem()
         return item.data(0, Qt.ItemDataRole.UserRole) if item else None
+
+    def selected_runs(self) -> list[str]:
+        """Ids of every selected run, in list order (the first is the comparison's baseline)."""
+        items = sorted(self.runs.selectedItems(), key=self.runs.indexOfTopLevelItem)
+        return [item.data(0, Qt.ItemDataRole.UserRole) for item in items]
 
     def select_run(self, run_id: str) -> None:
         for i in range(self.runs.topLevelItemCount()):

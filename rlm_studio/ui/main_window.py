@@ -58,6 +58,19 @@ class MainWindow(QMainWindow):
         page_layout.addWidget(self.new_run.action_bar)
         self.tabs.addTab(new_run_page, "New run")
         self.tabs.addTab(self.run_view, "Run")
+        from .analysis_tab import AnalysisTab
+        from .compare_view import CompareView
+        from .replay_view import ReplayView
+
+        self.analysis = AnalysisTab()
+        self.replay_view = ReplayView()
+        self.compare_view = CompareView()
+        self.tabs.addTab(self.analysis, "Analysis")
+        self.tabs.addTab(self.replay_view, "Replay")
+        self.tabs.addTab(self.compare_view, "Compare")
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.analysis.node_activated.connect(self.show_node)
+        self.compare_view.node_activated.connect(self._compare_node)
         self.setCentralWidget(self.tabs)
         self.history = HistoryPanel()
         dock = QDockWidget("History", self)
@@ -80,6 +93,8 @@ class MainWindow(QMainWindow):
         self.new_run.stop_requested.connect(self.stop_run)
         self.new_run.test_connection_requested.connect(self.test_model)
         self.history.run_opened.connect(self.open_run_in_background)
+        self.history.replay_requested.connect(self.replay_run)
+        self.history.compare_requested.connect(self.compare_runs)
         self.history.run_deleted.connect(self._run_deleted)
         self.controller.storage_problem.connect(self._storage_problem)
         self.controller.failed.connect(self._run_failed)
@@ -311,6 +326,7 @@ class MainWindow(QMainWindow):
             if self._close_after_run:
                 QTimer.singleShot(0, self.close)
         self._last_result = result
+        self._analyse_current()
         if result is not None and result.isolation:
             self.run_view.index.isolation = result.isolation
             self.run_view.refresh_header()
@@ -403,6 +419,7 @@ class MainWindow(QMainWindow):
     def _show_run(self, run_id: str, built) -> None:
         self.current_run_id = run_id
         self.run_view.show_built(*built)
+        self._analyse_current()
         try:
             self.run_view.index.isolation = self.store.get_run(run_id).get("isolation") or ""
         except Exception:
@@ -410,6 +427,71 @@ class MainWindow(QMainWindow):
         self.run_view.refresh_header()
         self.tabs.setCurrentWidget(self.run_view)
         self._update_run_status()
+
+    # -- analysis, replay, compare ------------------------------------------------------------
+    def _analyse_current(self) -> None:
+        self.analysis.set_events(self.run_view.index.events)
+        if self.tabs.currentWidget() is self.analysis:
+            self.analysis.refresh()
+
+    def _tab_changed(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self.analysis:
+            self.analysis.refresh()
+
+    def show_node(self, node_id: str) -> None:
+        """Point at a node of the open run (from a failure badge or a chart)."""
+        if self.run_view.select_node(node_id):
+            self.tabs.setCurrentWidget(self.run_view)
+
+    def _load_events(self, run_id: str) -> list[Any] | None:
+        if self.store is None:
+            return None
+        try:
+            return self.store.load_events(run_id)
+        except Exception as exc:
+            self.statusBar().showMessage(describe_error(exc, "reading the run"), 20000)
+            return None
+
+    def replay_run(self, run_id: str) -> bool:
+        events = self._load_events(run_id)
+        if events is None:
+            return False
+        try:
+            self.replay_view.load(events)
+        except ValueError as exc:
+            self.statusBar().showMessage(str(exc), 15000)
+            return False
+        self.tabs.setCurrentWidget(self.replay_view)
+        return True
+
+    def compare_runs(self, run_ids: list[str]) -> bool:
+        if len(run_ids) < 2:
+            self.statusBar().showMessage("Select two or more runs in the history to compare them "
+                                         "(Ctrl+click).", 10000)
+            return False
+        runs = [self._load_events(run_id) for run_id in run_ids]
+        if any(events is None for events in runs):
+            return False
+        labels = []
+        for n, run_id in enumerate(run_ids):
+            try:
+                info = self.store.get_run(run_id)
+                name = info.get("name") or info.get("root_model") or run_id[:8]
+            except Exception:
+                name = run_id[:8]
+            labels.append(f"{chr(65 + n) if n < 26 else n + 1}: {name}" + (" (baseline)" if n == 0 else ""))
+        try:
+            self.compare_view.set_runs(runs, labels)
+        except ValueError as exc:
+            self.statusBar().showMessage(str(exc), 15000)
+            return False
+        self.tabs.setCurrentWidget(self.compare_view)
+        return True
+
+    def _compare_node(self, run_id: str, node_id: str) -> None:
+        """A step of a compared run: open that run and select the node."""
+        if self.open_run(run_id):
+            self.show_node(node_id)
 
     # -- settings -------------------------------------------------------------------------------
     def _remember_defaults(self, kwargs: dict[str, Any]) -> None:
