@@ -56,18 +56,32 @@ class RunHeader(QWidget):
         self.answer_area.setWidget(self.answer)
         self.answer_area.setWidgetResizable(True)
         self.answer_area.setFrameShape(QFrame.Shape.NoFrame)
-        self.answer_area.setMaximumHeight(90)
+        self.answer_area.setFixedHeight(20)
         self.answer_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         for widget in (self.question, self.answer_area, self.totals, self.sandbox):
             layout.addWidget(widget)
         self.figures: dict[str, Any] = {}
         self.clear()
 
+    ANSWER_MAX_HEIGHT = 90
+
+    def _fit_answer(self) -> None:
+        """As tall as the answer needs, up to ANSWER_MAX_HEIGHT (then it scrolls)."""
+        width = max(100, self.answer_area.viewport().width() or self.width() - 20)
+        needed = self.answer.heightForWidth(width) if self.answer.text() else 0
+        self.answer_area.setFixedHeight(max(0, min(self.ANSWER_MAX_HEIGHT, needed + 2)))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_answer()
+
     def clear(self) -> None:
         self.figures = {}
         self.question.setText("<i>No run open. Start one from “New run”, or pick one from the history.</i>")
         for label in (self.answer, self.totals, self.sandbox):
             label.setText("")
+        if hasattr(self, "answer_area"):
+            self._fit_answer()
 
     def update_from(self, tree: Any, index: Any, *, running: bool) -> None:
         started = index.root_started
@@ -115,6 +129,7 @@ class RunHeader(QWidget):
             if len(warnings) > 6:
                 sandbox += f"<br>… and {len(warnings) - 6} more warnings"
         self.sandbox.setText(sandbox)
+        self._fit_answer()
 
 
 def _cut(text: str, limit: int = 1500) -> str:
