@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from pathlib import Path
 
 
 def _qt_environment() -> None:
@@ -18,6 +19,11 @@ def build_window(db_path: str | None = None):
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("RLM Studio")
+    icon = Path(__file__).resolve().parent.parent.parent / "resources" / "icons" / "rlm-studio.svg"
+    if icon.is_file():
+        from PySide6.QtGui import QIcon
+
+        app.setWindowIcon(QIcon(str(icon)))
     app.setQuitOnLastWindowClosed(False)
     from .main_window import MainWindow
 
