@@ -175,6 +175,16 @@ class _Connection:
             transport.write(data)
 
     # -- process ------------------------------------------------------------------------------
+    async def stop(self) -> None:
+        """End the worker: closing its sockets makes it exit by itself (so bwrap reaps its own
+        children); SIGKILL to its process group if it has not gone within a moment."""
+        for side in (self.control, self.rpc):
+            if side.transport is not None:
+                side.transport.abort()
+        if await self.wait_exit(timeout=0.5) is None:
+            self.kill()
+            await self.wait_exit()
+
     def kill(self) -> None:
         process = self.process
         if process is not None and process.poll() is None:
@@ -309,8 +319,7 @@ class Worker:
 
     async def _restart(self) -> None:
         if self._connection is not None:
-            self._connection.kill()
-            await self._connection.wait_exit()
+            await self._connection.stop()
             if self._connection.stderr_file is not None:
                 self._connection.stderr_file.close()
         self.restarts += 1
@@ -337,8 +346,7 @@ class Worker:
         self._closed = True
         connection = self._connection
         if connection is not None:
-            connection.kill()
-            await connection.wait_exit()
+            await connection.stop()
             for task in list(connection.tasks):
                 task.cancel()
             if connection.stderr_file is not None:
