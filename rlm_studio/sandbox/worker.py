@@ -460,7 +460,9 @@ class Worker:
 
     # -- host-owned variables -----------------------------------------------------------------
     async def set_variable(self, name: str, value: Any) -> None:
-        """Set a variable in the REPL (a JSON-able value, e.g. `history`); it is set again after a restart."""
+        """Set a variable in the REPL (a JSON-able value, e.g. `history`); it is set again after a restart.
+
+        It waits for a running cell to finish, so do not await it from this worker's own request handler."""
         if not isinstance(name, str) or not name.isidentifier():
             raise ValueError(f"{name!r} is not a valid Python variable name")
         try:
