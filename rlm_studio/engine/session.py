@@ -183,24 +183,25 @@ class _Rlm:
         meta = context_metadata(self.context)
         parts = _context_parts(self.context)
         system_prompt = settings.system_prompt or DEFAULT_SYSTEM_PROMPT
+        isolation, warnings, sandbox_error = await self._expected_isolation()
         self.emit(ev.RunStarted(
             node_id=self.node_id, parent_id=self.parent_node, question=self.question, depth=self.depth,
             root_model=settings.root_model, sub_model=settings.sub_model or settings.root_model,
             settings=settings.to_dict(), system_prompt=system_prompt, context_kind=meta["type"],
             context_meta=meta, documents=[{k: p[k] for k in ("index", "name", "chars", "sha256")} for p in parts],
+            isolation=isolation, warnings=warnings,
             forked_from=self.s.forked_from if self.depth == 0 else None, app_version=__version__))
         for part in parts:
             self.emit(ev.ContextAttached(node_id=self.node_id, parent_id=self.parent_node, **part))
+        for warning in warnings:
+            self.emit(ev.Notice(node_id=self.node_id, parent_id=self.parent_node, level="warning",
+                                code="sandbox_fallback", message=warning))
 
         status, limit, error, answer = "completed", None, None, None
-        isolation, warnings = "", []
         try:
+            if sandbox_error:
+                raise _Stop("failed", error={"kind": "sandbox", "message": sandbox_error})
             self.worker = await self._start_worker()
-            isolation = self.worker.isolation
-            if self.worker.warning:
-                warnings.append(self.worker.warning)
-                self.emit(ev.Notice(node_id=self.node_id, parent_id=self.parent_node, level="warning",
-                                    code="sandbox_fallback", message=self.worker.warning))
             history = History(system=system_prompt,
                               first_user=first_user_message(self.question, meta, settings.max_iterations))
             if self.depth == 0 and self.s.fork is not None:
@@ -244,6 +245,16 @@ class _Rlm:
                                  limit=limit, error=error, totals=dict(self.totals)))
         return RunResult(run_id=self.s.run_id, status=status, answer=answer, limit=limit, error=error,
                          totals=dict(self.totals), isolation=isolation, warnings=warnings)
+
+    async def _expected_isolation(self) -> tuple[str, list[str], str | None]:
+        """(isolation level, warnings, error) the run's sandbox will have, known before it starts."""
+        from rlm_studio.sandbox import SandboxUnavailable, resolve_isolation
+
+        try:
+            mode, _, warning = await asyncio.to_thread(resolve_isolation, self.settings.isolation)
+        except SandboxUnavailable as exc:
+            return self.settings.isolation, [], str(exc)
+        return mode, [warning] if warning else [], None
 
     async def _start_worker(self) -> Any:
         from rlm_studio.sandbox import SandboxLimits, Worker, write_context

@@ -14,11 +14,11 @@ How it fits together:
 """
 
 from .context_file import ContextFileError, read_context, read_context_header, write_context
-from .isolation import SandboxUnavailable
+from .isolation import SandboxUnavailable, resolve_isolation
 from .limits import SandboxLimits
 from .worker import CellResult, RequestHandler, Worker, WorkerStartError
 
 __all__ = [
     "CellResult", "ContextFileError", "RequestHandler", "SandboxLimits", "SandboxUnavailable", "Worker",
-    "WorkerStartError", "read_context", "read_context_header", "write_context",
+    "WorkerStartError", "read_context", "read_context_header", "resolve_isolation", "write_context",
 ]

@@ -154,6 +154,23 @@ def probe_bwrap() -> tuple[str | None, str | None]:
         return _probe_result
 
 
+def resolve_isolation(requested: str) -> tuple[str, str | None, str | None]:
+    """(mode, bwrap path, warning) for a worker asked to run with `requested` isolation.
+
+    "auto" takes bwrap where it works here and falls back to a plain process with a warning;
+    "bwrap" raises SandboxUnavailable when it cannot start. Blocks on the first probe: call it
+    from a thread in async code.
+    """
+    if requested not in ("auto", "bwrap", "process"):
+        raise ValueError(f'isolation must be "auto", "bwrap" or "process", not {requested!r}')
+    bwrap, reason = (None, "process isolation was requested") if requested == "process" else probe_bwrap()
+    if requested == "bwrap" and bwrap is None:
+        raise SandboxUnavailable(f"the bubblewrap sandbox cannot start here: {reason}")
+    if bwrap is not None:
+        return "bwrap", bwrap, None
+    return "process", None, PROCESS_MODE_WARNING.format(reason=reason, root_note=ROOT_NOTE if os.geteuid() == 0 else "")
+
+
 def _probe_once() -> tuple[str | None, str | None]:
     if not sys.platform.startswith("linux"):
         return None, f"bubblewrap needs Linux (this is {sys.platform})"

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from .framing import FrameDecoder, FrameError, encode_frame
-from .isolation import PROCESS_MODE_WARNING, ROOT_NOTE, SandboxUnavailable, plan_launch, probe_bwrap
+from .isolation import SandboxUnavailable, plan_launch, resolve_isolation
 from .limits import SandboxLimits
 
 RequestHandler = Callable[[str, dict], Awaitable[Any]]
@@ -251,17 +251,10 @@ class Worker:
     async def start(cls, *, context_path: Path | None, handler: RequestHandler, limits: SandboxLimits | None = None,
                     isolation: str = "auto") -> "Worker":
         """Start a worker; `isolation` is "auto" (bwrap if it works here, else a plain process), "bwrap" or "process"."""
-        if isolation not in ("auto", "bwrap", "process"):
-            raise ValueError(f'isolation must be "auto", "bwrap" or "process", not {isolation!r}')
         if context_path is not None and not Path(context_path).is_file():
             raise FileNotFoundError(f"context file {context_path} does not exist")
         limits = (limits or SandboxLimits()).validated()
-        bwrap, reason = (None, "process isolation was requested") if isolation == "process" else probe_bwrap()
-        if isolation == "bwrap" and bwrap is None:
-            raise SandboxUnavailable(f"the bubblewrap sandbox cannot start here: {reason}")
-        mode = "bwrap" if bwrap is not None else "process"
-        warning = None if mode == "bwrap" else PROCESS_MODE_WARNING.format(
-            reason=reason, root_note=ROOT_NOTE if os.geteuid() == 0 else "")
+        mode, bwrap, warning = await asyncio.to_thread(resolve_isolation, isolation)
         worker = cls(context_path=context_path, handler=handler, limits=limits, isolation=mode, bwrap=bwrap,
                      warning=warning)
         try:

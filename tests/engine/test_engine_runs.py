@@ -182,3 +182,14 @@ def test_a_response_without_repl_code_is_told_how_to_run_code(tmp_path):
     assert "had no ```repl block" in calls[1].messages[-1]["content"]
     assert "only ```repl blocks run" in calls[2].messages[-1]["content"]
     assert not kinds(events, "cell_started") and result.answer == "x"
+
+
+def test_the_sandbox_level_is_on_the_run_from_its_first_event(tmp_path):
+    root = script(tmp_path, "root", responses=[repl("FINAL(1)")])
+    _, events = run_session("q", "ctx", RunSettings(root_model=root))
+    started = kinds(events, "run_started")[0]
+    assert started.isolation == "bwrap" and started.warnings == []
+    _, events = run_session("q", "ctx", RunSettings(root_model=root, isolation="process"))
+    started = kinds(events, "run_started")[0]
+    assert started.isolation == "process" and "process" in started.warnings[0]
+    assert [n.code for n in kinds(events, "notice")] == ["sandbox_fallback"]
