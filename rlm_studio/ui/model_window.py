@@ -36,6 +36,22 @@ def litellm_window(spec: str) -> int | None:
     return int(value) if isinstance(value, (int, float)) and value > 0 else None
 
 
+class _Relay(QObject):
+    """Lives as long as the process: the worker thread emits on it, never on a widget that may be gone."""
+
+    found = Signal(str, int)
+
+
+_relay: _Relay | None = None
+
+
+def _get_relay() -> _Relay:
+    global _relay
+    if _relay is None:
+        _relay = _Relay()
+    return _relay
+
+
 class WindowLookup(QObject):
     """Emits found(spec, window or 0) once litellm (imported on a worker thread) has answered."""
 
@@ -44,6 +60,11 @@ class WindowLookup(QObject):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._cache: dict[str, int | None] = {}
+        _get_relay().found.connect(self._relayed)
+
+    def _relayed(self, spec: str, window: int) -> None:
+        self._cache[spec] = window or None
+        self.found.emit(spec, window)
 
     def lookup(self, spec: str) -> int | None:
         """The window now if known; otherwise None now and `found` later."""
@@ -56,10 +77,10 @@ class WindowLookup(QObject):
         if lazy_litellm.loaded():
             self._cache[spec] = litellm_window(spec)
             return self._cache[spec]
+        _get_relay()  # created here, on the UI thread
         threading.Thread(target=self._work, args=(spec,), daemon=True, name="rlm-studio-window").start()
         return None
 
-    def _work(self, spec: str) -> None:
-        window = litellm_window(spec)
-        self._cache[spec] = window
-        self.found.emit(spec, window or 0)
+    @staticmethod
+    def _work(spec: str) -> None:
+        _get_relay().found.emit(spec, litellm_window(spec) or 0)

@@ -43,3 +43,14 @@ def window(qtbot, app_home, qloop):
     qtbot.waitUntil(lambda: win.store_ready, timeout=10000)
     yield win
     win.close()
+
+
+@pytest.fixture(autouse=True)
+def _background_threads_finish():
+    """A test's background imports/lookups (litellm, model windows) end before the next test starts."""
+    yield
+    import threading
+
+    for thread in threading.enumerate():
+        if thread.name in ("rlm-studio-window", "rlm-studio-litellm", "rlm-studio-warmup", "rlm-studio-load"):
+            thread.join(60)
