@@ -65,8 +65,9 @@ class BatchResults(list):
         return {i: v for i, v in enumerate(list.__iter__(self)) if isinstance(v, SubcallError)}
 
     def __repr__(self):
-        shown = [f"<failed: {v}>" if isinstance(v, SubcallError) else _preview.repr(v) for v in list.__iter__(self)]
-        return "BatchResults([" + ", ".join(shown) + "])"
+        # printed like the plain list model code expects; a failed item shows as <failed: ...>
+        shown = [f"<failed: {v}>" if isinstance(v, SubcallError) else repr(v) for v in list.__iter__(self)]
+        return "[" + ", ".join(shown) + "]"
 
 
 def _error_from(response, index=None):
