@@ -5,9 +5,9 @@ from __future__ import annotations
 from rlm_studio.analysis.charts import call_timeline, iteration_series
 from rlm_studio.analysis.diff import diff_runs
 from rlm_studio.analysis.failure_modes import detect_failure_modes
-from rlm_studio.analysis.fork import fork_plan
 from rlm_studio.analysis.replay import Replay
 from rlm_studio.analysis.tree import RunTree
+from rlm_studio.engine.fork import plan_fork
 from rlm_studio.engine.settings import RunSettings
 from tests.engine.scripts import repl, run_session, script
 
@@ -76,8 +76,10 @@ def test_diff_of_two_real_runs(tmp_path):
 
 def test_fork_plan_reads_the_engine_messages_exactly(tmp_path):
     _, events = batched_run(tmp_path, extra_iteration=True)
-    plan = fork_plan(events, 3)
-    assert [t["exact"] for t in plan.turns] == [True, True]
-    assert plan.turns[0]["feedback"].startswith("Output of repl block 1")
-    assert len(plan.cells) == 1 and len(plan.cells[0]["subcalls"]) == 6
-    assert {s["response"] for s in plan.cells[0]["subcalls"]} == {"1", "2", "3", "4", "5", "6"}
+    plan = plan_fork(events, 3)
+    calls = [e for e in events if e.kind == "model_call_started"]
+    # each kept turn's feedback is exactly what the root model was sent next
+    assert [t.feedback for t in plan.turns] == [calls[1].messages[-1]["content"], calls[2].messages[-1]["content"]]
+    assert plan.turns[0].feedback.startswith("Output of repl block 1")
+    assert len(plan.cells) == 1
+    assert sorted(r for q in plan.replies.values() for r in q) == ["1", "2", "3", "4", "5", "6"]
