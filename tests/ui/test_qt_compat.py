@@ -1,4 +1,4 @@
-"""PySide6 6.12.0 drops a reference of True on every signal emit; the app must survive a long run of them."""
+"""The pinned PySide6 must survive a long run of signal emits (6.12.0 on Python 3.11 aborts: bool_dealloc)."""
 
 import os
 import subprocess
