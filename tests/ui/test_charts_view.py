@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+import os
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,8 @@ from rlm_studio.ui.charts_view import ChartsView, nice_step
 
 from tests.engine.scripts import repl, run_session, script
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# tests save their screenshot in a temporary folder; RLM_STUDIO_SCREENSHOTS=docs/screenshots refreshes the README's
+SCREENSHOTS = Path(os.environ.get("RLM_STUDIO_SCREENSHOTS") or tempfile.mkdtemp(prefix="rlm-studio-shots-"))
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import time
+import tempfile
+import os
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,8 @@ from rlm_studio.ui.replay_view import ReplayView
 from tests.engine.scripts import repl, run_session, script
 from ui_helpers import run_coro
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# tests save their screenshot in a temporary folder; RLM_STUDIO_SCREENSHOTS=docs/screenshots refreshes the README's
+SCREENSHOTS = Path(os.environ.get("RLM_STUDIO_SCREENSHOTS") or tempfile.mkdtemp(prefix="rlm-studio-shots-"))
 
 
 @pytest.fixture(scope="module")
