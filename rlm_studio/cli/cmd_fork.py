@@ -6,7 +6,7 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from .common import CliError, add_db_option, load_run_events, open_store, print_json
+from .common import CliError, add_db_option, load_run_events, open_store, print_json, save_findings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -66,6 +66,7 @@ def handle(args: argparse.Namespace) -> int:
         result = asyncio.run(session.run())
     finally:
         writer.close()
+    save_findings(store, result.run_id)
     summary = {**result.summary(), "parent_run_id": run_id, "forked_at_iteration": args.at}
     if args.json:
         print_json(summary)

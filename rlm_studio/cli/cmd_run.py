@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .common import CliError, add_db_option, print_json
+from .common import CliError, add_db_option, print_json, save_findings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -134,7 +134,7 @@ def handle(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CliError(str(exc)) from None
 
-    writer = None
+    writer = store = None
     if not args.no_db:
         from .common import open_store
 
@@ -149,6 +149,8 @@ def handle(args: argparse.Namespace) -> int:
     finally:
         if writer is not None:
             writer.close()
+    if store is not None:
+        save_findings(store, result.run_id)
     if args.json:
         print_json(result.summary())
     else:

@@ -16,6 +16,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--since", metavar="DATE", help="created at or after, e.g. 2026-01-31 or 2026-01-31T14:00")
     p.add_argument("--until", metavar="DATE", help="created at or before")
     p.add_argument("--tag")
+    p.add_argument("--flag", metavar="KIND", help="runs flagged with this failure mode, e.g. over_subcalling")
     p.add_argument("--limit", type=int, default=200)
     p.add_argument("--json", action="store_true", help="print a JSON list of run objects")
     add_db_option(p)
@@ -36,7 +37,7 @@ def handle(args: argparse.Namespace) -> int:
     try:
         store.mark_interrupted()
         runs = store.list_runs(status=args.status, model=args.model, text=args.text, since=args.since,
-                               until=args.until, tag=args.tag, limit=args.limit)
+                               until=args.until, tag=args.tag, flag=args.flag, limit=args.limit)
     except StorageError as exc:
         raise CliError(str(exc)) from None
     finally:
@@ -55,5 +56,5 @@ def handle(args: argparse.Namespace) -> int:
         title = run["name"] or (run["question"].strip().splitlines() or [""])[0]
         print(f"{run['id']:<20}  {created:<16}  {run['status']:<11}  {run['root_model'][:22]:<22}  "
               f"{run['iterations']:>3}  {tokens:>9,}  {format_cost(run['cost_usd'], run['cost_unknown']):>9}  "
-              f"{title[:60]}")
+              f"{title[:60]}" + (f"  [{', '.join(run['flags'])}]" if run["flags"] else ""))
     return 0

@@ -45,3 +45,12 @@ def load_run_events(store, run: str) -> tuple[str, list]:
         return run_id, store.load_events(run_id)
     except StorageError as exc:
         raise CliError(str(exc)) from None
+
+
+def save_findings(store, run_id: str) -> list[dict]:
+    """Detect the run's failure modes from its stored events and keep them (history badges, --flag)."""
+    from rlm_studio.analysis.failure_modes import detect_failure_modes
+
+    findings = [f.to_dict() for f in detect_failure_modes(store.load_events(run_id))]
+    store.save_findings(run_id, findings)
+    return findings

@@ -139,7 +139,22 @@ def m001_initial(conn: sqlite3.Connection) -> None:
     """)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial]
+def m002_findings(conn: sqlite3.Connection) -> None:
+    _run_ddl(conn, """
+    -- Failure modes found in a run (analysis.failure_modes), kept so the history can badge and filter runs.
+    CREATE TABLE findings (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        nodes TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE INDEX findings_run ON findings(run_id);
+    CREATE INDEX findings_kind ON findings(kind, run_id);
+    ALTER TABLE runs ADD COLUMN findings_at REAL
+    """)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_findings]
 LATEST_VERSION = len(MIGRATIONS)
 
 

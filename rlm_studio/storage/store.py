@@ -145,8 +145,44 @@ class Store:
         for name in RUN_JSON_COLUMNS:
             run[name] = json.loads(run[name]) if run.get(name) else ({} if name == "settings" else [])
         run["cost_unknown"] = bool(run["cost_unknown"])
+        run["flags_computed"] = run.get("findings_at") is not None
         run = {"run_id": run["id"], **run}
         return run
+
+    def _flags(self, run_ids: list[str]) -> dict[str, list[str]]:
+        """Failure-mode kinds per run (call with the lock held)."""
+        flags: dict[str, list[str]] = {}
+        if run_ids:
+            marks = ",".join("?" * len(run_ids))
+            for run_id, kind in self._conn.execute(
+                    f"SELECT DISTINCT run_id, kind FROM findings WHERE run_id IN ({marks}) ORDER BY kind", run_ids):
+                flags.setdefault(run_id, []).append(kind)
+        return flags
+
+    def save_findings(self, run_id: str, findings: list[dict[str, Any]]) -> None:
+        """Replace the run's failure-mode findings ({kind, reason, nodes} each) with these."""
+        run_id = self.resolve_run_id(run_id)
+        rows = [(run_id, str(f["kind"]), str(f.get("reason", "")), json.dumps(list(f.get("nodes", []))))
+                for f in findings]
+        with self._lock, _Transaction(self._conn):
+            self._conn.execute("DELETE FROM findings WHERE run_id = ?", [run_id])
+            self._conn.executemany("INSERT INTO findings (run_id, kind, reason, nodes) VALUES (?, ?, ?, ?)", rows)
+            self._conn.execute("UPDATE runs SET findings_at = ? WHERE id = ?", [time.time(), run_id])
+
+    def findings(self, run_id: str) -> list[dict[str, Any]]:
+        run_id = self.resolve_run_id(run_id)
+        with self._lock:
+            rows = self._conn.execute("SELECT kind, reason, nodes FROM findings WHERE run_id = ? ORDER BY rowid",
+                                      [run_id]).fetchall()
+        return [{"kind": k, "reason": r, "nodes": json.loads(n)} for k, r, n in rows]
+
+    def forks(self, run_id: str) -> list[dict[str, Any]]:
+        """Runs forked from this one, oldest first."""
+        run_id = self.resolve_run_id(run_id)
+        with self._lock:
+            runs = [self._run_dict(r) for r in self.db.query(
+                "SELECT * FROM runs WHERE parent_run_id = ? ORDER BY created_at, id", [run_id])]
+        return runs
 
     def get_run(self, run_id: str) -> dict[str, Any]:
         run_id = self.resolve_run_id(run_id)
@@ -154,12 +190,16 @@ class Store:
             row = next(self.db.query("SELECT * FROM runs WHERE id = ?", [run_id]))
             run = self._run_dict(row)
             run["tags"] = self._tags(run_id)
+            run["flags"] = self._flags([run_id]).get(run_id, [])
         return run
 
     def list_runs(self, status: str | None = None, model: str | None = None, text: str | None = None,
-                  since: Any = None, until: Any = None, tag: str | None = None,
+                  since: Any = None, until: Any = None, tag: str | None = None, flag: str | None = None,
                   limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
         where, params = [], []
+        if flag:
+            where.append("id IN (SELECT run_id FROM findings WHERE kind = ?)")
+            params.append(flag)
         if status:
             where.append("status = ?")
             params.append(status)
@@ -192,8 +232,10 @@ class Store:
                         f"SELECT run_id, tag FROM tags WHERE run_id IN ({marks}) ORDER BY tag",
                         [r["id"] for r in runs]):
                     tags.setdefault(run_id, []).append(name)
+            flags = self._flags([r["id"] for r in runs])
         for run in runs:
             run["tags"] = tags.get(run["id"], [])
+            run["flags"] = flags.get(run["id"], [])
         return runs
 
     def load_events(self, run_id: str) -> list[Event]:

@@ -134,9 +134,12 @@ def test_show_lists_failure_modes(tmp_path, doc):
     assert data["run"]["run_id"] == run["run_id"] and data["nodes"][0]["kind"] == "run"
     text = cli("show", run["run_id"], "--db", db)
     assert "Flag:     repeated_errors" in text.stdout
+    flagged = json.loads(cli("runs", "--flag", "repeated_errors", "--json", "--db", db).stdout)
+    assert [r["run_id"] for r in flagged] == [run["run_id"]] and "iteration_limit" in flagged[0]["flags"]
     bad = cli("show", run["run_id"], "--threshold", "nonsense=3", "--db", db)
     assert bad.returncode == 2 and "unknown failure-mode threshold" in bad.stderr
     good = cli("run", "-c", str(doc), "-q", "q", "--root-model",
                write_script(tmp_path, responses=["```repl\nFINAL(len(context))\n```"]), "--json", "--db", db)
     clean = json.loads(cli("show", json.loads(good.stdout)["run_id"], "--json", "--db", db).stdout)
-    assert clean["failure_modes"] == []
+    assert clean["failure_modes"] == [] and clean["run"]["flags_computed"] and clean["run"]["flags"] == []
+    assert len(json.loads(cli("runs", "--flag", "repeated_errors", "--json", "--db", db).stdout)) == 1

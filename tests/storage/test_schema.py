@@ -16,7 +16,8 @@ EXPECTED_COLUMNS = {
     "runs": ["id", "question", "status", "created_at", "ended_at", "root_model", "sub_model", "settings",
              "isolation", "warnings", "iterations", "subcalls", "input_tokens", "output_tokens", "cost_usd",
              "cost_unknown", "max_depth_reached", "duration_ms", "answer", "parent_run_id", "fork_node_id", "name",
-             "note", "system_prompt", "root_node_id", "app_version", "writer_pid", "writer_host", "heartbeat_at"],
+             "note", "system_prompt", "root_node_id", "app_version", "writer_pid", "writer_host", "heartbeat_at",
+             "findings_at"],
     "nodes": ["run_id", "id", "parent_id", "kind", "depth", "order", "label", "summary", "model", "status", "error",
               "iteration", "started_ts", "ended_ts", "duration_ms", "input_tokens", "output_tokens",
               "cached_tokens", "reasoning_tokens", "tokens_estimated", "cost_usd", "start_seq", "end_seq", "extra"],
@@ -26,6 +27,7 @@ EXPECTED_COLUMNS = {
     "tags": ["run_id", "tag"],
     "search_index": ["text", "run_id", "node_id", "field"],
     "migrations": ["version", "name", "applied_at"],
+    "findings": ["run_id", "kind", "reason", "nodes"],
 }
 
 
@@ -43,12 +45,12 @@ def test_an_empty_file_is_migrated_to_the_latest_version(db_path):
         conn = store._conn
         assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION == len(MIGRATIONS)
         assert [r[0] for r in conn.execute("SELECT name FROM migrations ORDER BY version")] == \
-            [m.__name__ for m in MIGRATIONS] == ["m001_initial"]
+            [m.__name__ for m in MIGRATIONS] == ["m001_initial", "m002_findings"]
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
     with Store.open(db_path) as again:      # opening twice does not migrate twice
-        assert again._conn.execute("SELECT count(*) FROM migrations").fetchone()[0] == 1
+        assert again._conn.execute("SELECT count(*) FROM migrations").fetchone()[0] == len(MIGRATIONS)
 
 
 def test_the_saved_version_1_database_opens_and_reads(tmp_path):
@@ -64,6 +66,11 @@ def test_the_saved_version_1_database_opens_and_reads(tmp_path):
         assert events[0].kind == "run_started" and events[-1].kind == "run_finished"
         assert len(store.load_nodes(run["id"])) == 16
         assert store.search("borealis")
+        # migrated to the latest version on open: findings can be kept for it now
+        assert store._conn.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
+        assert run["flags"] == [] and run["flags_computed"] is False
+        store.save_findings(run["id"], [{"kind": "no_code", "reason": "r", "nodes": ["n2"]}])
+        assert store.get_run(run["id"])["flags"] == ["no_code"]
 
 
 def test_a_database_from_a_newer_version_is_refused_and_left_unchanged(db_path):
