@@ -30,11 +30,19 @@ class AnalysisTab(QWidget):
         self.failures.nodeActivated.connect(self.node_activated)
         self.charts.node_activated.connect(self.node_activated)
         self._events: list[Any] = []
+        self._findings: list[Any] | None = None
         self._shown_for: object | None = None
 
-    def set_events(self, events: list[Any]) -> None:
-        """The run to analyse (applied on the next `refresh`)."""
+    def set_events(self, events: list[Any], findings: list[Any] | None = None) -> None:
+        """The run to analyse (applied on the next `refresh`); `findings`: its stored failure modes
+        (None: detect them when shown)."""
         self._events = events
+        self._findings = findings
+        self._shown_for = None
+
+    def set_findings(self, findings: list[Any]) -> None:
+        """The open run's failure modes, as stored (shown instead of detecting them again)."""
+        self._findings = findings
         self._shown_for = None
 
     def refresh(self) -> None:
@@ -44,7 +52,10 @@ class AnalysisTab(QWidget):
         if not self._events:
             self.note.setText("<i>Open or run something to see its failure modes and charts.</i>")
             return
-        self.failures.set_events(self._events)
+        if self._findings is not None:
+            self.failures.set_findings(self._findings)
+        else:
+            self.failures.set_events(self._events)
         self.charts.set_events(self._events)
         count = len(self.failures.findings)
         self.note.setText(f"{count} possible failure mode(s) found; click one to see its nodes in the run."

@@ -37,6 +37,13 @@ class AppSettings:
     price_overrides: dict[str, dict[str, float]] = field(default_factory=dict)  # model -> {input, output} $/1M tok
     api_bases: dict[str, str] = field(default_factory=dict)  # model spec -> api_base (local servers)
     example_offered: bool = False
+    failure_thresholds: dict[str, float] = field(default_factory=dict)  # analysis.detectors.Thresholds fields
+
+    def thresholds(self) -> Any:
+        """The failure-mode detectors' Thresholds (defaults for the fields not set)."""
+        from rlm_studio.analysis.detectors import Thresholds
+
+        return Thresholds.from_dict(self.failure_thresholds)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -60,6 +67,9 @@ class AppSettings:
             raise ValueError(f"cell_timeout_s must be a positive number, got {self.cell_timeout_s!r}")
         if self.isolation not in ("auto", "bwrap", "process"):
             raise ValueError(f"isolation must be auto, bwrap or process, got {self.isolation!r}")
+        if not isinstance(self.failure_thresholds, dict):
+            raise ValueError("failure_thresholds must be an object of threshold names and numbers")
+        self.thresholds()  # ValueError names an unknown or bad threshold
         for model, price in self.price_overrides.items():
             if not isinstance(price, dict) or not all(
                     isinstance(price.get(k), (int, float)) and price[k] >= 0 for k in ("input", "output")):

@@ -6,15 +6,32 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QMessageBox, QPushButton,
     QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
 from . import formatting as fmt
+from .failure_badges import KIND_STYLES, kind_colour, kind_title
 from .user_errors import describe_error
 
 STATUSES = ("", "running", "completed", "limit_hit", "failed", "cancelled", "interrupted")
+COL_FLAGS = 4  # the failure-mode column (the run title also carries the badges as coloured dots)
+
+
+def flag_dots(kinds: list[str], size: int = 10) -> QIcon:
+    """One coloured dot per failure mode, side by side (the history's badge in its first column)."""
+    pixmap = QPixmap(max(1, len(kinds)) * (size + 2), size + 2)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    for n, kind in enumerate(kinds):
+        painter.setBrush(QColor(kind_colour(kind)))
+        painter.drawEllipse(n * (size + 2) + 1, 1, size, size)
+    painter.end()
+    return QIcon(pixmap)
 
 
 class HistoryPanel(QWidget):
@@ -32,6 +49,11 @@ class HistoryPanel(QWidget):
         self.status = QComboBox()
         for status in STATUSES:
             self.status.addItem(fmt.status(status) if status else "any status", status)
+        self.flag = QComboBox()
+        self.flag.setToolTip("Show only runs flagged with this failure mode")
+        self.flag.addItem("any failure mode", "")
+        for kind in KIND_STYLES:
+            self.flag.addItem(flag_dots([kind]), kind_title(kind), kind)
         self.model = QLineEdit()
         self.model.setPlaceholderText("model")
         self.tag = QLineEdit()
@@ -42,7 +64,7 @@ class HistoryPanel(QWidget):
         self.since.setEnabled(False)
         self.use_since.toggled.connect(self.since.setEnabled)
         self.runs = QTreeWidget()
-        self.runs.setHeaderLabels(["Run", "Status", "Cost", "Started"])
+        self.runs.setHeaderLabels(["Run", "Status", "Cost", "Started", "Failure modes"])
         self.runs.setRootIsDecorated(False)
         self.runs.setUniformRowHeights(True)
         self.runs.setAlternatingRowColors(True)
@@ -66,7 +88,7 @@ class HistoryPanel(QWidget):
         dates = QHBoxLayout()
         dates.addWidget(self.use_since)
         dates.addWidget(self.since)
-        dates.addStretch(1)
+        dates.addWidget(self.flag, 1)
         actions = QHBoxLayout()
         for button in (self.rename_button, self.tag_button, self.note_button, self.delete_button):
             actions.addWidget(button)
@@ -90,6 +112,7 @@ class HistoryPanel(QWidget):
         for edit in (self.search, self.model, self.tag):
             edit.textChanged.connect(self._debounce.start)
         self.status.currentIndexChanged.connect(self._debounce.start)
+        self.flag.currentIndexChanged.connect(self._debounce.start)
         self.use_since.toggled.connect(self._debounce.start)
         self.since.dateChanged.connect(self._debounce.start)
         self.runs.itemActivated.connect(self._open)
@@ -114,7 +137,7 @@ class HistoryPanel(QWidget):
         self.message.setText(text)
 
     def _set_enabled(self, enabled: bool) -> None:
-        for widget in (self.search, self.status, self.model, self.tag, self.use_since, self.rename_button,
+        for widget in (self.search, self.status, self.flag, self.model, self.tag, self.use_since, self.rename_button,
                        self.tag_button, self.note_button, self.delete_button, self.replay_button,
                        self.compare_button):
             widget.setEnabled(enabled)
@@ -131,7 +154,8 @@ class HistoryPanel(QWidget):
             runs = self.store.list_runs(status=self.status.currentData() or None,
                                         model=self.model.text().strip() or None,
                                         text=self.search.text().strip() or None, since=since,
-                                        tag=self.tag.text().strip() or None, limit=500)
+                                        tag=self.tag.text().strip() or None,
+                                        flag=self.flag.currentData() or None, limit=500)
         except Exception as exc:
             self._error(describe_error(exc, "reading the history"))
             return
@@ -149,12 +173,32 @@ class HistoryPanel(QWidget):
                 tip.append("Tags: " + ", ".join(run["tags"]))
             if run.get("note"):
                 tip.append("Note: " + run["note"])
+            flags = run.get("flags") or []
+            if flags:
+                item.setIcon(0, flag_dots(flags))
+                item.setText(COL_FLAGS, ", ".join(kind_title(k) for k in flags))
+                item.setForeground(COL_FLAGS, QBrush(QColor(kind_colour(flags[0]))))
+                reasons = self._reasons(run["id"], flags)
+                item.setToolTip(COL_FLAGS, reasons)
+                tip.append(reasons)
+            item.setData(COL_FLAGS, Qt.ItemDataRole.UserRole, list(flags))
             item.setToolTip(0, "\n".join(tip))
             self.runs.addTopLevelItem(item)
 
+    def _reasons(self, run_id: str, kinds: list[str]) -> str:
+        """The tooltip of a flagged run: each failure mode and why it was flagged."""
+        try:
+            findings = self.store.findings(run_id)
+        except Exception:
+            findings = [{"kind": k, "reason": ""} for k in kinds]
+        lines = [f"⚑ {kind_title(f['kind'])}" + (f": {f['reason']}" if f.get("reason") else "") for f in findings]
+        if len(lines) > 8:
+            lines = lines[:8] + [f"… and {len(lines) - 8} more"]
+        return "Failure modes:\n" + "\n".join(lines)
+
     def _filtered(self) -> bool:
         return bool(self.search.text().strip() or self.model.text().strip() or self.tag.text().strip()
-                    or self.status.currentData() or self.use_since.isChecked())
+                    or self.status.currentData() or self.flag.currentData() or self.use_since.isChecked())
 
     def selected_run(self) -> str | None:
         item = self.runs.currentItem()

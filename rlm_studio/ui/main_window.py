@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +21,65 @@ from .app_settings import AppSettings, load_settings, save_settings
 from .history_panel import HistoryPanel
 from .new_run_panel import NewRunPanel
 from .run_controller import RunController, test_connection
-from .run_view import RunView
+from .run_view import RunView, fork_iteration
 from .user_errors import describe_error
 
 log = logging.getLogger(__name__)
+
+
+def detect_failure_modes(events: list[Any], thresholds: Any = None) -> list[Any]:
+    from rlm_studio.analysis.failure_modes import detect_failure_modes as detect
+
+    return detect(events, thresholds)
+
+
+def _recorded_response(events: list[Any], iteration_node: str) -> str:
+    """The root model's recorded response in the iteration `iteration_node` ("" when there is none)."""
+    call = next((e.node_id for e in events if e.kind == "model_call_started" and e.parent_id == iteration_node), None)
+    finished = next((e for e in events if e.kind == "model_call_finished" and e.node_id == call), None)
+    return (finished.response or "") if finished is not None and not finished.error else ""
+
+
+@dataclass
+class StoredRun:
+    """A stored run read for the run view: built on a worker thread, shown on the UI thread."""
+
+    index: Any
+    tree: Any
+    info: dict[str, Any]
+    findings: list[dict[str, Any]]
+    flags_saved: bool = False                       # findings were computed (and stored) just now
+    parent: tuple[str, str, int] | None = None      # (run id, title, iteration) of the run it was forked from
+    forks: list[tuple[str, str, int]] = field(default_factory=list)
+
+
+def load_stored_run(store: Any, run_id: str, thresholds: Any = None) -> StoredRun:
+    """Events, tree, failure-mode findings (computed and stored the first time) and fork links of a run."""
+    events = store.load_events(run_id)
+    index, tree = RunView.build(events)
+    info = store.get_run(run_id)
+    flags_saved = False
+    if info.get("flags_computed"):
+        findings = store.findings(run_id)
+    else:
+        findings = [f.to_dict() for f in detect_failure_modes(index.events, thresholds)]
+        store.save_findings(run_id, findings)
+        flags_saved = True
+    parent = None
+    forked = getattr(index.root_started, "forked_from", None) or {}
+    parent_id = info.get("parent_run_id") or forked.get("run_id")
+    if parent_id:
+        try:
+            parent_info = store.get_run(parent_id)
+            title = parent_info.get("name") or parent_info.get("question") or parent_id[:8]
+        except Exception:  # the parent was deleted
+            title = f"{parent_id[:8]} (deleted)"
+        parent = (parent_id, title, int(forked.get("iteration") or 0))
+    forks = []
+    for fork in store.forks(run_id):
+        at = fork_iteration(tree, fork.get("fork_node_id"))
+        forks.append((fork["id"], fork.get("name") or fork.get("question") or fork["id"][:8], at or 0))
+    return StoredRun(index, tree, info, findings, flags_saved, parent, forks)
 
 
 class MainWindow(QMainWindow):
@@ -44,6 +100,7 @@ class MainWindow(QMainWindow):
         self._close_after_run = False
         self._opening: str | None = None
         self._tasks: set[asyncio.Future] = set()
+        self.open_fork_dialog: Any | None = None  # the Fork dialog while it is open
 
         self.new_run = NewRunPanel()
         self.run_view = RunView()
@@ -96,6 +153,8 @@ class MainWindow(QMainWindow):
         self.history.replay_requested.connect(self.replay_run)
         self.history.compare_requested.connect(self.compare_runs)
         self.history.run_deleted.connect(self._run_deleted)
+        self.run_view.fork_requested.connect(self.fork_from_node)
+        self.run_view.header.run_link_activated.connect(self.open_run_in_background)
         self.controller.storage_problem.connect(self._storage_problem)
         self.controller.failed.connect(self._run_failed)
 
@@ -143,6 +202,8 @@ class MainWindow(QMainWindow):
         self.run_action = self._action(run_menu, "Run", self.start_run, "Ctrl+Return", "Ctrl+Enter")
         self.stop_action = self._action(run_menu, "Stop", self.stop_run, "Escape", "Ctrl+.")
         self.stop_action.setEnabled(False)
+        self.fork_action = self._action(run_menu, "Fork from here…", self.fork_selected, "Ctrl+Shift+F")
+        self.fork_action.setToolTip("Fork the open run at the selected iteration (or its model call or cells)")
         run_menu.addSeparator()
         self._action(run_menu, "New run", lambda: self.tabs.setCurrentIndex(0), QKeySequence.StandardKey.New)
         view_menu = bar.addMenu("&View")
@@ -293,20 +354,29 @@ class MainWindow(QMainWindow):
             panel.run_message.setText(describe_error(exc, "preparing the run"))
             self.tabs.setCurrentIndex(0)
             return None
+        s = self.app_settings
+        kwargs.update(cell_timeout_s=s.cell_timeout_s, output_limit_chars=s.output_limit_chars,
+                      batch_concurrency=s.batch_concurrency, isolation=s.isolation)
+        self._remember_defaults(kwargs)
+        return await self._run_live(lambda: self.controller.run(
+            question, context, kwargs, model_settings=self.model_settings(), store=self.store,
+            on_event=self.run_view.add_live_event))
+
+    async def _run_live(self, start, lineage: tuple[str, str, int] | None = None) -> Any | None:
+        """Show a run live while `start()` (a RunController coroutine) runs it; then analyse and list it."""
+        panel = self.new_run
         while self._store_opening:  # the database is still opening: wait so the run gets stored
             await asyncio.sleep(0.05)
         self.warmup.start()
         if not self.warmup.done:  # never import the same modules on two threads at once
             await asyncio.get_running_loop().run_in_executor(None, self.warmup.wait)
-        s = self.app_settings
-        kwargs.update(cell_timeout_s=s.cell_timeout_s, output_limit_chars=s.output_limit_chars,
-                      batch_concurrency=s.batch_concurrency, isolation=s.isolation)
-        self._remember_defaults(kwargs)
         self.run_view.begin_live()
+        self.run_view.header.set_lineage(lineage, [])
         self.tabs.setCurrentWidget(self.run_view)
         panel.set_running(True)
         self.stop_action.setEnabled(True)
         self.run_action.setEnabled(False)
+        self.fork_action.setEnabled(False)
         self._run_started_at = time.monotonic()
         self._status_timer.start()
         self.statusBar().showMessage("Starting the run…")
@@ -314,8 +384,7 @@ class MainWindow(QMainWindow):
         self._storage_message = None
         self.controller.started.connect(self._run_started)
         try:
-            result = await self.controller.run(question, context, kwargs, model_settings=self.model_settings(),
-                                               store=self.store, on_event=self.run_view.add_live_event)
+            result = await start()
         finally:
             self.controller.started.disconnect(self._run_started)
             self._status_timer.stop()
@@ -323,9 +392,12 @@ class MainWindow(QMainWindow):
             panel.set_running(False)
             self.stop_action.setEnabled(False)
             self.run_action.setEnabled(True)
+            self.fork_action.setEnabled(True)
             if self._close_after_run:
                 QTimer.singleShot(0, self.close)
         self._last_result = result
+        if result is not None:
+            await self._flag_finished_run(result.run_id)
         self._analyse_current()
         if result is not None and result.isolation:
             self.run_view.index.isolation = result.isolation
@@ -341,6 +413,114 @@ class MainWindow(QMainWindow):
         if self.current_run_id:
             self.history.select_run(self.current_run_id)
         return result
+
+    async def _flag_finished_run(self, run_id: str) -> None:
+        """Detect the finished run's failure modes (off the UI thread), store them, mark the tree's nodes."""
+        events, store, thresholds = list(self.run_view.index.events), self.store, self._thresholds()
+
+        def detect() -> list[dict[str, Any]]:
+            findings = [f.to_dict() for f in detect_failure_modes(events, thresholds)]
+            if store is not None:
+                store.save_findings(run_id, findings)
+            return findings
+        try:
+            findings = await asyncio.get_running_loop().run_in_executor(None, detect)
+        except Exception as exc:
+            log.warning("failure-mode detection for %s failed", run_id, exc_info=True)
+            self.statusBar().showMessage(describe_error(exc, "checking the run for failure modes"), 15000)
+            return
+        if self.current_run_id == run_id:
+            self._set_findings(findings)
+
+    def _thresholds(self) -> Any:
+        try:
+            return self.app_settings.thresholds()
+        except ValueError as exc:
+            self.statusBar().showMessage(f"{exc}; using the default failure-mode thresholds.", 15000)
+            return None
+
+    def _set_findings(self, findings: list[dict[str, Any]]) -> None:
+        self.run_view.model.set_findings(findings)
+        self.analysis.set_findings(findings)
+
+    # -- forking --------------------------------------------------------------------------------
+    def fork_selected(self) -> None:
+        """The menu action / Ctrl+Shift+F: fork from the selected node of the open run."""
+        node_id = self.run_view.selected_node
+        if self.run_view.fork_iteration(node_id) is None:
+            self.statusBar().showMessage("Select an iteration of the open run (or its model call or one of its "
+                                         "cells) to fork from it.", 10000)
+            return
+        self.fork_from_node(node_id)
+
+    def fork_from_node(self, node_id: str) -> None:
+        """Open the Fork dialog (window-modal, without a nested event loop); OK runs the fork."""
+        dialog = self.fork_dialog(node_id)
+        if dialog is None:
+            return
+        self.open_fork_dialog = dialog
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.accepted.connect(lambda: self._start_fork(dialog))
+        dialog.finished.connect(lambda _result: setattr(self, "open_fork_dialog", None))
+        dialog.open()
+
+    def _start_fork(self, dialog: Any) -> None:
+        task = asyncio.ensure_future(self.run_fork(dialog))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def fork_dialog(self, node_id: str) -> Any | None:
+        """The Fork dialog for a node of the open run, prefilled; None (and a message) when it cannot fork."""
+        from rlm_studio.engine.fork import ForkError, plan_fork
+
+        from .fork_dialog import ForkDialog
+
+        if self.controller.running:
+            self.statusBar().showMessage("A run is going: wait for it or stop it before forking.", 8000)
+            return None
+        iteration = self.run_view.fork_iteration(node_id)
+        parent_id = self.current_run_id
+        if iteration is None or parent_id is None:
+            self.statusBar().showMessage("Only an iteration of the open run (or its model call or cells) can be "
+                                         "forked.", 10000)
+            return None
+        events = self._load_events(parent_id) if self.store is not None else None
+        if events is None:
+            events = list(self.run_view.index.events)
+        try:
+            plan = plan_fork(events, iteration)
+        except ForkError as exc:
+            self.statusBar().showMessage(f"Cannot fork here: {exc}", 20000)
+            return None
+        dialog = ForkDialog(self._run_title(parent_id, plan.question), iteration, plan.settings,
+                            _recorded_response(events, plan.fork_node_id), self)
+        dialog.parent_events, dialog.parent_run_id, dialog.at_iteration = events, parent_id, iteration
+        dialog.parent_title = self._run_title(parent_id, plan.question)
+        return dialog
+
+    async def run_fork(self, dialog: Any) -> Any | None:
+        """Run the fork the dialog describes, live, like a new run; returns its RunResult."""
+        from rlm_studio.engine.fork import ForkError, plan_fork
+
+        if self.controller.running:
+            return None
+        try:
+            kwargs = dialog.settings_kwargs()
+            plan = plan_fork(dialog.parent_events, dialog.at_iteration, edited_response=dialog.edited_response())
+        except (ForkError, ValueError) as exc:
+            self.statusBar().showMessage(f"Cannot fork here: {exc}", 20000)
+            return None
+        lineage = (dialog.parent_run_id, dialog.parent_title, dialog.at_iteration)
+        return await self._run_live(lambda: self.controller.fork(
+            plan, kwargs, model_settings=self.model_settings(), store=self.store,
+            on_event=self.run_view.add_live_event), lineage)
+
+    def _run_title(self, run_id: str, fallback: str = "") -> str:
+        try:
+            info = self.store.get_run(run_id) if self.store is not None else {}
+        except Exception:
+            info = {}
+        return info.get("name") or info.get("question") or fallback or run_id[:8]
 
     def _run_started(self, run_id: str) -> None:
         self.current_run_id = run_id
@@ -378,12 +558,11 @@ class MainWindow(QMainWindow):
         if not self._can_open():
             return False
         try:
-            events = self.store.load_events(run_id)
-            built = self.run_view.build(events)
+            loaded = load_stored_run(self.store, run_id, self._thresholds())
         except Exception as exc:
             self.statusBar().showMessage(describe_error(exc, "opening the run"), 20000)
             return False
-        self._show_run(run_id, built)
+        self._show_run(run_id, loaded)
         return True
 
     @asyncSlot(str)
@@ -393,19 +572,17 @@ class MainWindow(QMainWindow):
             return False
         self.statusBar().showMessage("Opening the run…")
         self._opening = run_id
-        store, view = self.store, self.run_view
-
-        def load():
-            return view.build(store.load_events(run_id))
+        store, thresholds = self.store, self._thresholds()
         try:
-            built = await asyncio.get_running_loop().run_in_executor(None, load)
+            loaded = await asyncio.get_running_loop().run_in_executor(
+                None, load_stored_run, store, run_id, thresholds)
         except Exception as exc:
             self.statusBar().showMessage(describe_error(exc, "opening the run"), 20000)
             return False
         if self._opening != run_id or self.controller.running:  # another run was picked, or one started
             return False
         self.statusBar().clearMessage()
-        self._show_run(run_id, built)
+        self._show_run(run_id, loaded)
         return True
 
     def _can_open(self) -> bool:
@@ -416,21 +593,23 @@ class MainWindow(QMainWindow):
             return False
         return True
 
-    def _show_run(self, run_id: str, built) -> None:
+    def _show_run(self, run_id: str, loaded: "StoredRun") -> None:
         self.current_run_id = run_id
-        self.run_view.show_built(*built)
+        self.run_view.show_built(loaded.index, loaded.tree)
+        self._set_findings(loaded.findings)
         self._analyse_current()
-        try:
-            self.run_view.index.isolation = self.store.get_run(run_id).get("isolation") or ""
-        except Exception:
-            pass
+        self.run_view.index.isolation = loaded.info.get("isolation") or ""
+        self.run_view.header.set_lineage(loaded.parent, loaded.forks)
         self.run_view.refresh_header()
         self.tabs.setCurrentWidget(self.run_view)
         self._update_run_status()
+        if loaded.flags_saved:  # first look at an older or imported run: its badges are new
+            self.history.refresh()
+            self.history.select_run(run_id)
 
     # -- analysis, replay, compare ------------------------------------------------------------
     def _analyse_current(self) -> None:
-        self.analysis.set_events(self.run_view.index.events)
+        self.analysis.set_events(self.run_view.index.events, self.run_view.model.findings())
         if self.tabs.currentWidget() is self.analysis:
             self.analysis.refresh()
 

@@ -61,21 +61,39 @@ class RunController(QObject):
                   model_settings: Any = None, store: Any = None,
                   on_event: Callable[[Any], None] | None = None) -> Any | None:
         """Start and await a run; None when it could not start (failed was emitted)."""
+        def make(settings: Any) -> Any:
+            from rlm_studio.engine import RlmSession
+            from rlm_studio.models.registry import resolve_model
+
+            return RlmSession(question, context, settings, resolver=lambda spec: resolve_model(spec, model_settings))
+        return await self._run_session(make, settings_kwargs, store=store, on_event=on_event)
+
+    async def fork(self, plan: Any, settings_kwargs: dict[str, Any], *, model_settings: Any = None,
+                   store: Any = None, on_event: Callable[[Any], None] | None = None) -> Any | None:
+        """Run a fork of a stored run (plan from engine.fork.plan_fork), like `run`."""
+        def make(settings: Any) -> Any:
+            from rlm_studio.engine.session import RlmSession
+            from rlm_studio.models.registry import resolve_model
+
+            return RlmSession.from_fork(plan, settings, resolver=lambda spec: resolve_model(spec, model_settings))
+        return await self._run_session(make, settings_kwargs, store=store, on_event=on_event)
+
+    async def _run_session(self, make: Callable[[Any], Any], settings_kwargs: dict[str, Any], *,
+                           store: Any = None, on_event: Callable[[Any], None] | None = None) -> Any | None:
+        """The one path every run takes: settings, models, storage sink, live sink, run, close the writer."""
         if self.session is not None:
             self.failed.emit("A run is already going; stop it first.")
             return None
         self._storage_warned = False
         loop = asyncio.get_running_loop()
         try:
-            from rlm_studio.engine import RlmSession, RunSettings
-            from rlm_studio.models.registry import resolve_model
+            from rlm_studio.engine import RunSettings
 
             settings = RunSettings(**settings_kwargs)
             settings.validate()
             if needs_litellm(settings.root_model, settings.sub_model):
                 await preload_litellm()
-            session = RlmSession(question, context, settings,
-                                 resolver=lambda spec: resolve_model(spec, model_settings))
+            session = make(settings)
             await loop.run_in_executor(None, session.resolve_models)
         except Exception as exc:
             self.failed.emit(describe_error(exc, "starting the run"))

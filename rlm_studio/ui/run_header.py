@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from . import formatting as fmt
@@ -37,6 +37,8 @@ def header_figures(tree: Any, index: Any) -> dict[str, Any]:
 
 
 class RunHeader(QWidget):
+    run_link_activated = Signal(str)  # a run id: the parent of a fork, or one of a run's forks
+
     def __init__(self, parent=None):
         super().__init__(parent)
         layout = QVBoxLayout(self)
@@ -46,6 +48,13 @@ class RunHeader(QWidget):
         self.answer = QLabel()
         self.totals = QLabel()
         self.sandbox = QLabel()
+        self.lineage = QLabel()  # "Forked from …" and "Forks: …", as links
+        self.lineage.setWordWrap(True)
+        self.lineage.setTextFormat(Qt.TextFormat.RichText)
+        self.lineage.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse
+                                             | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
+        self.lineage.linkActivated.connect(self._link)
+        self.lineage.setVisible(False)
         for label in (self.question, self.answer, self.totals, self.sandbox):
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -58,12 +67,30 @@ class RunHeader(QWidget):
         self.answer_area.setFrameShape(QFrame.Shape.NoFrame)
         self.answer_area.setFixedHeight(20)
         self.answer_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        for widget in (self.question, self.answer_area, self.totals, self.sandbox):
+        for widget in (self.question, self.lineage, self.answer_area, self.totals, self.sandbox):
             layout.addWidget(widget)
         self.figures: dict[str, Any] = {}
         self.clear()
 
     ANSWER_MAX_HEIGHT = 90
+
+    def set_lineage(self, parent: tuple[str, str, int] | None, forks: list[tuple[str, str, int]]) -> None:
+        """Links to the run this one was forked from and to the runs forked from it: (run id, title, iteration)."""
+        parts = []
+        if parent is not None:
+            run_id, title, iteration = parent
+            parts.append(f"<b>Forked from</b> <a href='run:{html.escape(run_id)}'>{html.escape(_short(title))}</a>"
+                         + (f" at iteration {iteration}" if iteration else ""))
+        if forks:
+            links = ", ".join(f"<a href='run:{html.escape(run_id)}'>{html.escape(_short(title))}</a>"
+                              + (f" (at iteration {iteration})" if iteration else "") for run_id, title, iteration in forks)
+            parts.append(f"<b>Forks:</b> {links}")
+        self.lineage.setText(" &nbsp;·&nbsp; ".join(parts))
+        self.lineage.setVisible(bool(parts))
+
+    def _link(self, href: str) -> None:
+        if href.startswith("run:"):
+            self.run_link_activated.emit(href[4:])
 
     def _fit_answer(self) -> None:
         """As tall as the answer needs, up to ANSWER_MAX_HEIGHT (then it scrolls)."""
@@ -130,6 +157,11 @@ class RunHeader(QWidget):
                 sandbox += f"<br>… and {len(warnings) - 6} more warnings"
         self.sandbox.setText(sandbox)
         self._fit_answer()
+
+
+def _short(title: str, limit: int = 80) -> str:
+    title = (title or "").strip().splitlines()[0] if (title or "").strip() else "(untitled run)"
+    return title if len(title) <= limit else title[:limit] + "…"
 
 
 def _cut(text: str, limit: int = 1500) -> str:

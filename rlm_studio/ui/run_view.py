@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLineEdit, QPushButton, QSplitter, QTextBrowser, QTreeView,
+    QAbstractItemView, QHBoxLayout, QHeaderView, QLineEdit, QMenu, QPushButton, QSplitter, QTextBrowser, QTreeView,
     QVBoxLayout, QWidget,
 )
 
@@ -21,8 +21,23 @@ from .run_header import RunHeader
 from .tree_model import COL_NODE, FILTER_ROLE, KIND_ROLE, NODE_ID_ROLE, SORT_ROLE, RunTreeModel
 
 AUTO_EXPAND_KINDS = ("run", "iteration", "cell")
+FORK_KINDS = ("iteration", "model_call", "cell")  # nodes "Fork from here" works on (of the root run)
 LIVE_FLUSH_MS = 40     # how often queued live events reach the tree
 SLICE_S = 0.008        # UI-thread time spent applying them per turn
+
+
+def fork_iteration(tree: RunTree, node_id: str | None) -> int | None:
+    """The root iteration (1-based) a fork from `node_id` starts at: the node is a root iteration, or its
+    model call or one of its cells; None for any other node."""
+    if node_id is None or node_id not in tree or tree.node(node_id).kind not in FORK_KINDS:
+        return None
+    iteration = node_id if tree.node(node_id).kind == "iteration" else tree.parent(node_id)
+    root = tree.root_id
+    if iteration is None or root is None or tree.node(iteration).kind != "iteration" \
+            or tree.parent(iteration) != root:
+        return None
+    siblings = [c for c in tree.children(root) if tree.node(c).kind == "iteration"]
+    return siblings.index(iteration) + 1
 
 
 class NodeProxyModel(QSortFilterProxyModel):
@@ -54,6 +69,7 @@ class NodeProxyModel(QSortFilterProxyModel):
 
 class RunView(QWidget):
     node_selected = Signal(str)
+    fork_requested = Signal(str)  # a node id of an iteration, its model call or one of its cells
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -104,6 +120,13 @@ class RunView(QWidget):
         self.detail.setOpenLinks(False)
         self.detail.anchorClicked.connect(self._link)
         self.detail.setPlaceholderText("Select a node to see its messages, code, output and figures.")
+        self.fork_button = QPushButton("Fork from here…")
+        self.fork_button.setToolTip("Start a new run that keeps the iterations before this one and continues "
+                                    "from here, with other models, budgets or an edited response (Ctrl+Shift+F)")
+        self.fork_button.clicked.connect(lambda: self._selected and self.fork_requested.emit(self._selected))
+        self.fork_button.setVisible(False)
+        self.tree_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree_view.customContextMenuRequested.connect(self._context_menu)
 
         tools = QHBoxLayout()
         tools.addWidget(self.filter, 1)
@@ -116,7 +139,16 @@ class RunView(QWidget):
         left_layout.addWidget(self.tree_view)
         self.splitter = QSplitter(Qt.Orientation.Vertical)  # the tree gets the full width for its columns
         self.splitter.addWidget(left)
-        self.splitter.addWidget(self.detail)
+        bottom = QWidget()
+        bottom_layout = QVBoxLayout(bottom)
+        bottom_layout.setContentsMargins(0, 0, 0, 0)
+        bottom_layout.setSpacing(2)
+        fork_bar = QHBoxLayout()
+        fork_bar.addStretch(1)
+        fork_bar.addWidget(self.fork_button)
+        bottom_layout.addLayout(fork_bar)
+        bottom_layout.addWidget(self.detail, 1)
+        self.splitter.addWidget(bottom)
         self.splitter.setStretchFactor(0, 5)
         self.splitter.setStretchFactor(1, 4)
         self.splitter.setSizes([450, 360])
@@ -146,7 +178,9 @@ class RunView(QWidget):
         self._detail = None
         self.detail.clear()
         self.running = True
+        self.fork_button.setVisible(False)
         self.header.clear()
+        self.header.set_lineage(None, [])
 
     def add_live_event(self, event: Any) -> None:
         """A live run's event, as an engine sink: only queued here (the engine may emit a thousand at
@@ -190,6 +224,7 @@ class RunView(QWidget):
         self.running = False
         self._detail_dirty = True
         self._refresh_now()
+        self._update_fork_button()
 
     @staticmethod
     def build(events: list[Any]) -> tuple[EventIndex, RunTree]:
@@ -211,6 +246,8 @@ class RunView(QWidget):
         self._selected = None
         self._detail = None
         self.detail.clear()
+        self.fork_button.setVisible(False)
+        self.header.set_lineage(None, [])
         self._expand_top()
         self._refresh_now()
 
@@ -255,6 +292,7 @@ class RunView(QWidget):
         self._selected = node_id
         self._expanded = set()
         self._render_detail(keep_scroll=False)
+        self._update_fork_button()
         self.node_selected.emit(node_id)
 
     def select_node(self, node_id: str) -> bool:
@@ -275,6 +313,28 @@ class RunView(QWidget):
     @property
     def selected_node(self) -> str | None:
         return self._selected
+
+    # -- forking ------------------------------------------------------------------------------
+    def fork_iteration(self, node_id: str | None = None) -> int | None:
+        """The iteration a fork from `node_id` (default: the selected node) starts at; None: not forkable now."""
+        if self.running:
+            return None
+        return fork_iteration(self.model.tree, self._selected if node_id is None else node_id)
+
+    def _update_fork_button(self) -> None:
+        self.fork_button.setVisible(self.fork_iteration() is not None)
+
+    def _context_menu(self, position) -> None:
+        index = self.tree_view.indexAt(position)
+        node_id = self.proxy.data(index, NODE_ID_ROLE) if index.isValid() else None
+        iteration = self.fork_iteration(node_id)
+        if node_id is None or iteration is None:
+            return
+        menu = QMenu(self)
+        action = menu.addAction(f"Fork from iteration {iteration}…")
+        action.triggered.connect(lambda: self.fork_requested.emit(node_id))
+        menu.popup(self.tree_view.viewport().mapToGlobal(position))
+        self._menu = menu  # kept for tests
 
     def _render_detail(self, keep_scroll: bool) -> None:
         node_id = self._selected

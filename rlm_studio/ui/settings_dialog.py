@@ -37,6 +37,7 @@ class SettingsDialog(QDialog):
         tabs.addTab(self._models_tab(), "Default models")
         tabs.addTab(self._sandbox_tab(), "Sandbox")
         tabs.addTab(self._db_tab(), "Database")
+        tabs.addTab(self._failure_tab(), "Failure modes")
         self.error = QLabel()
         self.error.setStyleSheet("color:#c62828")
         self.error.setWordWrap(True)
@@ -198,6 +199,51 @@ class SettingsDialog(QDialog):
         layout.addStretch(1)
         return page
 
+    # labels of analysis.detectors.Thresholds fields (a new field shows with its own name)
+    THRESHOLD_LABELS = {
+        "max_subcalls_per_iteration": "Over-subcalling: sub-calls in one iteration",
+        "max_subcalls_per_1k_chars": "Over-subcalling: sub-calls per 1,000 context characters",
+        "min_subcalls_for_rate": "Over-subcalling: ignore the rate below this many sub-calls",
+        "repeated_prompt_count": "Over-subcalling: the same sub-call prompt this many times",
+        "context_pressure_ratio": "Context pressure: root prompt share of the context window",
+        "repeated_error_count": "Repeated errors: the same error in this many cells in a row",
+    }
+
+    def _failure_tab(self) -> QWidget:
+        from dataclasses import fields
+
+        from rlm_studio.analysis.detectors import Thresholds
+
+        page = QWidget()
+        form = QFormLayout(page)
+        note = QLabel("When a run is flagged with a failure mode (badges in the history and the Analysis tab). "
+                      "Applies to runs that end or are opened for the first time from now on.")
+        note.setWordWrap(True)
+        form.addRow(note)
+        try:
+            current = self.settings.thresholds()
+        except ValueError:
+            current = Thresholds()
+        self.threshold_fields: dict[str, QSpinBox | QDoubleSpinBox] = {}
+        for f in fields(Thresholds):
+            value = getattr(current, f.name)
+            if isinstance(f.default, int):
+                spin = QSpinBox()
+                spin.setRange(1, 1_000_000)
+            else:
+                spin = QDoubleSpinBox()
+                spin.setDecimals(2)
+                spin.setSingleStep(0.05 if f.name == "context_pressure_ratio" else 0.5)
+                spin.setRange(0.01, 1.0 if f.name == "context_pressure_ratio" else 1_000_000)
+            spin.setValue(value)
+            self.threshold_fields[f.name] = spin
+            form.addRow(self.THRESHOLD_LABELS.get(f.name, f.name), spin)
+        reset = QPushButton("Reset to defaults")
+        reset.clicked.connect(lambda: [self.threshold_fields[n].setValue(getattr(Thresholds(), n))
+                                       for n in self.threshold_fields])
+        form.addRow(reset)
+        return page
+
     def _choose_db(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Database file", self.db_path.text() or "rlm_studio.db",
                                               "SQLite database (*.db)")
@@ -228,6 +274,11 @@ class SettingsDialog(QDialog):
             except (AttributeError, ValueError):
                 raise ValueError(f"The price of {model!r} must be two numbers (dollars per million tokens).") from None
         s.price_overrides = prices
+        from rlm_studio.analysis.detectors import Thresholds
+
+        defaults = Thresholds()
+        s.failure_thresholds = {name: spin.value() for name, spin in self.threshold_fields.items()
+                                if spin.value() != getattr(defaults, name)}
         s.validate()
         return s
 

@@ -10,6 +10,7 @@ from PySide6.QtGui import QBrush, QColor
 from rlm_studio.analysis.tree import RunTree, TreeChange
 
 from . import formatting as fmt
+from .failure_badges import kind_colour, kind_title
 
 COLUMNS = ("Node", "Model", "Input tokens", "Output tokens", "Cost", "Subtree cost", "Duration", "Status")
 COL_NODE, COL_MODEL, COL_IN, COL_OUT, COL_COST, COL_SUBTREE_COST, COL_DURATION, COL_STATUS = range(len(COLUMNS))
@@ -42,6 +43,8 @@ class RunTreeModel(QAbstractItemModel):
         self._shown: dict[str | None, int] = {}  # parent id -> rows announced to views
         self._pending_parents: set[str | None] = set()  # deferred inserts (see apply(defer=True))
         self._dirty: set[str] = set()                   # deferred dataChanged
+        self._flags: dict[str, list[tuple[str, str]]] = {}  # node id -> (failure-mode kind, reason)
+        self._findings: list[dict[str, Any]] | None = None
         self._announce_all()
 
     # -- feeding ----------------------------------------------------------------------------
@@ -53,6 +56,8 @@ class RunTreeModel(QAbstractItemModel):
         """Show another run (e.g. one opened from history) in one reset."""
         self.beginResetModel()
         self._tree = tree
+        self._flags = {}
+        self._findings = None
         self._pending_parents.clear()
         self._dirty.clear()
         self._ids.clear()
@@ -86,6 +91,26 @@ class RunTreeModel(QAbstractItemModel):
         else:
             self._refresh(change.updated or (change.node_id,))
         return change
+
+    def set_findings(self, findings: Any) -> None:
+        """Mark the nodes that failure-mode findings (Finding objects or their dicts) name."""
+        old = set(self._flags)
+        self._flags = {}
+        self._findings = [dict(kind=f["kind"], reason=f["reason"], nodes=list(f["nodes"] or ())) for f in findings]
+        for finding in self._findings:
+            kind, reason = finding["kind"], finding["reason"]
+            for node_id in finding["nodes"] or ():
+                self._flags.setdefault(node_id, []).append((kind, reason))
+        self._refresh(n for n in old | set(self._flags) if n in self._tree.nodes
+                      and (self._tree.parent(n) is None or self._tree.parent(n) in self._shown))
+
+    def findings(self) -> list[dict[str, Any]] | None:
+        """The findings last set for this tree (None: not computed yet)."""
+        return self._findings
+
+    def flags_of(self, node_id: str) -> list[tuple[str, str]]:
+        """(kind, reason) of every finding that names `node_id`."""
+        return list(self._flags.get(node_id, ()))
 
     def _announce(self, parent_id: str | None) -> None:
         """Tell views about the rows of `parent_id` the tree has and views do not yet know."""
@@ -235,7 +260,10 @@ class RunTreeModel(QAbstractItemModel):
                 lines.append(f"Error: {node.error}")
             if node.tokens_estimated:
                 lines.append("Token counts are estimates (the provider reported none).")
+            lines += [f"⚑ {kind_title(kind)}: {reason}" for kind, reason in self._flags.get(node_id, ())]
             return "\n".join(line for line in lines if line)
+        if role == Qt.ItemDataRole.DecorationRole and column == COL_NODE and node_id in self._flags:
+            return QColor(kind_colour(self._flags[node_id][0][0]))
         if role == Qt.ItemDataRole.TextAlignmentRole and column in _NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and column == COL_STATUS:
