@@ -385,6 +385,10 @@ class MainWindow(QMainWindow):
         self.controller.started.connect(self._run_started)
         try:
             result = await start()
+        except BaseException:
+            if self._close_after_run:
+                QTimer.singleShot(0, self.close)
+            raise
         finally:
             self.controller.started.disconnect(self._run_started)
             self._status_timer.stop()
@@ -393,8 +397,6 @@ class MainWindow(QMainWindow):
             self.stop_action.setEnabled(False)
             self.run_action.setEnabled(True)
             self.fork_action.setEnabled(True)
-            if self._close_after_run:
-                QTimer.singleShot(0, self.close)
         self._last_result = result
         if result is not None:
             await self._flag_finished_run(result.run_id)
@@ -412,6 +414,8 @@ class MainWindow(QMainWindow):
         self.history.refresh()
         if self.current_run_id:
             self.history.select_run(self.current_run_id)
+        if self._close_after_run:  # closing waited for the run to end and be stored with its findings
+            QTimer.singleShot(0, self.close)
         return result
 
     async def _flag_finished_run(self, run_id: str) -> None:
