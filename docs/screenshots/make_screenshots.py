@@ -81,6 +81,25 @@ async def main() -> int:
             break
     await asyncio.sleep(0.3)
     window.grab().save(str(HERE / "run_view_code_cell.png"))
+
+    # fork at the third iteration with an edited response: the dialog, then the fork with its link
+    tree = view.model.tree
+    third = [c for c in tree.children(tree.root_id) if tree.node(c).kind == "iteration"][2]
+    view.select_node(third)
+    window.fork_from_node(third)
+    dialog = window.open_fork_dialog
+    dialog.edit_response.setChecked(True)
+    dialog.response.setPlainText("Count every entry that mentions the serial, then answer.\n```repl\n"
+                                 "hits = [l for l in lines if 'KX-4471' in l]\n"
+                                 "answer = f'{len(hits)} entries: ' + ' | '.join(hits)\nFINAL_VAR('answer')\n```")
+    await asyncio.sleep(0.2)
+    dialog.grab().save(str(HERE / "fork_dialog.png"))
+    dialog.accept()
+    while window._last_result is None or window._last_result.run_id == result.run_id or window.controller.running:
+        await asyncio.sleep(0.05)
+    print("fork:", window._last_result.status, window._last_result.answer)
+    await asyncio.sleep(0.3)
+    window.grab().save(str(HERE / "fork_run.png"))
     window.close()
     app.quit()
     return 0

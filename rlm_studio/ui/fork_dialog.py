@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QCheckBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QLineEdit,
     QPlainTextEdit, QSpinBox, QVBoxLayout,
@@ -72,6 +73,7 @@ class ForkDialog(QDialog):
 
         self.edit_response = QCheckBox(f"Edit the root model's response of iteration {at_iteration}")
         self.response = QPlainTextEdit(recorded_response)
+        self.response.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.response.setEnabled(False)
         self.edit_response.toggled.connect(self.response.setEnabled)
         hint = QLabel("The edited text is used instead of asking the root model again. Editing a ```repl block "
