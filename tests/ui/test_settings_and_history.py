@@ -30,11 +30,22 @@ def test_a_broken_settings_file_falls_back_to_defaults_with_a_warning(app_home):
 
 
 def test_settings_dialog_says_there_is_no_keyring_and_never_stores_keys(qtbot, app_home, monkeypatch):
+    import keyring
+    from keyring.backends.fail import Keyring as FailKeyring
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(FailKeyring())  # what this machine has (no secret service), whatever ran before
+    try:
+        _check_no_keyring_dialog(qtbot, app_home, monkeypatch)
+    finally:
+        keyring.set_keyring(previous)
+
+
+def _check_no_keyring_dialog(qtbot, app_home, monkeypatch):
     usable, _ = keyring_status()
+    assert not usable
     dialog = SettingsDialog(AppSettings())
     qtbot.addWidget(dialog)
-    if usable:
-        pytest.skip("this machine has an OS keyring")
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     dialog.key_provider.setCurrentText("openai")
     dialog.key_value.setText("sk-test-1234567890abcdef")
