@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,65 +20,11 @@ from .app_settings import AppSettings, load_settings, save_settings
 from .history_panel import HistoryPanel
 from .new_run_panel import NewRunPanel
 from .run_controller import RunController, test_connection
-from .run_view import RunView, fork_iteration
+from .run_view import RunView
+from .stored_run import StoredRun, detect_failure_modes, load_stored_run, recorded_response
 from .user_errors import describe_error
 
 log = logging.getLogger(__name__)
-
-
-def detect_failure_modes(events: list[Any], thresholds: Any = None) -> list[Any]:
-    from rlm_studio.analysis.failure_modes import detect_failure_modes as detect
-
-    return detect(events, thresholds)
-
-
-def _recorded_response(events: list[Any], iteration_node: str) -> str:
-    """The root model's recorded response in the iteration `iteration_node` ("" when there is none)."""
-    call = next((e.node_id for e in events if e.kind == "model_call_started" and e.parent_id == iteration_node), None)
-    finished = next((e for e in events if e.kind == "model_call_finished" and e.node_id == call), None)
-    return (finished.response or "") if finished is not None and not finished.error else ""
-
-
-@dataclass
-class StoredRun:
-    """A stored run read for the run view: built on a worker thread, shown on the UI thread."""
-
-    index: Any
-    tree: Any
-    info: dict[str, Any]
-    findings: list[dict[str, Any]]
-    flags_saved: bool = False                       # findings were computed (and stored) just now
-    parent: tuple[str, str, int] | None = None      # (run id, title, iteration) of the run it was forked from
-    forks: list[tuple[str, str, int]] = field(default_factory=list)
-
-
-def load_stored_run(store: Any, run_id: str, thresholds: Any = None) -> StoredRun:
-    """Events, tree, failure-mode findings (computed and stored the first time) and fork links of a run."""
-    events = store.load_events(run_id)
-    index, tree = RunView.build(events)
-    info = store.get_run(run_id)
-    flags_saved = False
-    if info.get("flags_computed"):
-        findings = store.findings(run_id)
-    else:
-        findings = [f.to_dict() for f in detect_failure_modes(index.events, thresholds)]
-        store.save_findings(run_id, findings)
-        flags_saved = True
-    parent = None
-    forked = getattr(index.root_started, "forked_from", None) or {}
-    parent_id = info.get("parent_run_id") or forked.get("run_id")
-    if parent_id:
-        try:
-            parent_info = store.get_run(parent_id)
-            title = parent_info.get("name") or parent_info.get("question") or parent_id[:8]
-        except Exception:  # the parent was deleted
-            title = f"{parent_id[:8]} (deleted)"
-        parent = (parent_id, title, int(forked.get("iteration") or 0))
-    forks = []
-    for fork in store.forks(run_id):
-        at = fork_iteration(tree, fork.get("fork_node_id"))
-        forks.append((fork["id"], fork.get("name") or fork.get("question") or fork["id"][:8], at or 0))
-    return StoredRun(index, tree, info, findings, flags_saved, parent, forks)
 
 
 class MainWindow(QMainWindow):
@@ -459,6 +404,9 @@ class MainWindow(QMainWindow):
 
     def fork_from_node(self, node_id: str) -> None:
         """Open the Fork dialog (window-modal, without a nested event loop); OK runs the fork."""
+        if self.open_fork_dialog is not None:
+            self.open_fork_dialog.raise_()
+            return
         dialog = self.fork_dialog(node_id)
         if dialog is None:
             return
@@ -497,7 +445,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Cannot fork here: {exc}", 20000)
             return None
         dialog = ForkDialog(self._run_title(parent_id, plan.question), iteration, plan.settings,
-                            _recorded_response(events, plan.fork_node_id), self)
+                            recorded_response(events, plan.fork_node_id), self)
         dialog.parent_events, dialog.parent_run_id, dialog.at_iteration = events, parent_id, iteration
         dialog.parent_title = self._run_title(parent_id, plan.question)
         return dialog

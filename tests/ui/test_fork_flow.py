@@ -2,7 +2,7 @@
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox, QLabel
 
 from rlm_studio.ui.tree_model import KIND_ROLE, NODE_ID_ROLE
 
@@ -43,8 +43,11 @@ def test_fork_from_second_iteration_with_an_edited_response(window, qtbot, qloop
     assert view.fork_iteration() == 2
     assert QKeySequence("Ctrl+Shift+F") in window.fork_action.shortcuts()
 
-    # the menu action (Ctrl+Shift+F) opens the dialog, prefilled from the parent
-    window.fork_action.trigger()
+    # Ctrl+Shift+F (the Run menu's "Fork from here…") opens the dialog, prefilled from the parent
+    window.activateWindow()
+    view.tree_view.setFocus()
+    qtbot.keyClick(view.tree_view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: window.open_fork_dialog is not None, timeout=3000)
     dialog = window.open_fork_dialog
     assert dialog is not None and dialog.isVisible()
     assert dialog.root_model.text() == root and dialog.sub_model.text() == sub
@@ -127,6 +130,13 @@ def test_fork_dialog_from_a_cell_and_the_context_menu(window, qtbot, qloop, tmp_
     assert kwargs["max_subcalls"] == 3 and kwargs["max_cost_usd"] is None and kwargs["root_model"] == root
     dialog.reject()
     assert window.open_fork_dialog is None
+
+    # the detail pane's button opens the same dialog
+    assert not view.fork_button.isHidden()
+    view.fork_button.click()
+    qtbot.waitUntil(lambda: window.open_fork_dialog is not None, timeout=3000)
+    assert "iteration <b>1</b>" in window.open_fork_dialog.findChildren(QLabel)[0].text()
+    window.open_fork_dialog.reject()
     result = run_coro(qloop, window.run_fork(dialog), timeout=30)
     assert result is not None and result.status == "limit_hit" and result.limit == "max_subcalls"
     assert window.store.get_run(result.run_id)["parent_run_id"] == parent.run_id
