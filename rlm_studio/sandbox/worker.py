@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from .framing import FrameDecoder, FrameError, encode_frame
+from .eager import start_eagerly
 from .isolation import SandboxUnavailable, plan_launch, resolve_isolation
 from .limits import SandboxLimits
 
@@ -142,7 +143,9 @@ class _Connection:
 
     # -- requests from model code -------------------------------------------------------------
     def _start_request(self, message: dict) -> None:
-        self.tasks.add(asyncio.ensure_future(self._serve(message)))
+        task = start_eagerly(self._serve(message))
+        if task is not None:
+            self.tasks.add(task)
 
     async def _serve(self, message: dict) -> None:
         request_id = message.pop("id", None)
