@@ -115,6 +115,9 @@ async def open_stored_run(window, store) -> dict:
 
     events = synthetic_events()
     await asyncio.get_running_loop().run_in_executor(None, store.ingest_events, events)
+    # as a run recorded by the app or the CLI has them (an imported run computes them on first open)
+    from rlm_studio.analysis.failure_modes import detect_failure_modes
+    store.save_findings("bench10k", [f.to_dict() for f in detect_failure_modes(events)])
     window.history.refresh()
     nodes = len({e.node_id for e in events})
     start = time.perf_counter()

@@ -101,8 +101,9 @@ class RunTreeModel(QAbstractItemModel):
             kind, reason = finding["kind"], finding["reason"]
             for node_id in finding["nodes"] or ():
                 self._flags.setdefault(node_id, []).append((kind, reason))
-        self._refresh(n for n in old | set(self._flags) if n in self._tree.nodes
-                      and (self._tree.parent(n) is None or self._tree.parent(n) in self._shown))
+        # one dataChanged per run of sibling rows (a finding can name thousands of sub-calls)
+        self._dirty.update(n for n in old | set(self._flags) if n in self._tree.nodes)
+        self.flush()
 
     def findings(self) -> list[dict[str, Any]] | None:
         """The findings last set for this tree (None: not computed yet)."""

@@ -60,11 +60,22 @@ def event_from_dict(data: dict[str, Any]) -> Event:
     version = data.get("v", 1)
     if not isinstance(version, int) or version > SCHEMA_VERSION:
         raise EventFormatError(f"event schema version {version!r} is newer than this app reads ({SCHEMA_VERSION})")
-    names = {f.name for f in dataclasses.fields(cls)}
+    names = _field_names(cls)
     try:
         return cls(**{k: v for k, v in data.items() if k in names})
     except TypeError as exc:
         raise EventFormatError(f"bad fields for {kind!r}: {exc}") from None
+
+
+_FIELD_NAMES: dict[type, frozenset[str]] = {}
+
+
+def _field_names(cls: type) -> frozenset[str]:
+    """The dataclass field names of an event class, looked up once (this runs for every stored event)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = frozenset(f.name for f in dataclasses.fields(cls))
+    return names
 
 
 def event_kinds() -> dict[str, type[Event]]:
