@@ -22,7 +22,7 @@ def test_whole_flow_with_scripted_models(window, qtbot, qloop, tmp_path):
     assert panel.doc_table.item(0, 0).text() == "sales.txt"
     assert int(panel.doc_table.item(0, 2).text().replace(",", "")) == panel.documents[0].chars
     assert "Total:" in panel.total_label.text() and "tokens" in panel.total_label.text()
-    root, sub = sales_scripts(tmp_path)
+    root, sub = sales_scripts(tmp_path, delay_ms=120)  # slower than one 40 ms UI batch, so the tree grows in steps
     panel.question.setPlainText("How many sales in total?")
     panel.root_model.set_spec(root)
     panel.sub_model.set_spec(sub)
