@@ -114,3 +114,16 @@ def test_invalid_settings_and_inputs_are_refused():
         RlmSession("q", "ctx", RunSettings(max_iterations=0))
     with pytest.raises(ValueError, match="context must be"):
         RlmSession("q", {"a": 1}, RunSettings())
+
+
+def test_cancel_during_a_child_run_finishes_the_child_first(tmp_path):
+    root = script(tmp_path, "root", rules=[
+        {"match": "Question: top", "content": repl("r = rlm_query('child', context='abc')")},
+        {"match": "Question: child", "content": repl("import time\ntime.sleep(60)")},
+    ])
+    started = time.monotonic()
+    result, events = run_session("top", "ctx", RunSettings(root_model=root, max_depth=1), cancel_after=2.0)
+    assert time.monotonic() - started < 10 and result.status == "cancelled"
+    finished = kinds(events, "run_finished")
+    assert [(f.parent_id is None, f.status) for f in finished] == [(False, "cancelled"), (True, "cancelled")]
+    assert _closed(events)
