@@ -42,18 +42,23 @@ def _layer_files():
             yield layer, path
 
 
-@pytest.mark.parametrize("layer", sorted(ALLOWED))
-def test_imports_point_down_only(layer):
+def violations(package: Path, layer: str) -> list[str]:
     bad = []
-    for path in sorted((PACKAGE / layer).rglob("*.py")):
+    for path in sorted((package / layer).rglob("*.py")):
         for name in _imports(path):
             parts = name.split(".")
             if parts[0] in QT_MODULES and layer != "ui":
-                bad.append(f"{path.relative_to(PACKAGE)} imports {name} (Qt belongs in rlm_studio/ui only)")
+                bad.append(f"{path.relative_to(package)} imports {name} (Qt belongs in rlm_studio/ui only)")
             if parts[0] == "rlm_studio" and len(parts) > 1 and parts[1] in ALLOWED:
                 target = parts[1]
                 if target != layer and target not in ALLOWED[layer]:
-                    bad.append(f"{path.relative_to(PACKAGE)} imports {name}: {layer} may not import {target}")
+                    bad.append(f"{path.relative_to(package)} imports {name}: {layer} may not import {target}")
+    return bad
+
+
+@pytest.mark.parametrize("layer", sorted(ALLOWED))
+def test_imports_point_down_only(layer):
+    bad = violations(PACKAGE, layer)
     assert not bad, "\n".join(bad)
 
 
@@ -70,6 +75,10 @@ def test_core_layers_load_without_qt_or_litellm():
 
 
 def test_the_contract_itself_catches_a_violation(tmp_path):
-    bad = tmp_path / "bad.py"
-    bad.write_text("from PySide6 import QtCore\nimport rlm_studio.ui.app\n")
-    assert _imports(bad) == ["PySide6", "rlm_studio.ui.app"]
+    engine = tmp_path / "engine"
+    engine.mkdir()
+    (engine / "bad.py").write_text("from PySide6 import QtCore\nimport rlm_studio.storage.store\n"
+                                   "from rlm_studio.models import types\n")
+    found = violations(tmp_path, "engine")
+    assert len(found) == 2
+    assert "Qt belongs in rlm_studio/ui only" in found[0] and "engine may not import storage" in found[1]
