@@ -42,11 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        args = parser.parse_args(["app", *argv]) if "app" in parser._subparsers._group_actions[0].choices else args
-        if args.command is None:
-            parser.print_help()
-            return 0
+    if args.command is None:  # no command: the desktop app (its options, such as --db, pass through)
+        args = parser.parse_args(["app", *argv])
     try:
         return int(args.func(args) or 0)
     except CliError as exc:
