@@ -45,8 +45,6 @@ def resolver_for(model_settings: Any = None) -> ModelResolver:
     return resolve
 
 
-default_resolver = resolver_for(None)
-
 
 class _Stop(Exception):
     """Internal: end this RLM's loop with a status (a limit, a cancellation, a fatal model error)."""

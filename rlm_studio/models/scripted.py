@@ -119,11 +119,6 @@ class ScriptedModel:
         self._next = 0
         self.calls = 0
 
-    @classmethod
-    def from_responses(cls, responses: list[str], path: str | Path) -> "ScriptedModel":
-        Path(path).write_text(json.dumps({"responses": responses}), encoding="utf-8")
-        return cls(path)
-
     def count_tokens(self, messages: list[Message]) -> int:
         return estimate_message_tokens(messages)
 
@@ -172,10 +167,3 @@ class ScriptedModel:
 
 def _chunks(text: str, size: int = 64) -> list[str]:
     return [text[i:i + size] for i in range(0, len(text), size)] or [""]
-
-
-def script_info(path: str | Path) -> dict[str, Any]:
-    """Validate a script file without building a model (used by the CLI for a clear exit-2 error)."""
-    responses, rules, default, _ = _load(Path(path))
-    return {"responses": len(responses) if responses is not None else None, "rules": len(rules),
-            "default": default is not None}

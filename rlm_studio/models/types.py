@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, asdict
-from typing import Any, Awaitable, Callable, Protocol, runtime_checkable
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol, runtime_checkable
 
 Message = dict[str, str]  # {"role": "system"|"user"|"assistant", "content": str}
 StreamCallback = Callable[[str], None]
@@ -107,5 +107,3 @@ def estimate_tokens(text: str) -> int:
 def estimate_message_tokens(messages: list[Message]) -> int:
     return sum(estimate_tokens(m.get("content") or "") + 4 for m in messages)
 
-
-CompleteFn = Callable[..., Awaitable[ModelResponse]]
