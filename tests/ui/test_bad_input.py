@@ -3,12 +3,10 @@
 import sqlite3
 import subprocess
 import sys
-import time
 
 import pytest
-from PySide6.QtCore import QTimer
 
-from ui_helpers import run_coro, sales_document, sales_scripts, write_script
+from ui_helpers import Heartbeat, run_coro, sales_document, sales_scripts, write_script
 
 
 def test_binary_file_is_refused_with_its_name(window, qtbot, tmp_path):
@@ -53,17 +51,9 @@ def test_unknown_model_is_explained_and_the_window_keeps_responding(window, qloo
     from rlm_studio.ui import lazy_litellm
 
     importing = not lazy_litellm.loaded()  # an earlier test may have loaded it already
-    gaps, last = [], [time.perf_counter()]
-
-    def beat():
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
-    timer = QTimer()
-    timer.timeout.connect(beat)
-    timer.start(10)
+    heartbeat = Heartbeat()
     assert run_coro(qloop, window.run_once(), timeout=60) is None
-    timer.stop()
+    gaps = heartbeat.stop()
     message = window.new_run.run_message.text()
     assert "Unknown model" in message and "no-such-model-xyz" in message
     if importing:  # seconds of importing litellm happened meanwhile, off the UI thread

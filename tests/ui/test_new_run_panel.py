@@ -2,10 +2,11 @@
 
 import subprocess
 import sys
-import time
 
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
+
+from ui_helpers import Heartbeat
 
 
 def test_first_start_selects_the_bundled_model_and_offers_the_example(window, qtbot):
@@ -29,15 +30,7 @@ def test_a_large_file_loads_in_a_worker_and_cancel_stops_it(window, qtbot, tmp_p
             f.write(line * 3000)  # ~65 MB
     panel = window.new_run
     progress = []
-    gaps, last = [], [time.perf_counter()]
-
-    def beat():
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
-    timer = QTimer()
-    timer.timeout.connect(beat)
-    timer.start(10)
+    heartbeat = Heartbeat()
     panel.load_paths([big])
     assert panel.cancel_load_button.isVisible()
 
@@ -47,7 +40,7 @@ def test_a_large_file_loads_in_a_worker_and_cancel_stops_it(window, qtbot, tmp_p
             panel.cancel_load_button.click()  # as a user would, while the file is still loading
     panel.job.progress.connect(on_progress)
     qtbot.waitUntil(lambda: not panel.loading, timeout=20000)
-    timer.stop()
+    gaps = heartbeat.stop()
     assert "cancelled" in panel.load_message.text()
     assert panel.documents == []
     assert progress[-1][1] == big.stat().st_size

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -49,3 +50,25 @@ def wait_on_loop(loop: asyncio.AbstractEventLoop, predicate, timeout: float = 10
         while not predicate():
             await asyncio.sleep(0.02)
     run_coro(loop, poll(), timeout)
+
+
+class Heartbeat:
+    """A 10 ms QTimer that records the gaps between its ticks: a long gap is a stalled UI thread."""
+
+    def __init__(self, interval_ms: int = 10):
+        from PySide6.QtCore import QTimer
+
+        self.gaps: list[float] = []
+        self._last = time.perf_counter()
+        self._timer = QTimer()
+        self._timer.timeout.connect(self._beat)
+        self._timer.start(interval_ms)
+
+    def _beat(self) -> None:
+        now = time.perf_counter()
+        self.gaps.append(now - self._last)
+        self._last = now
+
+    def stop(self) -> list[float]:
+        self._timer.stop()
+        return self.gaps
