@@ -110,6 +110,25 @@ def synthetic_events(iterations: int = 40, cells: int = 2, subcalls: int = 123, 
     return events
 
 
+
+def heartbeat(interval_ms: int = 5):
+    """(gaps, timer): a QTimer recording the time between its ticks; a long gap is a UI stall."""
+    from PySide6.QtCore import QTimer
+
+    gaps, last = [], [time.perf_counter()]
+
+    def beat():
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(interval_ms)
+    timer.timeout.connect(beat)
+    timer.start()
+    return gaps, timer
+
+
 async def open_stored_run(window, store) -> dict:
     from PySide6.QtWidgets import QApplication
 
@@ -127,17 +146,7 @@ async def open_stored_run(window, store) -> dict:
     opened = time.perf_counter() - start
     # as the history sidebar does it: read and build on a worker thread, the UI thread keeps ticking
     window.run_view.show_events([])
-    gaps, last = [], [time.perf_counter()]
-
-    def beat():
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
-    from PySide6.QtCore import QTimer
-    timer = QTimer()
-    timer.setInterval(5)
-    timer.timeout.connect(beat)
-    timer.start()
+    gaps, timer = heartbeat()
     start = time.perf_counter()
     assert await window.open_run_in_background("bench10k")
     QApplication.processEvents()
@@ -161,8 +170,6 @@ async def open_stored_run(window, store) -> dict:
 
 
 async def live_run_stall(window, work: Path, subcalls: int = 1000) -> dict:
-    from PySide6.QtCore import QTimer
-
     context = "\n".join(f"Line {i}: item" for i in range(subcalls))
     sub = work / "sub.json"
     sub.write_text(json.dumps({"rules": [], "default": "ok", "delay_ms": 5}))
@@ -178,17 +185,7 @@ async def live_run_stall(window, work: Path, subcalls: int = 1000) -> dict:
     panel.root_model.set_spec(f"script:{root}")
     panel.sub_model.set_spec(f"script:{sub}")
     window.app_settings.batch_concurrency = 16
-    gaps, last = [], [time.perf_counter()]
-
-    def beat():
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    timer = QTimer()
-    timer.setInterval(5)
-    timer.timeout.connect(beat)
-    timer.start()
+    gaps, timer = heartbeat()
     start = time.perf_counter()
     result = await window.run_once()
     elapsed = time.perf_counter() - start
