@@ -6,7 +6,7 @@ from PySide6.QtGui import QColor
 from rlm_studio.ui.failure_badges import kind_colour
 from rlm_studio.ui.history_panel import COL_FLAGS
 
-from ui_helpers import repl, run_coro, sales_document, sales_scripts, write_script
+from ui_helpers import repl, run_coro, run_sales, sales_document, sales_scripts, write_script
 
 
 def _failing_root(folder):
@@ -27,12 +27,7 @@ def _filter_by(history, kind):
 
 def test_badges_filter_and_node_markers(window, qtbot, qloop, tmp_path, qtmodeltester):
     panel = window.new_run
-    panel.add_pasted(sales_document(tmp_path).read_text())
-    root, sub = sales_scripts(tmp_path)
-    panel.question.setPlainText("How many sales?")
-    panel.root_model.set_spec(root)
-    panel.sub_model.set_spec(sub)
-    clean = run_coro(qloop, window.run_once(), timeout=60)
+    clean = run_sales(window, qloop, tmp_path)
     assert clean.status == "completed"
     panel.root_model.set_spec(_failing_root(tmp_path))
     panel.iterations.setValue(3)

@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QDialogButtonBox, QLabel
 
 from rlm_studio.ui.tree_model import KIND_ROLE, NODE_ID_ROLE
 
-from ui_helpers import repl, run_coro, sales_document, sales_scripts, wait_on_loop
+from ui_helpers import repl, run_coro, run_sales, sales_document, sales_scripts, wait_on_loop
 
 
 def _nodes(view, kind):
@@ -91,12 +91,7 @@ def test_fork_from_second_iteration_with_an_edited_response(window, qtbot, qloop
 
 def test_fork_dialog_from_a_cell_and_the_context_menu(window, qtbot, qloop, tmp_path):
     panel = window.new_run
-    panel.add_pasted(sales_document(tmp_path).read_text())
-    root, sub = sales_scripts(tmp_path)
-    panel.question.setPlainText("How many sales?")
-    panel.root_model.set_spec(root)
-    panel.sub_model.set_spec(sub)
-    parent = run_coro(qloop, window.run_once(), timeout=60)
+    parent = run_sales(window, qloop, tmp_path)
     assert parent.status == "completed"
     view = window.run_view
     cell = next(n for n in _nodes(view, "cell") if view.model.tree.parent(n) == _root_iterations(view)[0])
@@ -119,7 +114,7 @@ def test_fork_dialog_from_a_cell_and_the_context_menu(window, qtbot, qloop, tmp_
     dialog.root_model.setText("  ")
     dialog.accept()
     assert dialog.isVisible() and "root model" in dialog.error.text()
-    dialog.root_model.setText(root)
+    dialog.root_model.setText(panel.root_model.spec())
     dialog.edit_response.setChecked(True)
     dialog.response.setPlainText("")
     dialog.accept()
@@ -127,7 +122,7 @@ def test_fork_dialog_from_a_cell_and_the_context_menu(window, qtbot, qloop, tmp_
     dialog.edit_response.setChecked(False)
     dialog.max_subcalls.setValue(3)   # a budget below the 6 sub-calls the first iteration makes
     kwargs = dialog.settings_kwargs()
-    assert kwargs["max_subcalls"] == 3 and kwargs["max_cost_usd"] is None and kwargs["root_model"] == root
+    assert kwargs["max_subcalls"] == 3 and kwargs["max_cost_usd"] is None and kwargs["root_model"] == panel.root_model.spec()
     dialog.reject()
     assert window.open_fork_dialog is None
 

@@ -72,3 +72,14 @@ class Heartbeat:
     def stop(self) -> list[float]:
         self._timer.stop()
         return self.gaps
+
+
+def run_sales(window, qloop, folder: Path):
+    """Paste the sales document, ask the sales question with the sales scripts, run it; the result."""
+    panel = window.new_run
+    panel.add_pasted(sales_document(folder).read_text())
+    root, sub = sales_scripts(folder)
+    panel.question.setPlainText("How many sales?")
+    panel.root_model.set_spec(root)
+    panel.sub_model.set_spec(sub)
+    return run_coro(qloop, window.run_once(), timeout=60)
