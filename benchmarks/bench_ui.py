@@ -64,8 +64,17 @@ def time_to_first_window(home: Path) -> dict:
 def synthetic_events(iterations: int = 40, cells: int = 2, subcalls: int = 123, run_id: str = "bench10k"):
     """A realistic 10,002-node stream: per iteration a model call and cells with many sub-calls."""
     from rlm_studio.engine.events import (
-        CellFinished, CellStarted, FinalAnswer, IterationFinished, IterationStarted, ModelCallFinished,
-        ModelCallStarted, RunFinished, RunStarted, SubcallFinished, SubcallStarted,
+        CellFinished,
+        CellStarted,
+        FinalAnswer,
+        IterationFinished,
+        IterationStarted,
+        ModelCallFinished,
+        ModelCallStarted,
+        RunFinished,
+        RunStarted,
+        SubcallFinished,
+        SubcallStarted,
     )
 
     seq, nid, events = itertools.count(1), itertools.count(1), []
@@ -224,8 +233,8 @@ def main() -> int:
     os.environ["RLM_STUDIO_HOME"] = str(work)
     figures = time_to_first_window(work)
 
-    from PySide6.QtWidgets import QApplication
     import qasync
+    from PySide6.QtWidgets import QApplication
 
     QApplication(sys.argv[:1])
     figures.update(qasync.run(in_app(work)))

@@ -106,9 +106,8 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    from PySide6.QtWidgets import QApplication
-
     import qasync
+    from PySide6.QtWidgets import QApplication
 
     QApplication(sys.argv[:1])
     sys.exit(qasync.run(main()))

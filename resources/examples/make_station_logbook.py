@@ -80,7 +80,7 @@ def generate_entries(rng: random.Random) -> list[Entry]:
     while day <= LAST_DAY:
         today: list[Entry] = []
 
-        def add(time: str, author: str, category: str, text: str) -> None:
+        def add(time: str, author: str, category: str, text: str, today: list[Entry] = today, day: dt.date = day) -> None:
             today.append(Entry(day, time, author, category, text))
 
         # Weather observations twice a day; the coldest reading of the season is unique.
@@ -131,7 +131,7 @@ def generate_entries(rng: random.Random) -> list[Entry]:
             rng.choice([
                 f"Satellite link nominal; {rng.randint(40, 180)} messages out, {rng.randint(60, 240)} in.",
                 f"Link degraded for {rng.randint(10, 90)} min around noon (dish iced); cleared it.",
-                f"Radio schedule with Coastal Base kept; all stations report normal.",
+                "Radio schedule with Coastal Base kept; all stations report normal.",
                 f"Backed up the science server ({rng.randint(12, 95)} GB).",
             ]))
 

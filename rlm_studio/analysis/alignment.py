@@ -6,8 +6,9 @@ runs by their order within the parent. Ids, timestamps and latencies are not par
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from rlm_studio.engine.events import Event
 

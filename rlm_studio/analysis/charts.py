@@ -6,7 +6,8 @@ Pure data; the app draws it. Times are seconds from the run's first event.
 from __future__ import annotations
 
 import heapq
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from rlm_studio.engine.events import Event
 

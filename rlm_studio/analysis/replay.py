@@ -8,8 +8,9 @@ few events after it, so any position is reached in at most `checkpoint_every` ev
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from rlm_studio.engine.events import Event
 

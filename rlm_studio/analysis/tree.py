@@ -6,14 +6,15 @@ or refresh a few; totals are updated along the path to the root only (O(depth) p
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from rlm_studio.engine.events import Event
 from rlm_studio.engine.events.nodes import NodeRecord, apply_event
 
 from ._events import as_event
-from .totals import FIELDS, Totals, contribution, make_totals
+from .totals import Totals, contribution, make_totals
 
 _OPENING_KINDS = frozenset({"run_started", "iteration_started", "model_call_started",
                             "cell_started", "subcall_started", "final_answer"})
@@ -52,7 +53,7 @@ class RunTree:
 
     # -- building -------------------------------------------------------------------------
     @classmethod
-    def from_events(cls, events: Iterable[Event | dict[str, Any]]) -> "RunTree":
+    def from_events(cls, events: Iterable[Event | dict[str, Any]]) -> RunTree:
         tree = cls()
         for event in events:
             tree.apply(event)
@@ -111,7 +112,7 @@ class RunTree:
                 acc[i] += value
         return TreeChange("updated", node.id, self._parent[node.id], self._row[node.id], path)
 
-    def copy(self) -> "RunTree":
+    def copy(self) -> RunTree:
         """An independent tree in the same state (closed node records are shared: they never change)."""
         other = RunTree.__new__(RunTree)
         other.nodes = {k: n if n.end_seq is not None else replace(n, extra=dict(n.extra))
@@ -125,7 +126,7 @@ class RunTree:
         other.events_applied = self.events_applied
         return other
 
-    def same_as(self, other: "RunTree") -> bool:
+    def same_as(self, other: RunTree) -> bool:
         """Same nodes (every figure), same shape and the same totals everywhere."""
         return (self.nodes == other.nodes and self.structure() == other.structure()
                 and all(self.totals(n) == other.totals(n) for n in self.nodes))

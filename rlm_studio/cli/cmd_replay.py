@@ -7,7 +7,7 @@ import asyncio
 import sys
 import time
 
-from .common import CliError, add_db_option, load_run_events, open_store, print_json
+from .common import add_db_option, load_run_events, open_store, print_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,7 +36,7 @@ def describe(event, depth: int) -> str | None:
         return f"{pad}root call {event.model}: {u.get('input_tokens', 0)} in / {u.get('output_tokens', 0)} out" + (
             f" ERROR {event.error.get('message')}" if event.error else "")
     if k == "cell_started":
-        first = next((l for l in event.code.splitlines() if l.strip()), "")
+        first = next((line for line in event.code.splitlines() if line.strip()), "")
         return f"{pad}cell {event.index}: {first[:100]}"
     if k == "cell_finished":
         out = " ".join(event.stdout.split())[:100]

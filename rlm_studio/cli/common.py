@@ -28,7 +28,7 @@ def print_json(value: Any) -> None:
 
 def open_store(args: argparse.Namespace):
     """Open the database named by --db (or the default), turning storage errors into CliError."""
-    from rlm_studio.storage import Store, StorageError
+    from rlm_studio.storage import StorageError, Store
 
     try:
         return Store.open(getattr(args, "db", None))

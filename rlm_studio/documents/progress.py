@@ -24,7 +24,7 @@ class Reporter:
         cancel: CancelCallback | None,
         *,
         offset: int = 0,
-        parent: "Reporter | None" = None,
+        parent: Reporter | None = None,
     ) -> None:
         self.total = max(0, total)
         self._progress = progress
@@ -52,6 +52,6 @@ class Reporter:
     def finish(self) -> None:
         self.report(self.total)
 
-    def child(self, offset: int, size: int) -> "Reporter":
+    def child(self, offset: int, size: int) -> Reporter:
         """A reporter for one part (bytes offset..offset+size) of this one's range."""
         return Reporter(size, None, None, offset=offset, parent=self)

@@ -57,11 +57,11 @@ def describe_context(meta: dict[str, Any]) -> str:
     lines = [f"`context` is a {kind} with {_fmt(meta['total_chars'])} characters in total"
              + ("." if kind == "str" else f" in {_fmt(meta['parts'])} parts.")]
     if kind == "dict":
-        shown = ", ".join(f"{n!r} ({_fmt(l)} chars)" for n, l in zip(meta["part_names"], meta["part_lengths"]))
+        shown = ", ".join(f"{n!r} ({_fmt(length)} chars)" for n, length in zip(meta["part_names"], meta["part_lengths"]))
         more = meta["parts"] - len(meta["part_names"])
         lines.append(f"Keys: {shown}" + (f", and {more} more." if more > 0 else "."))
     elif kind == "list":
-        shown = ", ".join(_fmt(l) for l in meta["part_lengths"])
+        shown = ", ".join(_fmt(length) for length in meta["part_lengths"])
         more = meta["parts"] - len(meta["part_lengths"])
         lines.append(f"Part lengths: {shown}" + (f", and {more} more." if more > 0 else "."))
     lines.append(f"It begins with: {meta['prefix']!r}")

@@ -14,8 +14,9 @@ import logging
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from rlm_studio import __version__
 from rlm_studio.models.types import ModelClient, ModelError, ModelResponse
@@ -85,7 +86,7 @@ class RlmSession:
 
     @classmethod
     def from_fork(cls, plan: Any, settings: RunSettings | None = None, *, sinks: list[Sink] | None = None,
-                  resolver: ModelResolver | None = None, model_settings: Any = None) -> "RlmSession":
+                  resolver: ModelResolver | None = None, model_settings: Any = None) -> RlmSession:
         """A new run that keeps `plan` (engine.fork.plan_fork) and continues with `settings`."""
         session = cls(plan.question, plan.context, settings or plan.settings, sinks=sinks, resolver=resolver,
                       forked_from=plan.forked_from(), model_settings=model_settings)

@@ -30,7 +30,7 @@ class RunSettings:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "RunSettings":
+    def from_dict(cls, data: dict[str, Any]) -> RunSettings:
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
     def validate(self) -> None:

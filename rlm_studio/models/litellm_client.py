@@ -7,7 +7,8 @@ import random
 import threading
 import time
 import weakref
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import urlparse
 
 from .credentials import env_var_for, get_api_key
@@ -20,7 +21,7 @@ LOCAL_BY_DEFAULT = frozenset({"ollama", "ollama_chat", "lm_studio", "llamafile"}
 _UNSET: Any = object()
 
 # One semaphore per (event loop, model, api_base): asyncio primitives must not cross loops.
-_SEMAPHORES: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, asyncio.Semaphore]]" = (
+_SEMAPHORES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, asyncio.Semaphore]] = (
     weakref.WeakKeyDictionary())
 _SEMAPHORES_LOCK = threading.Lock()
 

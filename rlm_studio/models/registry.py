@@ -5,8 +5,9 @@ Importing this module is cheap: litellm, httpx and keyring are imported only whe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from .types import ModelClient
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import types
-from typing import Any, Coroutine
+from collections.abc import Coroutine
+from typing import Any
 
 
 @types.coroutine

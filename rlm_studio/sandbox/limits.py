@@ -14,7 +14,7 @@ class SandboxLimits:
     cell_timeout_s: float = 120.0  # default per-cell wall-clock limit
     max_output_chars: int = 1_000_000  # captured per stream per cell; the total is still counted
 
-    def validated(self) -> "SandboxLimits":
+    def validated(self) -> SandboxLimits:
         for name, value in asdict(self).items():
             if not isinstance(value, (int, float)) or value <= 0:
                 raise ValueError(f"sandbox limit {name} must be a positive number, got {value!r}")

@@ -15,13 +15,14 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
-from .framing import FrameDecoder, FrameError, encode_frame
 from .eager import start_eagerly
-from .isolation import SandboxUnavailable, plan_launch, resolve_isolation
+from .framing import FrameDecoder, FrameError, encode_frame
+from .isolation import plan_launch, resolve_isolation
 from .limits import SandboxLimits
 
 RequestHandler = Callable[[str, dict], Awaitable[Any]]
@@ -73,7 +74,7 @@ def _error_message(exc: BaseException) -> str:
 class _Socket(asyncio.Protocol):
     """One of the two sockets to a worker; hands decoded messages to its _Connection."""
 
-    def __init__(self, connection: "_Connection"):
+    def __init__(self, connection: _Connection):
         self.connection = connection
         self.decoder = FrameDecoder()
         self.transport: asyncio.Transport | None = None
@@ -98,7 +99,7 @@ class _Socket(asyncio.Protocol):
 class _Connection:
     """One live worker process and its two sockets (control: cells; rpc: sub-model requests)."""
 
-    def __init__(self, owner: "Worker"):
+    def __init__(self, owner: Worker):
         loop = asyncio.get_running_loop()
         self.owner = owner
         self.control = _Socket(self)
@@ -252,7 +253,7 @@ class Worker:
 
     @classmethod
     async def start(cls, *, context_path: Path | None, handler: RequestHandler, limits: SandboxLimits | None = None,
-                    isolation: str = "auto") -> "Worker":
+                    isolation: str = "auto") -> Worker:
         """Start a worker; `isolation` is "auto" (bwrap if it works here, else a plain process), "bwrap" or "process"."""
         if context_path is not None and not Path(context_path).is_file():
             raise FileNotFoundError(f"context file {context_path} does not exist")
@@ -300,7 +301,7 @@ class Worker:
         self._connection = connection
         try:
             ready = await asyncio.wait_for(asyncio.shield(connection.ready), START_TIMEOUT_S)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             ready = None
         if ready is None:
             code = await connection.wait_exit(timeout=0.5) if connection.closed.done() else None

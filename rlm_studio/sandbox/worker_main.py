@@ -59,8 +59,8 @@ def main():
     _apply_limits(config["limits"])
     os.chdir(config.get("cwd") or "/tmp")
 
-    from context_file import read_context_from_file
     from cell_runner import CellRunner
+    from context_file import read_context_from_file
     from repl_functions import ReplFunctions
     from worker_channel import WorkerChannel
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import zlib
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from .errors import StorageError
+from .text_safety import storable
 
 # Fields holding texts that can be large, per event kind.
 BLOB_FIELDS: dict[str, tuple[str, ...]] = {
@@ -45,7 +47,11 @@ def encode_blob(raw: bytes) -> tuple[bytes, bool]:
 
 
 def decode_blob(data: bytes, compressed: int) -> str:
-    return (zlib.decompress(data) if compressed else bytes(data)).decode("utf-8", "surrogatepass")
+    raw = zlib.decompress(data) if compressed else bytes(data)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:  # written before texts were made storable: lone surrogates, kept as escapes
+        return storable(raw.decode("utf-8", "surrogatepass"))
 
 
 class BlobCollector:
@@ -56,7 +62,7 @@ class BlobCollector:
         self.refs: set[str] = set()
 
     def ref(self, text: str) -> str:
-        raw = text.encode("utf-8", "surrogatepass")
+        raw = storable(text).encode("utf-8")
         digest = text_hash(raw)
         self.refs.add(digest)
         if digest not in self.pending:

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from rlm_studio.engine.events import Event
 from rlm_studio.engine.events.nodes import NodeRecord, apply_event, fold_nodes
 
 from .blobs import BlobCollector, store_blobs
 from .event_codec import encode_json, event_row, read_events
+from .text_safety import storable_event
 
 SEARCH_MAX_CHARS = 100_000      # a longer text is searchable by its first 100,000 characters
 
@@ -99,6 +101,7 @@ class Ingest:
         for event in events:
             if event.ephemeral:
                 continue
+            event = storable_event(event)   # a lone surrogate would make SQLite refuse the whole batch
             run_id = event.run_id
             state = self._state(conn, run_id, event.ts)
             collector = collectors.get(run_id)

@@ -14,13 +14,25 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from rlm_studio.engine.events import (
-    CellFinished, CellStarted, Event, FinalAnswer, IterationFinished, IterationStarted, ModelCallFinished,
-    ModelCallStarted, RunFinished, RunStarted, SubcallFinished, SubcallStarted, new_run_id,
+    CellFinished,
+    CellStarted,
+    Event,
+    FinalAnswer,
+    IterationFinished,
+    IterationStarted,
+    ModelCallFinished,
+    ModelCallStarted,
+    RunFinished,
+    RunStarted,
+    SubcallFinished,
+    SubcallStarted,
+    new_run_id,
 )
 
 SOURCE = "rlms-logger"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import IO, Any
 
 from rlm_studio.engine.events import SCHEMA_VERSION, Event
@@ -18,7 +18,7 @@ def write_run_file(out: IO[str], run: dict[str, Any], events: list[Event]) -> No
     from rlm_studio import __version__
 
     header = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "event_schema": SCHEMA_VERSION,
-              "run_id": run["id"], "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+              "run_id": run["id"], "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
               "app_version": __version__, "events": len(events),
               "run": {k: run.get(k) for k in RUN_HEADER_KEYS}}
     out.write(json.dumps(header, ensure_ascii=False) + "\n")

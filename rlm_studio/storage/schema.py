@@ -1,14 +1,16 @@
 """The database schema as an ordered list of small named migrations, each applied in one transaction.
 
-The schema version is SQLite's `PRAGMA user_version` (also listed in the `migrations` table with the
-time each step ran). A database written by a newer version of the app is refused, never altered.
+The schema version is SQLite's `PRAGMA user_version`: the highest migration number applied. The
+`migrations` table lists each one that ran, with its time, and is what decides which still have to run.
+A database written by a newer version of the app is refused, never altered.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from .errors import StorageError
 
@@ -154,8 +156,90 @@ def m002_findings(conn: sqlite3.Connection) -> None:
     """)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_findings]
-LATEST_VERSION = len(MIGRATIONS)
+def allow_run_status(conn: sqlite3.Connection, status: str) -> None:
+    """Add `status` to the CHECK list of `runs.status` in place (the table cannot be rebuilt: deleting it
+    would cascade to every event). Loosening a CHECK is the schema edit SQLite documents for this."""
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'runs'").fetchone()[0]
+    match = re.search(r"CHECK \(status IN \(([^)]*)\)\)", sql)
+    if match is None:
+        raise StorageError("the runs table has no status CHECK list to extend")
+    if f"'{status}'" in match.group(1):
+        return
+    widened = sql[:match.end(1)] + f",'{status}'" + sql[match.end(1):]
+    schema_version = int(conn.execute("PRAGMA schema_version").fetchone()[0])
+    conn.execute("PRAGMA writable_schema = ON")
+    try:
+        conn.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'runs'", (widened,))
+        conn.execute(f"PRAGMA schema_version = {schema_version + 1}")
+    finally:
+        conn.execute("PRAGMA writable_schema = OFF")
+
+
+def m005_damaged_runs(conn: sqlite3.Connection) -> None:
+    """A run some of whose events could not be stored is 'damaged', with what was lost in `damage`."""
+    allow_run_status(conn, "damaged")
+    _run_ddl(conn, """
+    ALTER TABLE runs ADD COLUMN damage TEXT
+    """)
+
+
+def m003_bench(conn: sqlite3.Connection) -> None:
+    _run_ddl(conn, """
+    -- One row per `rlm-studio bench run`: the suite, every setting it ran with, and how far it got.
+    CREATE TABLE benches (
+        id TEXT PRIMARY KEY,
+        suite TEXT NOT NULL,
+        name TEXT NOT NULL DEFAULT '',
+        settings TEXT NOT NULL DEFAULT '{}',
+        created_at REAL NOT NULL,
+        finished_at REAL,
+        status TEXT NOT NULL DEFAULT 'running'
+            CHECK (status IN ('running','completed','stopped','interrupted'))
+    );
+    CREATE INDEX benches_created ON benches(created_at);
+
+    -- One row per task x method x configuration of a bench, linked to the stored run that answered it.
+    CREATE TABLE bench_tasks (
+        bench_id TEXT NOT NULL REFERENCES benches(id) ON DELETE CASCADE,
+        task_id TEXT NOT NULL,
+        method TEXT NOT NULL,
+        config TEXT NOT NULL DEFAULT '',
+        family TEXT NOT NULL,
+        size_tokens INTEGER NOT NULL DEFAULT 0,
+        position INTEGER NOT NULL DEFAULT 0,
+        run_id TEXT REFERENCES runs(id) ON DELETE SET NULL,
+        status TEXT NOT NULL DEFAULT 'pending'
+            CHECK (status IN ('pending','done','failed')),
+        score REAL,
+        answer TEXT,
+        expected TEXT NOT NULL DEFAULT '[]',
+        cost_usd REAL,
+        cost_unknown INTEGER NOT NULL DEFAULT 0,
+        input_tokens INTEGER NOT NULL DEFAULT 0,
+        output_tokens INTEGER NOT NULL DEFAULT 0,
+        duration_ms REAL,
+        model_ms REAL,
+        run_status TEXT NOT NULL DEFAULT '',
+        error TEXT,
+        PRIMARY KEY (bench_id, task_id, method, config)
+    );
+    CREATE INDEX bench_tasks_run ON bench_tasks(run_id)
+    """)
+
+
+# Each migration's number is in its name (m005_... is 5); a database records the ones it has run, so a
+# migration numbered below one already applied (written in parallel, landed later) still runs.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_findings, m003_bench, m005_damaged_runs]
+
+
+def migration_number(step: Callable[[sqlite3.Connection], None]) -> int:
+    match = re.match(r"m(\d+)_", step.__name__)
+    if match is None:
+        raise ValueError(f"migration {step.__name__} must be named mNNN_...")
+    return int(match.group(1))
+
+
+LATEST_VERSION = max(migration_number(step) for step in MIGRATIONS)
 
 
 def read_version(conn: sqlite3.Connection) -> int:
@@ -170,23 +254,30 @@ def refuse_newer(version: int, where: str) -> None:
             "the file was not changed.")
 
 
+def applied_migrations(conn: sqlite3.Connection) -> set[int]:
+    """The numbers of the migrations this database has run (none for a new file)."""
+    if read_version(conn) == 0:
+        return set()
+    return {int(r[0]) for r in conn.execute("SELECT version FROM migrations")}
+
+
 def migrate(conn: sqlite3.Connection, where: str = "the database") -> list[str]:
-    """Apply every migration newer than the database's version, each in its own transaction."""
+    """Apply every migration the database has not run yet, in order, each in its own transaction."""
     applied = []
-    version = read_version(conn)
-    refuse_newer(version, where)
-    for number, step in enumerate(MIGRATIONS, start=1):
-        if number <= version:
-            continue
+    refuse_newer(read_version(conn), where)
+    if applied_migrations(conn) >= {migration_number(step) for step in MIGRATIONS}:
+        return applied
+    for step in sorted(MIGRATIONS, key=migration_number):
+        number = migration_number(step)
         try:
             conn.execute("BEGIN IMMEDIATE")
-            if read_version(conn) >= number:      # another process migrated meanwhile
+            if number in applied_migrations(conn):      # done before, or by another process meanwhile
                 conn.execute("ROLLBACK")
                 continue
             step(conn)
             conn.execute("INSERT INTO migrations(version, name, applied_at) VALUES (?, ?, ?)",
                          (number, step.__name__, time.time()))
-            conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute(f"PRAGMA user_version = {max(number, read_version(conn))}")
             conn.execute("COMMIT")
         except Exception as exc:
             if conn.in_transaction:

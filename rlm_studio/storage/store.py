@@ -7,9 +7,10 @@ import os
 import sqlite3
 import threading
 import time
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import sqlite_utils
 
@@ -23,6 +24,7 @@ from .event_codec import read_events
 from .ingest import Ingest, run_totals
 from .liveness import writer_alive
 from .paths import resolve_db_path
+from .text_safety import storable
 from .totals import subtree_totals
 from .writer import EventWriter
 
@@ -31,7 +33,7 @@ RUN_JSON_COLUMNS = ("settings", "warnings")
 
 def fts_query(text: str) -> str:
     """Plain words to an FTS5 query: every word must appear (quotes keep FTS syntax out of it)."""
-    words = [w for w in text.split() if w]
+    words = [w for w in storable(text).split() if w]
     return " ".join('"' + w.replace('"', '""') + '"' for w in words)
 
 
@@ -49,7 +51,7 @@ def to_epoch(value: Any, name: str) -> float | None:
             raise StorageError(f"{name}: {value!r} is not a date; use e.g. 2026-01-31 or 2026-01-31T14:00") from None
     if moment.tzinfo is None:
         moment = moment.astimezone()  # a date without zone is local time
-    return moment.astimezone(timezone.utc).timestamp()
+    return moment.astimezone(UTC).timestamp()
 
 
 class Store:
@@ -62,7 +64,7 @@ class Store:
         self._lock = threading.RLock()
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str] | None = None) -> "Store":
+    def open(cls, path: str | os.PathLike[str] | None = None) -> Store:
         """Open (creating and migrating as needed) the database at `path`, or the default one."""
         resolved = resolve_db_path(path)
         return cls(resolved, connect(resolved))
@@ -71,7 +73,7 @@ class Store:
         with self._lock:
             self._conn.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -125,7 +127,7 @@ class Store:
 
     # -- reading -----------------------------------------------------------------------------
     def resolve_run_id(self, prefix: str) -> str:
-        prefix = (prefix or "").strip()
+        prefix = storable(prefix or "").strip()
         if not prefix:
             raise StorageError("give a run id (or the first characters of one)")
         with self._lock:
@@ -162,7 +164,8 @@ class Store:
     def save_findings(self, run_id: str, findings: list[dict[str, Any]]) -> None:
         """Replace the run's failure-mode findings ({kind, reason, nodes} each) with these."""
         run_id = self.resolve_run_id(run_id)
-        rows = [(run_id, str(f["kind"]), str(f.get("reason", "")), json.dumps(list(f.get("nodes", []))))
+        rows = [(run_id, storable(str(f["kind"])), storable(str(f.get("reason", ""))),
+                 json.dumps(list(f.get("nodes", []))))
                 for f in findings]
         with self._lock, _Transaction(self._conn):
             self._conn.execute("DELETE FROM findings WHERE run_id = ?", [run_id])
@@ -199,17 +202,17 @@ class Store:
         where, params = [], []
         if flag:
             where.append("id IN (SELECT run_id FROM findings WHERE kind = ?)")
-            params.append(flag)
+            params.append(storable(flag))
         if status:
             where.append("status = ?")
-            params.append(status)
+            params.append(storable(status))
         if model:
             where.append("(root_model LIKE ? OR sub_model LIKE ?)")
-            params += [f"%{model}%"] * 2
+            params += [f"%{storable(model)}%"] * 2
         if text and text.strip():
             where.append("(id IN (SELECT run_id FROM search_index WHERE search_index MATCH ?)"
                          " OR name LIKE ? OR note LIKE ? OR question LIKE ?)")
-            params += [fts_query(text)] + [f"%{text.strip()}%"] * 3
+            params += [fts_query(text)] + [f"%{storable(text).strip()}%"] * 3
         start, end = to_epoch(since, "since"), to_epoch(until, "until")
         if start is not None:
             where.append("created_at >= ?")
@@ -219,7 +222,7 @@ class Store:
             params.append(end)
         if tag:
             where.append("id IN (SELECT run_id FROM tags WHERE tag = ?)")
-            params.append(tag)
+            params.append(storable(tag))
         sql = "SELECT * FROM runs" + (" WHERE " + " AND ".join(where) if where else "")
         sql += " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
         params += [int(limit), int(offset)]
@@ -301,10 +304,10 @@ class Store:
     def _set(self, run_id: str, column: str, value: str) -> None:
         run_id = self.resolve_run_id(run_id)
         with self._lock:
-            self._conn.execute(f"UPDATE runs SET {column} = ? WHERE id = ?", (value, run_id))
+            self._conn.execute(f"UPDATE runs SET {column} = ? WHERE id = ?", (storable(value), run_id))
 
     def add_tag(self, run_id: str, tag: str) -> None:
-        tag = tag.strip()
+        tag = storable(tag).strip()
         if not tag:
             raise StorageError("a tag cannot be empty")
         run_id = self.resolve_run_id(run_id)
@@ -314,7 +317,7 @@ class Store:
     def remove_tag(self, run_id: str, tag: str) -> None:
         run_id = self.resolve_run_id(run_id)
         with self._lock:
-            self._conn.execute("DELETE FROM tags WHERE run_id = ? AND tag = ?", (run_id, tag.strip()))
+            self._conn.execute("DELETE FROM tags WHERE run_id = ? AND tag = ?", (run_id, storable(tag).strip()))
 
     def tags(self, run_id: str | None = None) -> list[str]:
         """The tags of one run, or every tag in use."""

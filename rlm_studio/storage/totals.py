@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 
 def subtree_totals(nodes: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -90,7 +90,7 @@ class EventWriter:
             self._thread.join()
             self._conn.close()
 
-    def __enter__(self) -> "EventWriter":
+    def __enter__(self) -> EventWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -49,7 +49,7 @@ class AppSettings:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "AppSettings":
+    def from_json(cls, data: dict[str, Any]) -> AppSettings:
         known = {f.name for f in fields(cls)}
         settings = cls(**{k: v for k, v in data.items() if k in known})
         settings.validate()

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen
@@ -287,7 +288,7 @@ class TimelineChart(QWidget):
             painter.drawText(QRectF(0, self._lane_top(lane), MARGIN_LEFT - 6, LANE_HEIGHT),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"lane {lane + 1}")
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        for (node_id, rect), bar in zip(self.layout_bars(), t["bars"]):
+        for (_node_id, rect), bar in zip(self.layout_bars(), t["bars"]):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QBrush(self.colour(bar)))
             painter.drawRoundedRect(rect, 3, 3)
@@ -330,7 +331,7 @@ class TimelineChart(QWidget):
             value += step
 
     def bar_at(self, point: QPointF) -> dict[str, Any] | None:
-        for (node_id, rect), bar in zip(self.bars, self.timeline["bars"]):
+        for (_node_id, rect), bar in zip(self.bars, self.timeline["bars"]):
             if rect.adjusted(-1, 0, 1, 0).contains(point):
                 return bar
         return None

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 
 class EventIndex:
@@ -21,7 +22,7 @@ class EventIndex:
         self.isolation = ""   # the sandbox level when the events do not carry it (from the result or the store)
 
     @classmethod
-    def from_events(cls, events: Iterable[Any]) -> "EventIndex":
+    def from_events(cls, events: Iterable[Any]) -> EventIndex:
         index = cls()
         for event in events:
             index.add(event)

@@ -5,18 +5,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea, QTabWidget, QVBoxLayout, QWidget,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 from qasync import asyncSlot
 
 from . import formatting as fmt
-from .app_settings import AppSettings, load_settings, save_settings
+from .app_settings import load_settings, save_settings
 from .history_panel import HistoryPanel
 from .new_run_panel import NewRunPanel
 from .run_controller import RunController, test_connection
@@ -545,7 +551,7 @@ class MainWindow(QMainWindow):
             return False
         return True
 
-    def _show_run(self, run_id: str, loaded: "StoredRun") -> None:
+    def _show_run(self, run_id: str, loaded: StoredRun) -> None:
         self.current_run_id = run_id
         self.run_view.show_built(loaded.index, loaded.tree)
         self._set_findings(loaded.findings)

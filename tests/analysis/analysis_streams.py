@@ -6,9 +6,21 @@ import itertools
 from typing import Any
 
 from rlm_studio.engine.events import (
-    CellFinished, CellStarted, ContextAttached, Event, FinalAnswer, HistoryCompacted, IterationFinished,
-    IterationStarted, ModelCallFinished, ModelCallStarted, Notice, RunFinished, RunStarted,
-    SubcallFinished, SubcallStarted,
+    CellFinished,
+    CellStarted,
+    ContextAttached,
+    Event,
+    FinalAnswer,
+    HistoryCompacted,
+    IterationFinished,
+    IterationStarted,
+    ModelCallFinished,
+    ModelCallStarted,
+    Notice,
+    RunFinished,
+    RunStarted,
+    SubcallFinished,
+    SubcallStarted,
 )
 
 

@@ -1,7 +1,7 @@
 import pytest
 
-from tests.analysis.analysis_streams import StreamBuilder, simple_run
 from rlm_studio.analysis.charts import call_timeline, iteration_series, run_charts
+from tests.analysis.analysis_streams import StreamBuilder, simple_run
 
 
 def test_iteration_series_values():

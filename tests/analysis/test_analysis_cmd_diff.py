@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from rlm_studio.storage import Store
-from tests.analysis.analysis_streams import StreamBuilder, simple_run
+from tests.analysis.analysis_streams import simple_run
 
 ROOT = Path(__file__).resolve().parents[2]
 

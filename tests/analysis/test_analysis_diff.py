@@ -2,9 +2,9 @@ import json
 
 import pytest
 
-from tests.analysis.analysis_streams import StreamBuilder, simple_run
 from rlm_studio.analysis.diff import diff_runs, text_diff
 from rlm_studio.analysis.run_figures import compare_totals, run_figures
+from tests.analysis.analysis_streams import StreamBuilder, simple_run
 
 
 def test_a_run_diffed_with_itself_or_a_retimed_copy_has_no_differences():

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from tests.analysis.analysis_streams import StreamBuilder, simple_run
 from rlm_studio.analysis.failure_modes import KINDS, Thresholds, detect_failure_modes
+from tests.analysis.analysis_streams import StreamBuilder, simple_run
 
 
 def kinds_of(events, **kw):

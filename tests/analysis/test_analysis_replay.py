@@ -2,10 +2,10 @@ import time
 
 import pytest
 
-from tests.analysis.analysis_streams import big_run, simple_run
 from rlm_studio.analysis.replay import Replay
 from rlm_studio.analysis.tree import RunTree
 from rlm_studio.engine.events import ModelCallDelta
+from tests.analysis.analysis_streams import big_run, simple_run
 
 
 def test_stepping_to_the_end_reproduces_the_stored_tree_exactly():

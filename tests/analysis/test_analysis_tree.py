@@ -2,10 +2,10 @@ import time
 
 import pytest
 
-from tests.analysis.analysis_streams import big_run, simple_run, StreamBuilder
 from rlm_studio.analysis.totals import brute_force_totals
 from rlm_studio.analysis.tree import RunTree, TreeChange
 from rlm_studio.engine.events.nodes import fold_nodes
+from tests.analysis.analysis_streams import StreamBuilder, big_run, simple_run
 
 
 def test_simple_run_shape_rows_and_parents():

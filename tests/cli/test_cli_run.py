@@ -91,7 +91,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, doc, case):
         args[4] = "   "
     out = cli(*args)
     assert out.returncode == 2, (out.stdout, out.stderr)
-    lines = [l for l in out.stderr.splitlines() if l.strip()]
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("rlm-studio run: error:"), out.stderr
 
 

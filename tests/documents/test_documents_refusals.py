@@ -119,7 +119,7 @@ def test_permission_denied(tmp_path: Path) -> None:
     secret.chmod(0)
     code = (
         "from rlm_studio.documents import load_document, DocumentError\n"
-        "try:\n    load_document(%r)\nexcept DocumentError as e:\n    print(e)\n" % str(secret)
+        f"try:\n    load_document({str(secret)!r})\nexcept DocumentError as e:\n    print(e)\n"
     )
     command = [sys.executable, "-c", code]
     if os.geteuid() == 0:

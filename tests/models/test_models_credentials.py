@@ -11,8 +11,14 @@ import keyring.errors
 import pytest
 
 from rlm_studio.models import credentials
-from rlm_studio.models.credentials import (KeyringUnavailable, configured_providers, get_api_key, key_source,
-                                           mask_key, set_api_key)
+from rlm_studio.models.credentials import (
+    KeyringUnavailable,
+    configured_providers,
+    get_api_key,
+    key_source,
+    mask_key,
+    set_api_key,
+)
 from tests.models.fake_openai_server import FakeOpenAIServer
 from tests.models.helpers import MESSAGES
 

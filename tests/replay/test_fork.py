@@ -11,7 +11,6 @@ from rlm_studio.engine.fork import ForkError, plan_fork
 from rlm_studio.engine.session import RlmSession
 from rlm_studio.engine.settings import RunSettings
 from rlm_studio.storage import Store
-
 from tests.engine.scripts import kinds, repl, run_session, script
 
 

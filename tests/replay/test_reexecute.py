@@ -7,7 +7,6 @@ import asyncio
 from rlm_studio.analysis.reexecute import cell_differences, reexecute
 from rlm_studio.engine.settings import RunSettings
 from rlm_studio.storage import Store
-
 from tests.engine.scripts import kinds, repl, run_session, script
 
 

@@ -5,9 +5,22 @@ from __future__ import annotations
 import random
 
 from rlm_studio.engine.events import (
-    CellFinished, CellStarted, ContextAttached, Event, FinalAnswer, IterationFinished, IterationStarted,
-    ModelCallDelta, ModelCallFinished, ModelCallStarted, Notice, RunFinished, RunStarted, SubcallFinished,
-    SubcallStarted, new_run_id,
+    CellFinished,
+    CellStarted,
+    ContextAttached,
+    Event,
+    FinalAnswer,
+    IterationFinished,
+    IterationStarted,
+    ModelCallDelta,
+    ModelCallFinished,
+    ModelCallStarted,
+    Notice,
+    RunFinished,
+    RunStarted,
+    SubcallFinished,
+    SubcallStarted,
+    new_run_id,
 )
 
 SYSTEM_PROMPT = ("You are tasked with answering a query with associated context. You can access, transform, "

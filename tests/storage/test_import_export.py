@@ -8,11 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from rlm_studio.storage import Store, StorageError
-
 from conftest import FIXTURES, counts
 from sample_runs import sample_run
+
+from rlm_studio.storage import StorageError, Store
 
 HERE = Path(__file__).resolve().parent
 

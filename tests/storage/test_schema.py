@@ -6,18 +6,17 @@ import shutil
 import sqlite3
 
 import pytest
-
-from rlm_studio.storage import LATEST_VERSION, Store, StorageError
-from rlm_studio.storage.schema import MIGRATIONS
-
 from conftest import FIXTURES
+
+from rlm_studio.storage import LATEST_VERSION, StorageError, Store
+from rlm_studio.storage.schema import MIGRATIONS, migration_number
 
 EXPECTED_COLUMNS = {
     "runs": ["id", "question", "status", "created_at", "ended_at", "root_model", "sub_model", "settings",
              "isolation", "warnings", "iterations", "subcalls", "input_tokens", "output_tokens", "cost_usd",
              "cost_unknown", "max_depth_reached", "duration_ms", "answer", "parent_run_id", "fork_node_id", "name",
              "note", "system_prompt", "root_node_id", "app_version", "writer_pid", "writer_host", "heartbeat_at",
-             "findings_at"],
+             "findings_at", "damage"],
     "nodes": ["run_id", "id", "parent_id", "kind", "depth", "order", "label", "summary", "model", "status", "error",
               "iteration", "started_ts", "ended_ts", "duration_ms", "input_tokens", "output_tokens",
               "cached_tokens", "reasoning_tokens", "tokens_estimated", "cost_usd", "start_seq", "end_seq", "extra"],
@@ -43,9 +42,11 @@ def test_an_empty_file_is_migrated_to_the_latest_version(db_path):
     sqlite3.connect(db_path).close()          # an empty database file
     with Store.open(db_path) as store:
         conn = store._conn
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION == len(MIGRATIONS)
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION == \
+            max(migration_number(m) for m in MIGRATIONS)
         assert [r[0] for r in conn.execute("SELECT name FROM migrations ORDER BY version")] == \
-            [m.__name__ for m in MIGRATIONS] == ["m001_initial", "m002_findings"]
+            [m.__name__ for m in sorted(MIGRATIONS, key=migration_number)]
+        assert {"m001_initial", "m002_findings", "m005_damaged_runs"} <= {m.__name__ for m in MIGRATIONS}
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000

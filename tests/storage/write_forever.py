@@ -11,11 +11,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from rlm_studio.engine.events import (CellFinished, CellStarted, IterationStarted, RunStarted,  # noqa: E402
-                                      SubcallFinished, SubcallStarted)
-from rlm_studio.storage import Store  # noqa: E402
-
 from sample_runs import Stamp, usage  # noqa: E402
+
+from rlm_studio.engine.events import (  # noqa: E402
+    CellFinished,
+    CellStarted,
+    IterationStarted,
+    RunStarted,
+    SubcallFinished,
+    SubcallStarted,
+)
+from rlm_studio.storage import Store  # noqa: E402
 
 
 def main(db_path: str) -> None:

@@ -5,8 +5,19 @@ from __future__ import annotations
 import itertools
 
 from rlm_studio.engine.events import (
-    CellFinished, CellStarted, ContextAttached, FinalAnswer, IterationFinished, IterationStarted,
-    ModelCallFinished, ModelCallStarted, Notice, RunFinished, RunStarted, SubcallFinished, SubcallStarted,
+    CellFinished,
+    CellStarted,
+    ContextAttached,
+    FinalAnswer,
+    IterationFinished,
+    IterationStarted,
+    ModelCallFinished,
+    ModelCallStarted,
+    Notice,
+    RunFinished,
+    RunStarted,
+    SubcallFinished,
+    SubcallStarted,
 )
 
 

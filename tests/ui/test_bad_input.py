@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 import pytest
-
 from ui_helpers import Heartbeat, run_coro, sales_document, sales_scripts, write_script
 
 

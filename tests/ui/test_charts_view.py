@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import tempfile
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,6 @@ from PySide6.QtGui import QImage
 from rlm_studio.analysis.charts import run_charts
 from rlm_studio.engine.settings import RunSettings
 from rlm_studio.ui.charts_view import ChartsView, nice_step
-
 from tests.engine.scripts import repl, run_session, script
 
 # tests save their screenshot in a temporary folder; RLM_STUDIO_SCREENSHOTS=docs/screenshots refreshes the README's

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import tempfile
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from rlm_studio.engine.settings import RunSettings
 from rlm_studio.ui.compare_view import IMPROVEMENT, REGRESSION, CompareView, diff_html
-
 from tests.engine.scripts import repl, run_session, script
 
 # tests save their screenshot in a temporary folder; RLM_STUDIO_SCREENSHOTS=docs/screenshots refreshes the README's

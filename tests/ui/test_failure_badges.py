@@ -10,7 +10,6 @@ from rlm_studio.analysis.failure_modes import detect_failure_modes
 from rlm_studio.engine.settings import RunSettings
 from rlm_studio.ui.failure_badges import KIND_STYLES, FailureList, badge_html, kind_colour, kind_title
 from rlm_studio.ui.run_view import RunView
-
 from tests.engine.scripts import repl, run_session, script
 
 

@@ -3,9 +3,8 @@
 import subprocess
 import sys
 
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-
 from ui_helpers import Heartbeat
 
 

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
-import time
-import tempfile
 import os
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QUrl, Qt
+from PySide6.QtCore import Qt, QUrl
+from ui_helpers import run_coro
 
 from rlm_studio.analysis.replay import Replay
 from rlm_studio.analysis.tree import RunTree
 from rlm_studio.engine.settings import RunSettings
 from rlm_studio.storage import Store
 from rlm_studio.ui.replay_view import ReplayView
-
 from tests.engine.scripts import repl, run_session, script
-from ui_helpers import run_coro
 
 # tests save their screenshot in a temporary folder; RLM_STUDIO_SCREENSHOTS=docs/screenshots refreshes the README's
 SCREENSHOTS = Path(os.environ.get("RLM_STUDIO_SCREENSHOTS") or tempfile.mkdtemp(prefix="rlm-studio-shots-"))

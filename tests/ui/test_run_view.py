@@ -2,14 +2,13 @@
 
 import time
 
-from PySide6.QtCore import QUrl, Qt
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QGuiApplication
+from synthetic_events import synthetic_run
 
 from rlm_studio.engine.events import CellFinished, CellStarted
-from rlm_studio.ui.run_view import RunView
 from rlm_studio.ui.detail_html import PREVIEW_CHARS
-
-from synthetic_events import synthetic_run
+from rlm_studio.ui.run_view import RunView
 
 
 def _view(qtbot, events):

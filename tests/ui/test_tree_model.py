@@ -1,12 +1,18 @@
 import pytest
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
+from synthetic_events import synthetic_run
 
 from rlm_studio.analysis.tree import RunTree
 from rlm_studio.ui.tree_model import (
-    COL_IN, COL_NODE, COL_STATUS, COL_SUBTREE_COST, FILTER_ROLE, NODE_ID_ROLE, SORT_ROLE, RunTreeModel,
+    COL_IN,
+    COL_NODE,
+    COL_STATUS,
+    COL_SUBTREE_COST,
+    FILTER_ROLE,
+    NODE_ID_ROLE,
+    SORT_ROLE,
+    RunTreeModel,
 )
-
-from synthetic_events import synthetic_run
 
 
 def _walk(model, parent=QModelIndex()):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from rlm_studio.engine.events import Event
 
@@ -49,7 +50,7 @@ class Thresholds:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> "Thresholds":
+    def from_dict(cls, data: dict[str, Any] | None) -> Thresholds:
         data = data or {}
         unknown = set(data) - set(cls.__dataclass_fields__)
         if unknown:
@@ -67,7 +68,7 @@ class RunFacts:
     finished: dict[str, Event] = field(default_factory=dict)   # node id -> its closing event
 
     @classmethod
-    def read(cls, events: Iterable[Event | dict[str, Any]]) -> "RunFacts":
+    def read(cls, events: Iterable[Event | dict[str, Any]]) -> RunFacts:
         events = [e for e in as_events(events) if not e.ephemeral]
         facts = cls(events=events, tree=RunTree.from_events(events))
         for e in events:

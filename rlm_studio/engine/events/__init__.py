@@ -1,13 +1,13 @@
 """Typed, versioned events: the one stream every consumer of a run reads."""
 
+from .answer import FinalAnswer
 from .base import SCHEMA_VERSION, Event, EventFormatError, event_from_dict, event_kinds, new_run_id
-from .run import LIMIT_NAMES, RUN_STATUSES, ContextAttached, RunFinished, RunStarted
+from .cell import CellFinished, CellStarted
 from .iteration import IterationFinished, IterationStarted
 from .model_call import ModelCallDelta, ModelCallFinished, ModelCallStarted
-from .cell import CellFinished, CellStarted
-from .subcall import SubcallFinished, SubcallStarted
-from .answer import FinalAnswer
 from .notice import HistoryCompacted, Notice
+from .run import LIMIT_NAMES, RUN_STATUSES, ContextAttached, RunFinished, RunStarted
+from .subcall import SubcallFinished, SubcallStarted
 
 # Which tree node kind each *_started event opens (the node is closed by the matching *_finished).
 NODE_KINDS = {

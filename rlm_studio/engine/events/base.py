@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 SCHEMA_VERSION = 1
 
-_REGISTRY: dict[str, type["Event"]] = {}
+_REGISTRY: dict[str, type[Event]] = {}
 
 
 class EventFormatError(ValueError):
