@@ -75,7 +75,10 @@ class RunTreeModel(QAbstractItemModel):
 
         With `defer`, views hear about it at the next `flush()`: new rows in one insert per parent,
         and each changed node once (a live run with many sub-calls stays smooth this way)."""
-        change = self._tree.apply(event)
+        return self.show_change(self._tree.apply(event), defer=defer)
+
+    def show_change(self, change: TreeChange | None, *, defer: bool = False) -> TreeChange | None:
+        """Tell views what one event did to the tree (applied by its owner, e.g. the app's OpenRun)."""
         if change is None:
             return None
         if defer:
