@@ -144,15 +144,22 @@ def handle(args: argparse.Namespace) -> int:
         session.add_sink(writer.append)
     if not args.quiet and not args.json:
         session.add_sink(_Progress())
+    storage_error = None
     try:
         result = asyncio.run(_run(session))
     finally:
         if writer is not None:
-            writer.close()
+            storage_error = _close_writer(writer)
+    damage = writer.damage.get(result.run_id) if writer is not None else None
     if store is not None:
         save_findings(store, result.run_id)
+    summary = result.summary()
+    if damage:      # what the database says about the run, and why
+        summary.update(status="damaged", damage=damage)
+    if storage_error:
+        print(f"rlm-studio run: error: {storage_error}", file=sys.stderr)
     if args.json:
-        print_json(result.summary())
+        print_json(summary)
     else:
         if result.warnings:
             for warning in result.warnings:
@@ -161,7 +168,18 @@ def handle(args: argparse.Namespace) -> int:
             reason = result.limit or (result.error or {}).get("message") or result.status
             print(f"run {result.run_id} stopped: {result.status} ({reason})", file=sys.stderr)
         print(result.answer if result.answer is not None else "")
-    return 0 if result.status == "completed" else 1
+    return 0 if result.status == "completed" and not storage_error else 1
+
+
+def _close_writer(writer: Any) -> str | None:
+    """Close the run's database writer; the storage error (the run is then marked damaged), if any."""
+    from rlm_studio.storage import StorageError
+
+    try:
+        writer.close()
+    except StorageError as exc:
+        return str(exc)
+    return None
 
 
 async def _run(session):

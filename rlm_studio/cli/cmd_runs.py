@@ -10,7 +10,8 @@ from .common import CliError, add_db_option, open_store, print_json
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("runs", help="list stored runs", description="List stored runs, newest first.")
-    p.add_argument("--status", choices=("running", "completed", "limit_hit", "failed", "cancelled", "interrupted"))
+    p.add_argument("--status", choices=("running", "completed", "limit_hit", "failed", "cancelled", "interrupted",
+                                        "damaged"))
     p.add_argument("--model", help="root or sub model contains this")
     p.add_argument("--text", help="words in the question, answer, code, output, prompts, name or note")
     p.add_argument("--since", metavar="DATE", help="created at or after, e.g. 2026-01-31 or 2026-01-31T14:00")

@@ -98,6 +98,8 @@ def handle(args: argparse.Namespace) -> int:
           + (f" / {run['sub_model']}" if run["sub_model"] else ""))
     if run["name"]:
         print(f"Name:     {run['name']}")
+    if run.get("damage"):
+        print(f"Damaged:  {run['damage']}")
     print(f"Question: {' '.join(run['question'].split())[:200]}")
     if run["answer"] is not None:
         print(f"Answer:   {run['answer'][:500]}")

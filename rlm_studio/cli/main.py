@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from .common import CliError
+from .unexpected import DEBUG_FLAG, make_output_safe, report_unexpected, silence_stdout
 
 # Each module defines register(subparsers); its handler is imported lazily so --help stays fast.
 COMMAND_MODULES = (
@@ -32,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run, watch, replay and compare Recursive Language Models. "
                     "With no command, opens the desktop app.")
     parser.add_argument("--version", action="version", version=f"rlm-studio {__version__}")
+    parser.add_argument(DEBUG_FLAG, action="store_true",
+                        help="print the full traceback of an unexpected error (also: RLM_STUDIO_DEBUG=1)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
@@ -40,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    debug = DEBUG_FLAG in argv or bool(os.environ.get("RLM_STUDIO_DEBUG"))
+    argv = [a for a in argv if a != DEBUG_FLAG]
+    make_output_safe()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:  # no command: the desktop app (its options, such as --db, pass through)
@@ -52,6 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rlm-studio: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:   # e.g. `rlm-studio runs | head`: the reader left, nothing to say
+        silence_stdout()
+        return 1
+    except Exception as exc:
+        return report_unexpected(args.command, exc, debug)
 
 
 if __name__ == "__main__":

@@ -254,18 +254,23 @@ def refuse_newer(version: int, where: str) -> None:
             "the file was not changed.")
 
 
-def applied_migrations(conn: sqlite3.Connection) -> set[int]:
+def applied_migrations(conn: sqlite3.Connection, where: str = "the database") -> set[int]:
     """The numbers of the migrations this database has run (none for a new file)."""
-    if read_version(conn) == 0:
+    version = read_version(conn)
+    if version == 0:
         return set()
-    return {int(r[0]) for r in conn.execute("SELECT version FROM migrations")}
+    try:
+        return {int(r[0]) for r in conn.execute("SELECT version FROM migrations")}
+    except sqlite3.DatabaseError:
+        raise StorageError(f"{where} is not an RLM Studio database (schema {version} "
+                           "but no list of migrations)") from None
 
 
 def migrate(conn: sqlite3.Connection, where: str = "the database") -> list[str]:
     """Apply every migration the database has not run yet, in order, each in its own transaction."""
     applied = []
     refuse_newer(read_version(conn), where)
-    if applied_migrations(conn) >= {migration_number(step) for step in MIGRATIONS}:
+    if applied_migrations(conn, where) >= {migration_number(step) for step in MIGRATIONS}:
         return applied
     for step in sorted(MIGRATIONS, key=migration_number):
         number = migration_number(step)

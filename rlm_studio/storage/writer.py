@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 2.0          # how often an idle writer says it is alive
 MAX_BATCH = 20_000          # events per transaction at most
+MAX_FAILURES_IN_A_ROW = 20  # after a failed batch, events retried one by one until this many fail in a row
 _STOP = object()
 
 
@@ -47,6 +48,10 @@ class EventWriter:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._open_runs: set[str] = set()
         self._error: Exception | None = None
+        #: run id -> what could not be stored, for runs that lost events (their status is 'damaged')
+        self.damage: dict[str, str] = {}
+        self._lost: dict[str, int] = {}
+        self._first_loss: dict[str, str] = {}
         self._closed = False
         self._close_lock = threading.Lock()
         self.events_written = 0
@@ -75,7 +80,9 @@ class EventWriter:
                 raise StorageError(f"the database writer is more than {timeout:.0f} s behind")
         if self._error is not None:
             error, self._error = self._error, None
-            raise StorageError(f"could not store events in {self.path}: {error}") from error
+            damaged = ", ".join(f"run {run_id} ({reason})" for run_id, reason in self.damage.items())
+            raise StorageError(f"could not store events in {self.path}: {error}"
+                               + (f"; marked damaged: {damaged}" if damaged else "")) from error
 
     def close(self) -> None:
         """Flush and stop; calling it again does nothing."""
@@ -129,25 +136,79 @@ class EventWriter:
                 return
 
     def _write(self, batch: list[Event]) -> None:
-        conn = self._conn
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            self._ingest.write(conn, batch, time.time())
-            conn.execute("COMMIT")
-            self.events_written += len(batch)
-        except Exception as exc:  # keep the run going; flush()/close() report it
-            log.exception("storing %d events failed", len(batch))
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            self._error = exc
-            return
-        for event in batch:
+            self._commit(batch)
+        except Exception as exc:
+            log.warning("storing a batch of %d events failed (%s); storing them one by one", len(batch), exc)
+            self._forget(batch)
+            stored = self._commit_one_by_one(batch)
+        else:
+            stored = batch
+        self.events_written += len(stored)
+        for event in stored:
             if event.kind == "run_started" and event.parent_id is None:
                 self._open_runs.add(event.run_id)
             elif event.kind == "run_finished" and event.parent_id is None:
                 self._open_runs.discard(event.run_id)
                 # the run is over: forget its fold (a late event would reload it from the file)
                 self._ingest.runs.pop(event.run_id, None)
+
+    def _commit(self, events: list[Event]) -> None:
+        """Store the events in one transaction; a run already damaged stays marked so (run_finished
+        would set its status back)."""
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            self._ingest.write(conn, events, time.time())
+            for run_id in {e.run_id for e in events} & self.damage.keys():
+                conn.execute("UPDATE runs SET status = 'damaged', damage = ? WHERE id = ?",
+                             (self.damage[run_id], run_id))
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _forget(self, events: list[Event]) -> None:
+        """Drop the in-memory fold of these runs: it holds events a rollback took back out of the file."""
+        for run_id in {e.run_id for e in events}:
+            self._ingest.runs.pop(run_id, None)
+
+    def _commit_one_by_one(self, batch: list[Event]) -> list[Event]:
+        """Keep every event that can be stored; count the others and mark their runs damaged."""
+        stored: list[Event] = []
+        lost: dict[str, list[str]] = {}
+        failures_in_a_row = 0
+        for event in batch:
+            if failures_in_a_row >= MAX_FAILURES_IN_A_ROW:   # the file refuses everything (disk full, ...)
+                lost.setdefault(event.run_id, []).append("")
+                continue
+            try:
+                self._commit([event])
+            except Exception as exc:
+                failures_in_a_row += 1
+                log.error("event %s %d of run %s could not be stored: %s", event.kind, event.seq, event.run_id, exc)
+                lost.setdefault(event.run_id, []).append(f"{event.kind} {event.seq}: {exc}")
+                self._forget([event])
+                if self._error is None:
+                    self._error = exc
+            else:
+                failures_in_a_row = 0
+                stored.append(event)
+        for run_id, reasons in lost.items():
+            self._mark_damaged(run_id, reasons)
+        return stored
+
+    def _mark_damaged(self, run_id: str, reasons: list[str]) -> None:
+        self._lost[run_id] = self._lost.get(run_id, 0) + len(reasons)
+        self._first_loss.setdefault(run_id, next((r for r in reasons if r), "the database refused it"))
+        self.damage[run_id] = (f"{self._lost[run_id]} event(s) could not be stored "
+                               f"(first: {self._first_loss[run_id]})")
+        try:
+            self._conn.execute("UPDATE runs SET status = 'damaged', damage = ? WHERE id = ?",
+                               (self.damage[run_id], run_id))
+        except sqlite3.Error as exc:
+            log.error("could not mark run %s as damaged: %s", run_id, exc)
 
     def _heartbeat(self) -> None:
         if not self._open_runs:

@@ -96,7 +96,7 @@ def test_errors_are_one_line_with_exit_code_2(capsys, db_path, recorded, tmp_pat
     newer = tmp_path / "newer.db"
     import sqlite3
     conn = sqlite3.connect(newer)
-    conn.execute("PRAGMA user_version = 5")
+    conn.execute("PRAGMA user_version = 999")
     conn.execute("CREATE TABLE x (y)")
     conn.commit()
     conn.close()

@@ -1,0 +1,67 @@
+"""Making any Python text storable: a lone surrogate becomes the visible six-character escape `\\udXXX`.
+
+Python strings can hold lone surrogates (`print('\\ud800')` in a cell, or a file name that is not valid
+UTF-8, which `os.fsdecode` turns into `\\udcXX`). UTF-8 cannot encode them, so SQLite, zlib blobs and
+exported files would refuse them. Every text that storage keeps goes through `storable` (or
+`storable_value` / `storable_event`): the text is kept, and each lone surrogate is written as the
+backslash escape Python itself prints for it (`'\\ud800'` is stored as the six characters `\\ud800`).
+Text without surrogates is returned unchanged (the check is one `isascii()` or one encode).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import TypeVar
+
+from rlm_studio.engine.events import Event
+
+T = TypeVar("T")
+
+
+def storable(text: str) -> str:
+    """`text` with each lone surrogate written as its `\\udXXX` escape; the same object if it has none."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
+def _is_storable(value: object) -> bool:
+    """True when no string inside `value` (dict keys included) holds a lone surrogate."""
+    if isinstance(value, str):
+        return storable(value) is value
+    if isinstance(value, dict):
+        return all(_is_storable(k) and _is_storable(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return all(_is_storable(v) for v in value)
+    return True
+
+
+def storable_value(value: T) -> T:
+    """A copy of a JSON-like value (str, dict, list, tuple, scalars) with every string made storable."""
+    if isinstance(value, str):
+        return storable(value)  # type: ignore[return-value]
+    if isinstance(value, dict):
+        return {storable_value(k): storable_value(v) for k, v in value.items()}  # type: ignore[return-value]
+    if isinstance(value, list):
+        return [storable_value(v) for v in value]  # type: ignore[return-value]
+    if isinstance(value, tuple):
+        return tuple(storable_value(v) for v in value)  # type: ignore[return-value]
+    return value
+
+
+def storable_event(event: Event) -> Event:
+    """The event itself when all its texts are storable, else a copy with each text made storable.
+
+    The event is never changed in place: the app and the CLI hold the same object.
+    """
+    fields = event.__dict__
+    if all(_is_storable(v) for v in fields.values()):
+        return event
+    clean = copy.copy(event)
+    for name, value in fields.items():
+        clean.__dict__[name] = storable_value(value)
+    return clean
