@@ -5,12 +5,12 @@ from __future__ import annotations
 STATUS_WORDS = {
     "running": "running", "ok": "ok", "error": "error", "timeout": "timed out", "interrupted": "interrupted",
     "crashed": "crashed", "completed": "completed", "limit_hit": "limit reached", "failed": "failed",
-    "cancelled": "stopped", "interrupted_run": "interrupted",
+    "cancelled": "stopped", "interrupted_run": "interrupted", "damaged": "damaged (events lost)",
 }
 STATUS_COLOURS = {
     "running": "#1565c0", "ok": "#2e7d32", "completed": "#2e7d32", "error": "#c62828", "failed": "#c62828",
     "crashed": "#c62828", "timeout": "#ef6c00", "limit_hit": "#ef6c00", "cancelled": "#6d4c41",
-    "interrupted": "#6d4c41",
+    "interrupted": "#6d4c41", "damaged": "#c62828",
 }
 
 

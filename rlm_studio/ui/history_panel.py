@@ -27,7 +27,7 @@ from . import formatting as fmt
 from .failure_badges import KIND_STYLES, kind_colour, kind_title
 from .user_errors import describe_error
 
-STATUSES = ("", "running", "completed", "limit_hit", "failed", "cancelled", "interrupted")
+STATUSES = ("", "running", "completed", "limit_hit", "failed", "cancelled", "interrupted", "damaged")
 COL_FLAGS = 4  # the failure-mode column (the run title also carries the badges as coloured dots)
 
 
