@@ -73,38 +73,51 @@ def first_user_message(question: str, meta: dict[str, Any], max_iterations: int)
             f"You have at most {max_iterations} iterations. Start by exploring `context` in a ```repl block.")
 
 
-def truncate_output(text: str, limit: int) -> tuple[str, int]:
-    """Cut to `limit` characters with an explicit note; return (text, characters cut)."""
-    if len(text) <= limit:
+def truncate_output(text: str, limit: int, unseen: int = 0) -> tuple[str, int]:
+    """Cut to `limit` characters with an explicit note; return (text, characters not shown).
+
+    `unseen` more characters were produced but never reached `text` (the REPL keeps only the start of
+    huge output): the note counts them, so its total is the true one."""
+    if len(text) <= limit and not unseen:
         return text, 0
-    cut = len(text) - limit
-    return (text[:limit] + f"\n[... output truncated: {_fmt(cut)} of {_fmt(len(text))} characters not shown. "
-            "Print less, or slice what you print.]"), cut
+    total = len(text) + unseen
+    hidden = total - min(len(text), limit)
+    kept = " (the REPL keeps only the start of each output stream)" if unseen else ""
+    return (text[:limit] + f"\n[... output truncated: {_fmt(hidden)} of {_fmt(total)} characters not shown{kept}. "
+            "Print less, or slice what you print.]"), hidden
 
 
 def cell_feedback(index: int, result: Any, limit: int) -> tuple[str, int]:
-    """Text fed back to the root model for one executed block, and how many characters were cut."""
-    parts = []
+    """Text fed back to the root model for one executed block, and how many characters were cut.
+
+    The block's output is cut to `limit`; the notes after it (time limit, crash, ...) are always shown
+    and say only what is true of this block."""
     out = result.stdout
-    if result.stdout_chars > len(result.stdout):
-        out += f"\n[... the REPL kept only the first {_fmt(len(result.stdout))} of {_fmt(result.stdout_chars)} characters]"
+    unseen = max(0, result.stdout_chars - len(result.stdout)) + max(0, result.stderr_chars - len(result.stderr))
     if result.stderr:
         out += ("\n" if out else "") + "[stderr]\n" + result.stderr
     if result.error:
         out += ("\n" if out else "") + (result.error.get("traceback") or
                                          f"{result.error.get('type')}: {result.error.get('message')}")
-    if result.timed_out:
-        out += "\n[the cell hit its time limit and was interrupted; variables assigned before that are kept]"
-    if result.interrupted:
-        out += "\n[the cell was interrupted]"
-    if result.crashed:
-        out += (f"\n[the REPL worker died ({result.crashed}) and was restarted: all variables were lost; "
-                "`context` is loaded again]")
+    shown, cut = truncate_output(out if out.strip() or unseen else "(no output)", limit, unseen)
+    notes = []
+    background = getattr(result, "background_chars", 0)
+    if background:
+        notes.append(f"[{_fmt(background)} characters printed by background threads of earlier blocks after those "
+                     "blocks ended were dropped; they are not this block's output]")
+    if result.crashed and getattr(result, "crashed_before_cell", False):
+        notes.append(f"[before this block ran, the REPL worker had died ({result.crashed}): variables from earlier "
+                     "blocks were lost and `context` is loaded again; this block ran in the fresh REPL]")
+    elif result.crashed:
+        notes.append(f"[the REPL worker died ({result.crashed}) and was restarted: all variables were lost, "
+                     "including any this block assigned; `context` is loaded again]")
+    elif result.timed_out:
+        notes.append("[the cell hit its time limit and was interrupted; variables assigned before that are kept]")
+    elif result.interrupted:
+        notes.append("[the cell was interrupted; variables assigned before that are kept]")
     if result.restored:
-        out += f"\n[reserved names restored after you overwrote them: {', '.join(result.restored)}]"
-    shown, cut = truncate_output(out if out.strip() else "(no output)", limit)
-    parts.append(f"Output of repl block {index}:\n{shown}")
-    return "\n".join(parts), cut
+        notes.append(f"[reserved names restored after you overwrote them: {', '.join(result.restored)}]")
+    return "\n".join([f"Output of repl block {index}:\n{shown}", *notes]), cut
 
 
 NO_CODE = ("Your response had no ```repl block, so nothing ran. Write code in a ```repl block, "

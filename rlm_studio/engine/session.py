@@ -393,6 +393,14 @@ class _Rlm:
             if result.crashed:
                 self.emit(ev.Notice(node_id=cell_node, parent_id=it_node, level="warning", code="worker_restarted",
                                     message=f"The REPL worker died ({result.crashed}) and was restarted."))
+            if getattr(result, "protocol_violation", None):
+                self.emit(ev.Notice(node_id=cell_node, parent_id=it_node, level="error", code="protocol_violation",
+                                    message=f"The REPL worker sent a frame outside the protocol "
+                                            f"({result.protocol_violation}); nothing in it was believed."))
+            if getattr(result, "background_chars", 0):
+                self.emit(ev.Notice(node_id=cell_node, parent_id=it_node, level="info", code="background_output",
+                                    message=f"{result.background_chars:,} characters printed by background threads "
+                                            "of earlier cells after those cells ended were dropped."))
             if result.error and "FINAL_VAR" in (result.error.get("message") or "") and not result.final:
                 self.emit(ev.Notice(node_id=cell_node, parent_id=it_node, level="warning",
                                     code="final_var_undefined", message=result.error.get("message", "")))

@@ -12,53 +12,18 @@ import sys
 import time
 import traceback
 
+from output_router import OutputRouter, install_thread_tracking
 from repl_functions import RESERVED_NAMES, describe_variables
 from worker_channel import INTERRUPT_SIGNAL, CellStopped
 
 _RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
+MAX_ERROR_CHARS = 100_000  # an exception's message and traceback as sent to the host (the host checks this bound)
 
 
-class CappedStream:
-    """A text stream that keeps at most `limit` characters but counts everything written."""
-
-    encoding = "utf-8"
-    errors = "strict"
-
-    def __init__(self, limit):
-        self._limit = limit
-        self._parts = []
-        self._kept = 0
-        self.total = 0
-
-    def write(self, text):
-        if not isinstance(text, str):
-            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
-        self.total += len(text)
-        room = self._limit - self._kept
-        if room > 0:
-            piece = text if len(text) <= room else text[:room]
-            self._parts.append(piece)
-            self._kept += len(piece)
-        return len(text)
-
-    def writelines(self, lines):
-        for line in lines:
-            self.write(line)
-
-    def flush(self):
-        pass
-
-    def isatty(self):
-        return False
-
-    def writable(self):
-        return True
-
-    def readable(self):
-        return False
-
-    def value(self):
-        return "".join(self._parts)
+def _cap(text, limit=MAX_ERROR_CHARS):
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"... [{len(text) - limit:,} more characters]"
 
 
 def _trim(exception_info):
@@ -73,7 +38,15 @@ def _trim(exception_info):
 
 def _describe_error(exc):
     info = _trim(traceback.TracebackException(type(exc), exc, exc.__traceback__, compact=True))
-    return {"type": type(exc).__name__, "message": str(exc), "traceback": "".join(info.format())}
+    try:
+        message = str(exc)
+    except Exception as failure:  # an exception whose __str__ fails must not end the worker
+        message = f"<str() of the exception failed: {type(failure).__name__}>"
+    try:
+        text = "".join(info.format())
+    except Exception as failure:
+        text = f"{type(exc).__name__}: <the traceback could not be formatted: {type(failure).__name__}>"
+    return {"type": _cap(type(exc).__name__, 200), "message": _cap(message), "traceback": _cap(text)}
 
 
 class CellRunner:
@@ -86,6 +59,9 @@ class CellRunner:
         self.max_output_chars = limits["max_output_chars"]
         self.reserved = {}
         self._cells = 0
+        self.output = OutputRouter()
+        install_thread_tracking()
+        sys.stdout, sys.stderr = self.output.stdout, self.output.stderr
 
     def set_reserved(self, values):
         self.reserved.update(values)
@@ -101,15 +77,15 @@ class CellRunner:
         filename = f"<cell {self._cells}>"
         lines = code.splitlines(True)
         linecache.cache[filename] = (len(code), None, lines, filename)
-        stdout, stderr = CappedStream(self.max_output_chars), CappedStream(self.max_output_chars)
-        saved = sys.stdout, sys.stderr
+        output = self.output
         control = self.control
         self.functions.final = None
         error = None
         stopped = None
         signal.signal(INTERRUPT_SIGNAL, self._on_stop_signal)  # the cell may have replaced it
         started = time.perf_counter()
-        sys.stdout, sys.stderr = stdout, stderr
+        stdout, stderr = output.begin(cell_id, self.max_output_chars)
+        sys.stdout, sys.stderr = output.stdout, output.stderr
         self.channel.cell_started(cell_id, timeout_s)
         try:
             try:
@@ -121,14 +97,15 @@ class CellRunner:
                 shown = compile(last, filename, "eval") if last is not None else None
             except (SyntaxError, ValueError) as exc:  # the cell does not compile: no traceback to show
                 body = None
-                error = {"type": type(exc).__name__, "message": str(exc),
-                         "traceback": "".join(traceback.format_exception_only(type(exc), exc))}
+                error = {"type": type(exc).__name__, "message": _cap(str(exc)),
+                         "traceback": _cap("".join(traceback.format_exception_only(type(exc), exc)))}
             if body is not None:
                 stopped, error = self._execute(body, shown)
         finally:
             control.active = False
             self.channel.cell_finished()
-            sys.stdout, sys.stderr = saved
+            output.end()
+            sys.stdout, sys.stderr = output.stdout, output.stderr  # also if the cell replaced them
         duration_ms = (time.perf_counter() - started) * 1000.0
         restored = self._restore_reserved()
         return {
@@ -139,7 +116,7 @@ class CellRunner:
             "variables": describe_variables(self.namespace),
             "final": self.functions.final,
             "timed_out": stopped == "timeout", "interrupted": stopped == "interrupt",
-            "restored": restored,
+            "restored": restored, "background_chars": output.take_background_chars(),
         }
 
     def _execute(self, body, shown):

@@ -94,16 +94,24 @@ def _text_result(response):
 
 
 def _is_user_value(name, value):
-    if name.startswith("_") or name in RESERVED_NAMES:
+    if not isinstance(name, str) or name.startswith("_") or name in RESERVED_NAMES:
         return False
     return not isinstance(value, types.ModuleType)
 
 
 def size_of(value):
     try:
-        return len(value)
+        size = len(value)
     except Exception:
         return None
+    return size if isinstance(size, int) and size >= 0 else None
+
+
+MAX_NAME_CHARS = 200  # variable and type names as sent to the host (the host checks this bound)
+
+
+def _short(text):
+    return text if len(text) <= MAX_NAME_CHARS else text[:MAX_NAME_CHARS - 3] + "..."
 
 
 MAX_DESCRIBED_VARIABLES = 1000
@@ -121,7 +129,10 @@ def describe_variables(namespace):
             summary = _preview.repr(value)
         except Exception as exc:  # a user object whose repr fails must not break the cell
             summary = f"<repr failed: {type(exc).__name__}>"
-        described.append({"name": name, "type": type(value).__name__, "size": size_of(value), "summary": summary})
+        if not isinstance(summary, str):
+            summary = "<repr did not return text>"
+        described.append({"name": _short(name), "type": _short(str(type(value).__name__)), "size": size_of(value),
+                          "summary": summary[:1000]})
     return described
 
 

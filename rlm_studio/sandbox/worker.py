@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .eager import start_eagerly
+from .frame_schema import FrameViolation, check_id, check_request, check_result, check_simple
 from .framing import FrameDecoder, FrameError, encode_frame
 from .isolation import plan_launch, resolve_isolation
 from .limits import SandboxLimits
@@ -29,7 +30,7 @@ RequestHandler = Callable[[str, dict], Awaitable[Any]]
 
 START_TIMEOUT_S = 30.0
 HARD_KILL_GRACE_S = 2.0     # after a time limit or an interrupt, how long a cell may ignore the stop
-_REQUEST_KINDS = ("llm_query", "llm_query_batched", "rlm_query")
+STDERR_TAIL_BYTES = 64 * 1024  # the worker's stderr is read as it comes; only its end is kept (for error messages)
 
 
 class WorkerStartError(RuntimeError):
@@ -50,6 +51,9 @@ class CellResult:
     interrupted: bool = False
     crashed: str | None = None
     restored: list[str] = field(default_factory=list)
+    background_chars: int = 0                 # printed by threads of earlier cells after those ended: dropped
+    protocol_violation: str | None = None     # the worker sent a frame outside the protocol and was restarted
+    crashed_before_cell: bool = False         # the worker had died between cells; this cell ran in a fresh one
 
 
 def _describe_exit(returncode: int | None) -> str:
@@ -83,14 +87,18 @@ class _Socket(asyncio.Protocol):
         self.transport = transport
 
     def data_received(self, data):
+        connection = self.connection
+        if connection.protocol_error is not None:
+            return
         try:
             messages = self.decoder.feed(data)
         except FrameError as exc:
-            self.connection.owner._protocol_error = f"the worker sent a malformed message ({exc})"
-            self.connection.kill()
+            connection.violation(str(exc))
             return
         for message in messages:
-            self.connection.on_message(message)
+            connection.on_message(message, self is connection.rpc)
+            if connection.protocol_error is not None:
+                return
 
     def connection_lost(self, exc):
         self.connection.on_lost()
@@ -105,23 +113,57 @@ class _Connection:
         self.control = _Socket(self)
         self.rpc = _Socket(self)
         self.process: subprocess.Popen | None = None
-        self.stderr_file = None
+        self.stderr = _StderrTail(loop)
+        self.protocol_error: str | None = None
         self.ready: asyncio.Future = loop.create_future()
         self.closed: asyncio.Future = loop.create_future()
         self.waiters: dict[tuple[str, int], asyncio.Future] = {}
         self.tasks: set[asyncio.Task] = set()
 
-    def on_message(self, message: dict) -> None:
+    def violation(self, problem: str) -> None:
+        """The worker sent something outside the protocol: believe nothing more from it and stop it."""
+        if self.protocol_error is None:
+            self.protocol_error = problem
+        self.kill()
+
+    def on_message(self, message: Any, from_rpc: bool) -> None:
+        """Check a frame against the protocol (frame_schema) before acting on it; never raises."""
+        try:
+            self._dispatch(message, from_rpc)
+        except FrameViolation as exc:
+            self.violation(str(exc))
+        except Exception as exc:  # a check this file missed must still not become an exception in the event loop
+            self.violation(f"a frame the app could not handle ({type(exc).__name__}: {exc})")
+
+    def _dispatch(self, message: Any, from_rpc: bool) -> None:
+        if not isinstance(message, dict):
+            raise FrameViolation(f"a frame must be a JSON object, got {type(message).__name__}")
         op = message.get("op")
+        if from_rpc != (op == "req"):
+            raise FrameViolation(f"a {str(op)[:40]!r} frame on the {'rpc' if from_rpc else 'control'} socket")
         if op == "req":
+            check_request(message)
             self._start_request(message)
-        elif op in ("result", "set_done"):
-            waiter = self.waiters.pop((op, message.get("id")), None)
-            if waiter is not None and not waiter.done():
-                waiter.set_result(message)
+        elif op == "result":
+            check_result(message, self.owner._limits.max_output_chars)
+            self._answer(("result", message["id"]), message, "a result for a cell that is not running")
+        elif op == "set_done":
+            check_simple(message)
+            self._answer(("set_done", message["id"]), message, "an acknowledgement nobody waits for")
         elif op == "ready":
-            if not self.ready.done():
-                self.ready.set_result(message)
+            check_simple(message)
+            if self.ready.done():
+                raise FrameViolation("a second 'ready' frame")
+            self.ready.set_result(message)
+        else:
+            raise FrameViolation(f"unknown frame type {str(op)[:40]!r}")
+
+    def _answer(self, key: tuple[str, int], message: dict, unexpected: str) -> None:
+        waiter = self.waiters.pop(key, None)
+        if waiter is None:
+            raise FrameViolation(f"{unexpected} (id {check_id(message)})")
+        if not waiter.done():
+            waiter.set_result(message)
 
     def on_lost(self) -> None:
         if self.closed.done():
@@ -149,12 +191,10 @@ class _Connection:
             self.tasks.add(task)
 
     async def _serve(self, message: dict) -> None:
-        request_id = message.pop("id", None)
-        kind = message.pop("kind", None)
+        request_id = message.pop("id")
+        kind = message.pop("kind")
         del message["op"]
         try:
-            if kind not in _REQUEST_KINDS:
-                raise ValueError(f"unknown request {kind!r}")
             value = await self.owner._handler(kind, message)
             if kind == "llm_query_batched":
                 items = [{"ok": False, "kind": getattr(item, "kind", "unknown"), "message": _error_message(item)}
@@ -212,15 +252,42 @@ class _Connection:
             await asyncio.sleep(0.005)
 
     def stderr_tail(self, limit: int = 2000) -> str:
-        if self.stderr_file is None:
-            return ""
+        return bytes(self.stderr.tail[-limit:]).decode("utf-8", "replace").strip()
+
+
+class _StderrTail(asyncio.Protocol):
+    """The worker's stderr pipe, drained as it comes; only the last STDERR_TAIL_BYTES are kept, so a cell that
+    writes gigabytes to fd 2 costs the app neither disk nor memory."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.tail = bytearray()
+        self.total_bytes = 0
+        self.closed: asyncio.Future = loop.create_future()
+        self.transport: asyncio.BaseTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.total_bytes += len(data)
+        self.tail += data
+        if len(self.tail) > 2 * STDERR_TAIL_BYTES:
+            del self.tail[:-STDERR_TAIL_BYTES]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+    async def wait_closed(self, timeout: float) -> None:
+        """Wait for the end of the stream (all processes holding it exited), at most `timeout` seconds."""
         try:
-            self.stderr_file.seek(0, os.SEEK_END)
-            size = self.stderr_file.tell()
-            self.stderr_file.seek(max(0, size - limit))
-            return self.stderr_file.read().decode("utf-8", "replace").strip()
-        except (OSError, ValueError):
-            return ""
+            await asyncio.wait_for(asyncio.shield(self.closed), timeout)
+        except TimeoutError:
+            pass
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
 
 
 class Worker:
@@ -247,7 +314,6 @@ class Worker:
         self._running_cell: int | None = None
         self._interrupt_requested_at: float | None = None
         self._wake: asyncio.Future | None = None
-        self._protocol_error: str | None = None
         self._scratch_dir: str | None = None
         self.last_start_s: float | None = None
 
@@ -281,12 +347,11 @@ class Worker:
         config = {"context_path": plan.context_path, "drop_to_uid": plan.drop_to_uid, "cwd": plan.worker_cwd,
                   "parent_death_signal": plan.parent_death_signal, "limits": self._limits.for_worker()}
         connection = _Connection(self)
-        connection.stderr_file = tempfile.TemporaryFile()
         try:
             connection.process = subprocess.Popen(
                 plan.argv + [str(fd) for fd in child_fds] + [json.dumps(config)],
                 pass_fds=child_fds, env=plan.env, cwd=plan.cwd, stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, stderr=connection.stderr_file, start_new_session=True)
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
         except OSError as exc:
             control_host.close()
             rpc_host.close()
@@ -295,6 +360,7 @@ class Worker:
             control_child.close()
             rpc_child.close()
         loop = asyncio.get_running_loop()
+        await loop.connect_read_pipe(lambda: connection.stderr, connection.process.stderr)
         for side, sock in ((connection.control, control_host), (connection.rpc, rpc_host)):
             sock.setblocking(False)
             await loop.create_unix_connection(lambda side=side: side, sock=sock)
@@ -307,7 +373,9 @@ class Worker:
             code = await connection.wait_exit(timeout=0.5) if connection.closed.done() else None
             connection.kill()
             code = code if code is not None else await connection.wait_exit()
+            await connection.stderr.wait_closed(timeout=1.0)
             detail = connection.stderr_tail()
+            connection.stderr.close()
             raise WorkerStartError(f"the sandbox worker did not start ({_describe_exit(code)})"
                                    + (f": {detail}" if detail else ""))
         for name, value in self._host_values.items():
@@ -317,8 +385,7 @@ class Worker:
     async def _restart(self) -> None:
         if self._connection is not None:
             await self._connection.stop()
-            if self._connection.stderr_file is not None:
-                self._connection.stderr_file.close()
+            self._connection.stderr.close()
         self.restarts += 1
         await self._spawn()
 
@@ -327,14 +394,16 @@ class Worker:
         return (connection is not None and not connection.closed.done()
                 and connection.process is not None and connection.process.poll() is None)
 
-    async def _crash_reason(self, connection: _Connection) -> str:
+    async def _crash_reason(self, connection: _Connection) -> tuple[str, str | None]:
+        """(how the worker ended, the protocol violation that ended it or None)."""
         code = await connection.wait_exit(timeout=1.0)  # let it report how it died before making sure it is dead
         connection.kill()
         if code is None:
             code = await connection.wait_exit()
-        reason = self._protocol_error or _describe_exit(code)
-        self._protocol_error = None
-        return reason
+        violation = connection.protocol_error
+        if violation is not None:
+            return f"the worker sent a frame that breaks the protocol ({violation}), so the app stopped it", violation
+        return _describe_exit(code), None
 
     async def close(self) -> None:
         """Kill the worker and everything it started. Safe to call twice."""
@@ -346,8 +415,7 @@ class Worker:
             await connection.stop()
             for task in list(connection.tasks):
                 task.cancel()
-            if connection.stderr_file is not None:
-                connection.stderr_file.close()
+            connection.stderr.close()
         if self._scratch_dir is not None:
             shutil.rmtree(self._scratch_dir, ignore_errors=True)
 
@@ -362,14 +430,16 @@ class Worker:
         if timeout <= 0:
             raise ValueError(f"timeout_s must be positive, got {timeout_s!r}")
         async with self._exec_lock:
-            earlier_crash = None
+            earlier_crash, violation = None, None
             if not self._alive():
-                earlier_crash = await self._crash_reason(self._connection)
+                earlier_crash, violation = await self._crash_reason(self._connection)
                 await self._restart()
             result = await self._run_cell(code, timeout)
             if earlier_crash and result.crashed is None:
                 result.crashed = (f"{earlier_crash} between cells; it was restarted before this cell "
                                   "and variables from earlier cells are lost")
+                result.crashed_before_cell = True
+                result.protocol_violation = violation
             return result
 
     async def _run_cell(self, code: str, timeout: float) -> CellResult:
@@ -408,8 +478,9 @@ class Worker:
         if message is not None:
             return self._result_from(message)
         duration_ms = (time.perf_counter() - started) * 1000.0
+        violation = None
         if done.done():  # the connection closed: the worker died during the cell
-            reason = await self._crash_reason(connection)
+            reason, violation = await self._crash_reason(connection)
             if interrupted:
                 reason = f"{reason} while being interrupted"
         else:
@@ -425,17 +496,18 @@ class Worker:
                    "traceback": ""},
             duration_ms=duration_ms, variables=[], final=None,
             timed_out=not done.done() and not interrupted, interrupted=interrupted,
-            crashed=f"{reason}; it was restarted and variables are lost")
+            crashed=f"{reason}; it was restarted and variables are lost", protocol_violation=violation)
 
     @staticmethod
     def _result_from(message: dict) -> CellResult:
+        """A result frame that passed frame_schema.check_result."""
         return CellResult(
-            stdout=message.get("stdout", ""), stderr=message.get("stderr", ""),
-            stdout_chars=int(message.get("stdout_chars", 0)), stderr_chars=int(message.get("stderr_chars", 0)),
-            error=message.get("error"), duration_ms=float(message.get("duration_ms", 0.0)),
-            variables=list(message.get("variables") or []), final=message.get("final"),
-            timed_out=bool(message.get("timed_out")), interrupted=bool(message.get("interrupted")),
-            restored=list(message.get("restored") or []))
+            stdout=message["stdout"], stderr=message["stderr"],
+            stdout_chars=message["stdout_chars"], stderr_chars=message["stderr_chars"],
+            error=message["error"], duration_ms=float(message["duration_ms"]),
+            variables=message["variables"], final=message["final"],
+            timed_out=message["timed_out"], interrupted=message["interrupted"],
+            restored=message["restored"], background_chars=message.get("background_chars", 0))
 
     def _send_interrupt(self, cell_id: int | None) -> None:
         if self._alive():

@@ -45,6 +45,13 @@ def _apply_limits(limits):
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write fails with an error instead of killing the worker
 
 
+def _too_large(result, reason):
+    """The cell's result without the parts that made it too large to send, and an error that says so."""
+    return dict(result, stdout=result["stdout"][:100_000], stderr=result["stderr"][:100_000], variables=[],
+                final=None, error={"type": "ResultTooLarge", "traceback": "",
+                                   "message": f"the cell's result could not be sent to the app: {reason}"})
+
+
 def main():
     control_sock = socket.socket(fileno=int(sys.argv[1]))
     rpc_sock = socket.socket(fileno=int(sys.argv[2]))
@@ -61,6 +68,7 @@ def main():
 
     from cell_runner import CellRunner
     from context_file import read_context_from_file
+    from framing import FrameError
     from repl_functions import ReplFunctions
     from worker_channel import WorkerChannel
 
@@ -85,8 +93,12 @@ def main():
         op = command.get("op")
         if op == "exec":
             timeout_s = command.get("timeout")
-            channel.send(runner.run(command["id"], command.get("code", ""),
-                                    float(timeout_s) if timeout_s is not None else None))
+            result = runner.run(command["id"], command.get("code", ""),
+                                float(timeout_s) if timeout_s is not None else None)
+            try:
+                channel.send(result)
+            except FrameError as exc:  # e.g. FINAL() of a 300 MB string: say so instead of dying
+                channel.send(_too_large(result, str(exc)))
         elif op == "set":
             name = command.get("name")
             if name in runner.reserved:
