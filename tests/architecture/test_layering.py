@@ -1,84 +1,92 @@
-"""Imports point down only (ui/cli -> analysis -> storage -> engine -> models/sandbox), and only ui touches Qt."""
+"""The static checks, run for real: import-linter contracts (layers; only ui imports Qt) and ruff.
+
+The contracts live in pyproject.toml (`[tool.importlinter]`); each check is also run on a small package
+that breaks it, so a check that silently passes everything would fail here.
+"""
 
 from __future__ import annotations
 
-import ast
+import os
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
-import pytest
-
-PACKAGE = Path(__file__).resolve().parents[2] / "rlm_studio"
-
-# What each layer may import from the package (itself always allowed).
-ALLOWED = {
-    "sandbox": set(),
-    "models": set(),
-    "documents": set(),
-    "engine": {"models", "sandbox"},
-    "storage": {"engine", "models"},
-    "analysis": {"storage", "engine", "models"},
-    "cli": {"analysis", "storage", "engine", "models", "sandbox", "documents", "ui"},
-    "ui": {"analysis", "storage", "engine", "models", "sandbox", "documents"},
-}
-QT_MODULES = ("PySide6", "qasync", "shiboken6", "PyQt5", "PyQt6")
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
 
 
-def _imports(path: Path) -> list[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.extend(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.append(node.module)
-    return found
+def _run(args: list[str], cwd: Path, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **(extra_env or {})}
+    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=240, env=env)
 
 
-def _layer_files():
-    for layer in ALLOWED:
-        for path in sorted((PACKAGE / layer).rglob("*.py")):
-            yield layer, path
+def test_import_contracts_are_kept() -> None:
+    out = _run([str(BIN / "lint-imports"), "--no-cache"], ROOT)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "0 broken" in out.stdout
 
 
-def violations(package: Path, layer: str) -> list[str]:
-    bad = []
-    for path in sorted((package / layer).rglob("*.py")):
-        for name in _imports(path):
-            parts = name.split(".")
-            if parts[0] in QT_MODULES and layer != "ui":
-                bad.append(f"{path.relative_to(package)} imports {name} (Qt belongs in rlm_studio/ui only)")
-            if parts[0] == "rlm_studio" and len(parts) > 1 and parts[1] in ALLOWED:
-                target = parts[1]
-                if target != layer and target not in ALLOWED[layer]:
-                    bad.append(f"{path.relative_to(package)} imports {name}: {layer} may not import {target}")
-    return bad
+def test_ruff_is_clean() -> None:
+    out = _run([str(BIN / "ruff"), "check", "--no-cache", "."], ROOT)
+    assert out.returncode == 0, out.stdout + out.stderr
 
 
-@pytest.mark.parametrize("layer", sorted(ALLOWED))
-def test_imports_point_down_only(layer):
-    bad = violations(PACKAGE, layer)
-    assert not bad, "\n".join(bad)
+def _broken_package(tmp_path: Path) -> Path:
+    """A copy of our contract shape over a tiny package where engine imports storage and Qt."""
+    pkg = tmp_path / "brokenpkg"
+    for layer in ("ui", "storage", "engine"):
+        (pkg / layer).mkdir(parents=True)
+        (pkg / layer / "__init__.py").write_text("")
+    (pkg / "__init__.py").write_text("")
+    (pkg / "engine" / "bad.py").write_text("import PySide6.QtCore\nimport brokenpkg.storage\n")
+    (pkg / "ui" / "fine.py").write_text("import PySide6.QtCore\nimport brokenpkg.engine\n")
+    config = tmp_path / "contracts.toml"
+    config.write_text(textwrap.dedent("""
+        [tool.importlinter]
+        root_package = "brokenpkg"
+        include_external_packages = true
+
+        [[tool.importlinter.contracts]]
+        name = "Layers"
+        type = "layers"
+        layers = ["brokenpkg.ui", "brokenpkg.storage", "brokenpkg.engine"]
+
+        [[tool.importlinter.contracts]]
+        name = "Only ui imports Qt"
+        type = "forbidden"
+        source_modules = ["brokenpkg.storage", "brokenpkg.engine"]
+        forbidden_modules = ["PySide6"]
+        allow_indirect_imports = true
+    """))
+    return config
 
 
-def test_core_layers_load_without_qt_or_litellm():
+def test_the_contracts_catch_a_package_that_breaks_them(tmp_path: Path) -> None:
+    config = _broken_package(tmp_path)
+    out = _run([str(BIN / "lint-imports"), "--no-cache", "--config", str(config)], tmp_path,
+               {"PYTHONPATH": str(tmp_path)})
+    assert out.returncode != 0, out.stdout
+    assert "2 broken" in out.stdout, out.stdout
+    assert "brokenpkg.engine.bad -> brokenpkg.storage" in out.stdout
+    assert "brokenpkg.engine.bad -> PySide6" in out.stdout
+
+
+def test_ruff_flags_a_file_that_breaks_its_rules(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text())
+    (tmp_path / "bad.py").write_text("import sys, os\nx = [l for l in range(3)]\n")
+    out = _run([str(BIN / "ruff"), "check", "--no-cache", "bad.py"], tmp_path)
+    assert out.returncode != 0
+    assert "F401" in out.stdout and "E741" in out.stdout, out.stdout
+
+
+def test_core_layers_load_without_qt_or_litellm() -> None:
     """Importing the headless core pulls in neither Qt nor litellm (litellm takes ~5 s to import)."""
     code = ("import sys\n"
             "import rlm_studio.engine.session, rlm_studio.storage, rlm_studio.analysis.tree\n"
             "import rlm_studio.models.registry, rlm_studio.sandbox, rlm_studio.cli.main\n"
             "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'qasync', 'litellm')]\n"
             "print(','.join(bad))\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""
-
-
-def test_the_contract_itself_catches_a_violation(tmp_path):
-    engine = tmp_path / "engine"
-    engine.mkdir()
-    (engine / "bad.py").write_text("from PySide6 import QtCore\nimport rlm_studio.storage.store\n"
-                                   "from rlm_studio.models import types\n")
-    found = violations(tmp_path, "engine")
-    assert len(found) == 2
-    assert "Qt belongs in rlm_studio/ui only" in found[0] and "engine may not import storage" in found[1]
