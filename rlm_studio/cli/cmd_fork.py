@@ -6,7 +6,7 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from .common import CliError, add_db_option, load_run_events, open_store, print_json, save_findings
+from .common import CliError, add_db_option, load_run_events, open_store, print_answer, print_json, save_findings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -72,5 +72,5 @@ def handle(args: argparse.Namespace) -> int:
         print_json(summary)
     else:
         print(f"fork {result.run_id} of {run_id} at iteration {args.at}: {result.status}")
-        print(result.answer if result.answer is not None else "")
+        print_answer(result.answer, result.best_candidate)
     return 0 if result.status == "completed" else 1

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .common import CliError, add_db_option, print_json, save_findings
+from .common import CliError, add_db_option, print_answer, print_json, save_findings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -167,7 +167,7 @@ def handle(args: argparse.Namespace) -> int:
         if result.status != "completed":
             reason = result.limit or (result.error or {}).get("message") or result.status
             print(f"run {result.run_id} stopped: {result.status} ({reason})", file=sys.stderr)
-        print(result.answer if result.answer is not None else "")
+        print_answer(result.answer, result.best_candidate)
     return 0 if result.status == "completed" and not storage_error else 1
 
 

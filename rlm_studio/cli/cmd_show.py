@@ -90,6 +90,8 @@ def handle(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     for node in nodes:
         node["subtree"] = totals[node["id"]]
+    finished = next((e for e in reversed(events) if e.kind == "run_finished" and e.parent_id is None), None)
+    run["best_candidate"] = getattr(finished, "best_candidate", None) if run["answer"] is None else None
     if args.json:
         print_json({"run": run, "nodes": nodes, "failure_modes": findings})
         return 0
@@ -103,6 +105,10 @@ def handle(args: argparse.Namespace) -> int:
     print(f"Question: {' '.join(run['question'].split())[:200]}")
     if run["answer"] is not None:
         print(f"Answer:   {run['answer'][:500]}")
+    elif run["status"] != "running":
+        candidate = run["best_candidate"]
+        print("Answer:   (none)" + (f"; best candidate, from the {candidate.get('source', 'run')}: "
+                                    f"{' '.join(str(candidate.get('text', '')).split())[:500]}" if candidate else ""))
     print(f"Totals:   {run['iterations']} iterations, {run['subcalls']} sub-calls, "
           f"{run['input_tokens']:,} in / {run['output_tokens']:,} out tokens, "
           f"{_cost(run['cost_usd'], run['cost_unknown'])}, {_duration(run['duration_ms'])}, "

@@ -54,3 +54,16 @@ def save_findings(store, run_id: str) -> list[dict]:
     findings = [f.to_dict() for f in detect_failure_modes(store.load_events(run_id))]
     store.save_findings(run_id, findings)
     return findings
+
+
+def print_answer(answer: str | None, best_candidate: dict[str, Any] | None) -> None:
+    """The answer on stdout; without one, nothing there and a labelled best candidate on stderr."""
+    if answer is not None:
+        print(answer)
+        return
+    if best_candidate and best_candidate.get("text"):
+        text = " ".join(str(best_candidate["text"]).split())
+        shown = text if len(text) <= 300 else text[:300] + "…"
+        print(f"no answer; best candidate (from the {best_candidate.get('source', 'run')}): {shown}", file=sys.stderr)
+    else:
+        print("no answer", file=sys.stderr)

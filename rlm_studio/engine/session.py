@@ -217,7 +217,7 @@ class _Rlm:
             status, limit = reason
             if self.depth > 0 or self.s._stop_reason is None:
                 # a child cancelled by its parent's stop, or a cancellation from outside: finish, then re-raise
-                self._finish(started, status, limit, None, self._partial_answer(), isolation, warnings)
+                self._finish(started, status, limit, None, None, isolation, warnings)
                 raise
             asyncio.current_task().uncancel()
         except Exception as exc:  # an engine bug or an unexpected sandbox failure: the run fails visibly
@@ -229,8 +229,6 @@ class _Rlm:
                 await _close_quietly(self.worker)
         if status != "completed" and self.s.budget.tripped and limit is None and status == "limit_hit":
             limit = self.s.budget.tripped
-        if answer is None:
-            answer = self._partial_answer()
         return self._finish(started, status, limit, error, answer, isolation, warnings)
 
     def _finish(self, started: float, status: str, limit: str | None, error: dict | None, answer: str | None,
@@ -240,10 +238,11 @@ class _Rlm:
         if limit and status == "limit_hit":
             self.emit(ev.Notice(node_id=self.node_id, parent_id=self.parent_node, level="warning",
                                 code="limit_hit", message=f"The run stopped: its {describe_limit(limit)} was reached."))
+        candidate = self._best_candidate() if answer is None else None
         self.emit(ev.RunFinished(node_id=self.node_id, parent_id=self.parent_node, status=status, answer=answer,
-                                 limit=limit, error=error, totals=dict(self.totals)))
+                                 best_candidate=candidate, limit=limit, error=error, totals=dict(self.totals)))
         return RunResult(run_id=self.s.run_id, status=status, answer=answer, limit=limit, error=error,
-                         totals=dict(self.totals), isolation=isolation, warnings=warnings)
+                         totals=dict(self.totals), isolation=isolation, warnings=warnings, best_candidate=candidate)
 
     async def _expected_isolation(self) -> tuple[str, list[str], str | None]:
         """(isolation level, warnings, error) the run's sandbox will have, known before it starts."""
@@ -451,12 +450,15 @@ class _Rlm:
         self.iterations = plan.at_iteration - 1
         self.edited_response = plan.edited_response
 
-    def _partial_answer(self) -> str | None:
+    def _best_candidate(self) -> dict[str, str] | None:
+        """For a run that ended without FINAL: what it came closest to answering with, and where that is
+        from ({"text", "source"}), never passed off as the answer itself."""
         for name in ANSWER_VARIABLES:
             for var in self.last_variables:
                 if var.get("name") == name and var.get("summary"):
-                    return str(var["summary"])
-        return self.last_response.strip() or None
+                    return {"text": str(var["summary"]), "source": f"variable {name}"}
+        response = self.last_response.strip()
+        return {"text": response, "source": "last response"} if response else None
 
     # -- requests from the REPL ---------------------------------------------------------------
     def _recorded(self, table: str, prompt: Any) -> str | None:

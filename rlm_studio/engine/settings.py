@@ -57,18 +57,21 @@ class RunSettings:
 class RunResult:
     run_id: str
     status: str                    # completed | limit_hit | failed | cancelled
-    answer: str | None
+    answer: str | None             # None: the run ended without FINAL (see best_candidate)
     limit: str | None = None
     error: dict[str, Any] | None = None
     totals: dict[str, Any] = field(default_factory=dict)
     isolation: str = ""
     warnings: list[str] = field(default_factory=list)
+    #: when `answer` is None: {"text", "source"} of the closest thing to an answer (a variable, the last response)
+    best_candidate: dict[str, str] | None = None
 
     def summary(self) -> dict[str, Any]:
         """The object `rlm-studio run --json` prints."""
         t = self.totals
         return {
-            "run_id": self.run_id, "status": self.status, "answer": self.answer, "limit": self.limit,
+            "run_id": self.run_id, "status": self.status, "answer": self.answer,
+            "best_candidate": self.best_candidate, "limit": self.limit,
             "error": self.error, "iterations": t.get("iterations", 0), "subcalls": t.get("subcalls", 0),
             "child_runs": t.get("child_runs", 0), "input_tokens": t.get("input_tokens", 0),
             "output_tokens": t.get("output_tokens", 0), "cost_usd": t.get("cost_usd", 0.0),

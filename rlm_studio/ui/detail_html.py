@@ -65,8 +65,14 @@ def build_detail(node: Any, events: list[Any], streaming: str | None = None) -> 
             facts.append(("Sandbox", started.isolation or "unknown"))
         finished = by_kind.get("run_finished")
         if finished is not None:
-            add(Section("answer", "Answer" if finished.status == "completed" else "Partial answer",
-                        finished.answer or "(no answer)"))
+            if finished.answer is not None:
+                add(Section("answer", "Answer", finished.answer))
+            else:
+                candidate = getattr(finished, "best_candidate", None) or {}
+                add(Section("answer", "No answer", "The run ended without FINAL or FINAL_VAR."))
+                if candidate.get("text"):
+                    add(Section("best_candidate", f"Best candidate (from the {candidate.get('source', 'run')}; "
+                                "not an answer)", str(candidate["text"])))
     elif node.kind == "model_call":
         started = by_kind.get("model_call_started")
         if started is not None:

@@ -61,11 +61,15 @@ def test_run_json_has_the_documented_keys(tmp_path, doc):
     assert data["input_tokens"] > 0 and data["status"] == "completed"
 
 
-def test_limit_hit_exits_1_with_partial_answer(tmp_path, doc):
+def test_limit_hit_exits_1_with_no_answer_and_a_labelled_candidate(tmp_path, doc):
     model = write_script(tmp_path, rules=[], default="```repl\nanswer = 'so far'\n```")
     out = cli("run", "-c", str(doc), "-q", "q", "--root-model", model, "--max-iterations", "2", "--no-db")
     assert out.returncode == 1
-    assert "limit_hit" in out.stderr and "so far" in out.stdout
+    assert out.stdout == ""     # nothing that a script could take for the answer
+    assert "limit_hit" in out.stderr and "no answer; best candidate (from the variable answer): 'so far'" in out.stderr
+    out = cli("run", "-c", str(doc), "-q", "q", "--root-model", model, "--max-iterations", "2", "--no-db", "--json")
+    data = json.loads(out.stdout)
+    assert data["answer"] is None and data["best_candidate"] == {"text": "'so far'", "source": "variable answer"}
 
 
 @pytest.mark.parametrize("case", ["missing", "binary", "empty", "unknown_model", "bad_script", "empty_question"])

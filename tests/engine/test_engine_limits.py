@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from rlm_studio.engine.events.nodes import fold_nodes
+from rlm_studio.engine.run_tree import fold_nodes
 from rlm_studio.engine.settings import RunSettings
 
 from .scripts import kinds, repl, run_session, script
@@ -16,13 +16,35 @@ def _closed(events) -> bool:
     return all(n.status != "running" for n in fold_nodes([e for e in events if not e.ephemeral]).values())
 
 
-def test_iteration_limit_keeps_the_best_partial_answer(tmp_path):
+def test_iteration_limit_gives_no_answer_and_labels_the_best_candidate(tmp_path):
     root = script(tmp_path, "root", rules=[], default=repl("answer = 'partial 7'\nprint('working')"))
     result, events = run_session("q", "ctx", RunSettings(root_model=root, max_iterations=3))
     assert (result.status, result.limit) == ("limit_hit", "max_iterations")
-    assert result.answer == "'partial 7'" or "partial 7" in result.answer
+    assert result.answer is None
+    assert result.best_candidate is not None and "partial 7" in result.best_candidate["text"]
+    assert result.best_candidate["source"] == "variable answer"
     assert len(kinds(events, "iteration_started")) == 3
-    assert kinds(events, "run_finished")[0].limit == "max_iterations" and _closed(events)
+    [finished] = kinds(events, "run_finished")
+    assert finished.limit == "max_iterations" and finished.answer is None and _closed(events)
+    assert finished.best_candidate == result.best_candidate
+    summary = result.summary()
+    assert summary["answer"] is None and summary["best_candidate"] == result.best_candidate
+
+
+def test_a_raw_code_response_is_never_reported_as_the_answer(tmp_path):
+    root = script(tmp_path, "root", rules=[], default=repl("x = len(context)\nprint(x)", "Let me count."))
+    result, events = run_session("q", "ctx", RunSettings(root_model=root, max_iterations=2))
+    assert result.status == "limit_hit" and result.answer is None
+    assert result.best_candidate is not None and result.best_candidate["source"] == "last response"
+    assert "```repl" in result.best_candidate["text"]     # labelled as what it is, not passed off as an answer
+    assert kinds(events, "run_finished")[0].answer is None
+
+
+def test_a_completed_run_has_an_answer_and_no_candidate(tmp_path):
+    root = script(tmp_path, "root", responses=[repl("answer = 'x'"), "FINAL(done)"])
+    result, events = run_session("q", "ctx", RunSettings(root_model=root))
+    assert (result.status, result.answer, result.best_candidate) == ("completed", "done", None)
+    assert kinds(events, "run_finished")[0].best_candidate is None
 
 
 def test_subcall_limit_counts_the_whole_tree_and_interrupts(tmp_path):

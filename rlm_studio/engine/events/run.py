@@ -45,7 +45,8 @@ class ContextAttached(Event):
 class RunFinished(Event):
     kind = "run_finished"
     status: str = "completed"            # one of RUN_STATUSES
-    answer: str | None = None            # the final answer, or the best partial answer
+    answer: str | None = None            # the final answer (FINAL / FINAL_VAR); None when the run gave none
+    best_candidate: dict[str, Any] | None = None  # without an answer: {"text", "source"} of the closest thing to one
     limit: str | None = None             # which limit stopped it, when status == "limit_hit"
     error: dict[str, Any] | None = None  # {"kind", "message"} when status == "failed"
     totals: dict[str, Any] = field(default_factory=dict)  # this run's subtree, children included
