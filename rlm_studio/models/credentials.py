@@ -130,3 +130,11 @@ def configured_providers() -> list[str]:
         if get_api_key(provider):
             found.append(provider)
     return found
+
+
+def environment_without_keys() -> dict[str, str]:
+    """This process's environment minus every provider key: for helper processes (the bundled model's
+    server) that need no key, so no key sits in their /proc/<pid>/environ either."""
+    secret_vars = set(PROVIDER_ENV_VARS.values())
+    return {name: value for name, value in os.environ.items()
+            if name not in secret_vars and not name.endswith(("_API_KEY", "_SECRET_KEY", "_ACCESS_TOKEN"))}

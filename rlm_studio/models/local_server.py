@@ -19,6 +19,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from .credentials import environment_without_keys
 from .types import ModelError
 
 BUNDLED_MODEL_NOTE = ("The bundled model (SmolLM2-135M-Instruct, 135 million parameters) is tiny: it is here so "
@@ -134,6 +135,7 @@ class BundledServer:
                    "--n_threads", str(self.n_threads), "--verbose", "False"]
             self._proc = _launcher().submit(
                 subprocess.Popen, cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                env=environment_without_keys(),  # it needs no key; keeps keys out of its /proc/<pid>/environ
                 preexec_fn=_die_with_parent if sys.platform == "linux" else None).result()
             self.starts += 1
             self._reader = threading.Thread(target=self._read_stderr, args=(self._proc,), daemon=True)

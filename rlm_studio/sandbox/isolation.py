@@ -26,9 +26,14 @@ _ETC_FILES = ("/etc/ld.so.cache", "/etc/localtime", "/etc/nsswitch.conf", "/etc/
 
 PROCESS_MODE_WARNING = (
     "The sandbox (bubblewrap) could not start, so model code runs as a plain process: {reason}. "
-    "It still has resource limits, an empty environment (no API keys) and its own process group, "
-    "but it can reach the network and read or write any file this user can{root_note}.")
-ROOT_NOTE = ", and since the app runs as root the process-count limit (fork bombs) does not apply"
+    "Protected: its environment is empty and the app's own environment and memory are closed to it "
+    "(the app is marked non-dumpable{root_caps}), so API keys the app holds do not reach it; it has "
+    "memory, CPU-time and file-size limits and its own process group. Not protected: it can reach the "
+    "network, read and write every file {who} can (including key files and the environment of other "
+    "processes of {who}, such as the shell that started the app), and fill the disk through its scratch "
+    "folder{root_note}.")
+ROOT_NOTE = "; since the app runs as root, the process-count limit (fork bombs) does not apply"
+ROOT_CAPS_NOTE = ", and the worker runs without root's capabilities"
 
 
 class SandboxUnavailable(RuntimeError):
@@ -98,7 +103,7 @@ def _readable_dirs_to(path: str) -> list[str]:
     return args
 
 
-def build_bwrap_argv(bwrap: str, *, context_path: str | None, as_root: bool) -> list[str]:
+def build_bwrap_argv(bwrap: str, *, context_path: str | None, as_root: bool, tmp_size_mb: int = 256) -> list[str]:
     python_home = os.path.realpath(sys.base_prefix)
     argv = [bwrap]
     if as_root:
@@ -112,7 +117,8 @@ def build_bwrap_argv(bwrap: str, *, context_path: str | None, as_root: bool) -> 
     for key, value in SANDBOX_ENV.items():
         argv += ["--setenv", key, value]
     argv += _system_binds()
-    argv += ["--proc", "/proc", "--dev", "/dev", "--perms", "01777", "--tmpfs", "/tmp"]
+    # /tmp is RAM outside RLIMIT_AS: capped (bwrap >= 0.10), so a worker holds at most memory_mb + tmp_size_mb
+    argv += ["--proc", "/proc", "--dev", "/dev", "--perms", "01777", "--size", str(tmp_size_mb << 20), "--tmpfs", "/tmp"]
     if not python_home.startswith("/usr/"):
         argv += _readable_dirs_to(python_home) + ["--ro-bind", python_home, python_home]
     argv += ["--perms", "0755", "--dir", "/opt", "--ro-bind", str(RUNTIME_DIR), SANDBOX_RUNTIME_DIR]
@@ -123,12 +129,13 @@ def build_bwrap_argv(bwrap: str, *, context_path: str | None, as_root: bool) -> 
     return argv
 
 
-def plan_launch(mode: str, *, context_path: Path | None, bwrap: str | None, scratch_dir: str) -> LaunchPlan:
+def plan_launch(mode: str, *, context_path: Path | None, bwrap: str | None, scratch_dir: str,
+                tmp_size_mb: int = 256) -> LaunchPlan:
     python = python_executable()
     host_context = os.path.realpath(context_path) if context_path is not None else None
     if mode == "bwrap":
         as_root = os.geteuid() == 0
-        prefix = build_bwrap_argv(bwrap, context_path=host_context, as_root=as_root)
+        prefix = build_bwrap_argv(bwrap, context_path=host_context, as_root=as_root, tmp_size_mb=tmp_size_mb)
         return LaunchPlan(
             argv=prefix + [python, "-I", "-S", f"{SANDBOX_RUNTIME_DIR}/worker_main.py"],
             env={}, cwd="/", worker_cwd="/tmp",
@@ -168,7 +175,14 @@ def resolve_isolation(requested: str) -> tuple[str, str | None, str | None]:
         raise SandboxUnavailable(f"the bubblewrap sandbox cannot start here: {reason}")
     if bwrap is not None:
         return "bwrap", bwrap, None
-    return "process", None, PROCESS_MODE_WARNING.format(reason=reason, root_note=ROOT_NOTE if os.geteuid() == 0 else "")
+    return "process", None, process_mode_warning(reason)
+
+
+def process_mode_warning(reason: str) -> str:
+    """Exactly what the plain-process fallback protects and what it does not (see process_shim.py)."""
+    as_root = os.geteuid() == 0
+    return PROCESS_MODE_WARNING.format(reason=reason, root_caps=ROOT_CAPS_NOTE if as_root else "",
+                                       who="root" if as_root else "this user", root_note=ROOT_NOTE if as_root else "")
 
 
 def _probe_once() -> tuple[str | None, str | None]:

@@ -13,6 +13,7 @@ class SandboxLimits:
     file_size_mb: int = 1024       # RLIMIT_FSIZE
     cell_timeout_s: float = 120.0  # default per-cell wall-clock limit
     max_output_chars: int = 1_000_000  # captured per stream per cell; the total is still counted
+    tmp_size_mb: int = 256         # the sandbox's /tmp (RAM, outside RLIMIT_AS): a worker holds memory_mb + this at most
 
     def validated(self) -> SandboxLimits:
         for name, value in asdict(self).items():

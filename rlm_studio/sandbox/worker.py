@@ -23,6 +23,7 @@ from typing import Any
 from .eager import start_eagerly
 from .frame_schema import FrameViolation, check_id, check_request, check_result, check_simple
 from .framing import FrameDecoder, FrameError, encode_frame
+from .host_protection import make_host_undumpable
 from .isolation import plan_launch, resolve_isolation
 from .limits import SandboxLimits
 
@@ -339,8 +340,10 @@ class Worker:
         started = time.perf_counter()
         if self.isolation == "process" and self._scratch_dir is None:
             self._scratch_dir = tempfile.mkdtemp(prefix="rlm-sandbox-")
+        if self.isolation == "process":
+            make_host_undumpable()  # the worker runs as this user: close /proc/<app pid>/environ and mem to it
         plan = plan_launch(self.isolation, context_path=self._context_path, bwrap=self._bwrap,
-                           scratch_dir=self._scratch_dir or "/tmp")
+                           scratch_dir=self._scratch_dir or "/tmp", tmp_size_mb=self._limits.tmp_size_mb)
         control_host, control_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         rpc_host, rpc_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         child_fds = (control_child.fileno(), rpc_child.fileno())
