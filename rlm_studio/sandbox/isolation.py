@@ -15,6 +15,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from rlm_studio.self_command import stdlib_python, stdlib_python_home
+
 RUNTIME_DIR = Path(__file__).resolve().parent
 SANDBOX_RUNTIME_DIR = "/opt/rlm"
 SANDBOX_CONTEXT_PATH = "/run/rlm/context"
@@ -52,9 +54,9 @@ class LaunchPlan:
 
 
 def python_executable() -> str:
-    """The base interpreter (not the venv's), so the sandbox needs only the Python installation."""
-    base = Path(sys.base_prefix) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}"
-    return str(base) if base.exists() else os.path.realpath(sys.executable)
+    """The base interpreter (not the venv's), so the sandbox needs only the Python installation; in a frozen
+    app, the app's own executable (rlm_studio/self_command.py)."""
+    return stdlib_python()
 
 
 def find_bwrap() -> str | None:
@@ -104,7 +106,7 @@ def _readable_dirs_to(path: str) -> list[str]:
 
 
 def build_bwrap_argv(bwrap: str, *, context_path: str | None, as_root: bool, tmp_size_mb: int = 256) -> list[str]:
-    python_home = os.path.realpath(sys.base_prefix)
+    python_home = stdlib_python_home()
     argv = [bwrap]
     if as_root:
         # No user namespace: root in one maps to real uid 0, which the kernel exempts from RLIMIT_NPROC.

@@ -28,6 +28,9 @@ def build_window(db_path: str | None = None):
     from .main_window import MainWindow
 
     window = MainWindow(db_path)
+    from .sandbox_status import attach_sandbox_status
+
+    attach_sandbox_status(window)
     window.show()
     return app, window
 
