@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from . import export_otlp
 from .common import CliError, add_db_option, open_store
 
 
@@ -13,8 +14,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                               description="Export a run: 'rlm-studio' (lossless, re-importable) or 'official' "
                                           "(the RLMLogger format the official RLM visualizer opens).")
     p.add_argument("run", help="run id (or its first characters)")
-    p.add_argument("--format", choices=("rlm-studio", "official"), default="rlm-studio")
+    p.add_argument("--format", choices=("rlm-studio", "official", *export_otlp.OTLP_FORMATS), default="rlm-studio",
+                   help="otlp: send OpenTelemetry spans to --endpoint; otlp-json: the same spans as an OTLP/JSON file")
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
+    export_otlp.add_arguments(p)
     add_db_option(p)
     p.set_defaults(func=handle)
 
@@ -24,6 +27,8 @@ def handle(args: argparse.Namespace) -> int:
 
     store = open_store(args)
     try:
+        if args.format in export_otlp.OTLP_FORMATS:
+            return export_otlp.handle_otlp(args, store)
         if args.output:
             path = store.export_run(args.run, args.output, format=args.format)
             print(f"exported run {store.resolve_run_id(args.run)} to {path}", file=sys.stderr)

@@ -54,7 +54,7 @@ def describe(event, depth: int) -> str | None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from rlm_studio.engine.events.nodes import apply_event
+    from rlm_studio.engine.run_tree import apply_event
     store = open_store(args)
     run_id, events = load_run_events(store, args.run)
     if args.reexecute:

@@ -49,13 +49,13 @@ def handle(args: argparse.Namespace) -> int:
     if not runs:
         print("no runs")
         return 0
-    print(f"{'ID':<20}  {'CREATED':<16}  {'STATUS':<11}  {'ROOT MODEL':<22}  {'IT':>3}  {'TOKENS':>9}  "
+    print(f"{'ID':<20}  {'CREATED':<16}  {'STATUS':<11}  {'ROOT MODEL':<22}  {'IT':>3}  {'SUB':>5}  {'KIDS':>4}  {'TOKENS':>9}  "
           f"{'COST':>9}  QUESTION")
     for run in runs:
         created = time.strftime("%Y-%m-%d %H:%M", time.localtime(run["created_at"]))
         tokens = run["input_tokens"] + run["output_tokens"]
         title = run["name"] or (run["question"].strip().splitlines() or [""])[0]
         print(f"{run['id']:<20}  {created:<16}  {run['status']:<11}  {run['root_model'][:22]:<22}  "
-              f"{run['iterations']:>3}  {tokens:>9,}  {format_cost(run['cost_usd'], run['cost_unknown']):>9}  "
+              f"{run['iterations']:>3}  {run['subcalls']:>5}  {run['child_runs']:>4}  {tokens:>9,}  {format_cost(run['cost_usd'], run['cost_unknown']):>9}  "
               f"{title[:60]}" + (f"  [{', '.join(run['flags'])}]" if run["flags"] else ""))
     return 0

@@ -109,7 +109,8 @@ def handle(args: argparse.Namespace) -> int:
         candidate = run["best_candidate"]
         print("Answer:   (none)" + (f"; best candidate, from the {candidate.get('source', 'run')}: "
                                     f"{' '.join(str(candidate.get('text', '')).split())[:500]}" if candidate else ""))
-    print(f"Totals:   {run['iterations']} iterations, {run['subcalls']} sub-calls, "
+    print(f"Totals:   {run['iterations']} iterations, {run['subcalls']} sub-calls, {run['child_runs']} child runs, "
+          f"{run['model_calls']} model calls, "
           f"{run['input_tokens']:,} in / {run['output_tokens']:,} out tokens, "
           f"{_cost(run['cost_usd'], run['cost_unknown'])}, {_duration(run['duration_ms'])}, "
           f"max depth {run['max_depth_reached']}")

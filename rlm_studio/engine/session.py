@@ -27,6 +27,7 @@ from .history import History, Turn
 from .limits import Budget, LimitReached, describe_limit
 from .parsing import extract_repl_blocks, find_text_final
 from .prompts import DEFAULT_SYSTEM_PROMPT, cell_feedback, context_metadata, first_user_message, iteration_feedback
+from .run_tree import RunTree
 from .settings import RunResult, RunSettings
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,9 @@ class RlmSession:
         self.question = question
         self.context = context
         self.run_id = run_id or ev.new_run_id()
-        self.emitter = EventEmitter(self.run_id, sinks)
+        #: the run's tree, fed first by every event: results count from it (the one totals of every surface)
+        self.tree = RunTree()
+        self.emitter = EventEmitter(self.run_id, [self.tree.apply, *(sinks or [])])
         self.budget = Budget(self.settings)
         self.forked_from = forked_from
         self._resolver = resolver or resolver_for(model_settings)
@@ -164,9 +167,6 @@ class _Rlm:
         self.worker: Any = None
         self.current_cell: str | None = None
         self.iterations = 0
-        self.totals = {"iterations": 0, "subcalls": 0, "model_calls": 0, "child_runs": 0, "cells": 0,
-                       "input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0, "cost_unknown": False,
-                       "max_depth_reached": depth}
         self.last_variables: list[dict[str, Any]] = []
         self.last_response = ""
         self.replaying = False
@@ -233,16 +233,22 @@ class _Rlm:
 
     def _finish(self, started: float, status: str, limit: str | None, error: dict | None, answer: str | None,
                 isolation: str, warnings: list[str]) -> RunResult:
-        self.totals["iterations"] = self.iterations
-        self.totals["duration_ms"] = (time.monotonic() - started) * 1000.0
+        totals = self._totals((time.monotonic() - started) * 1000.0)
         if limit and status == "limit_hit":
             self.emit(ev.Notice(node_id=self.node_id, parent_id=self.parent_node, level="warning",
                                 code="limit_hit", message=f"The run stopped: its {describe_limit(limit)} was reached."))
         candidate = self._best_candidate() if answer is None else None
         self.emit(ev.RunFinished(node_id=self.node_id, parent_id=self.parent_node, status=status, answer=answer,
-                                 best_candidate=candidate, limit=limit, error=error, totals=dict(self.totals)))
+                                 best_candidate=candidate, limit=limit, error=error, totals=dict(totals)))
         return RunResult(run_id=self.s.run_id, status=status, answer=answer, limit=limit, error=error,
-                         totals=dict(self.totals), isolation=isolation, warnings=warnings, best_candidate=candidate)
+                         totals=totals, isolation=isolation, warnings=warnings, best_candidate=candidate)
+
+    def _totals(self, duration_ms: float) -> dict[str, Any]:
+        """This run's subtree totals from the session's run tree (children closed, so all are in)."""
+        totals = self.s.tree.totals(self.node_id).to_dict()
+        totals["max_depth_reached"] = totals["max_depth"]
+        totals["duration_ms"] = duration_ms
+        return totals
 
     async def _expected_isolation(self) -> tuple[str, list[str], str | None]:
         """(isolation level, warnings, error) the run's sandbox will have, known before it starts."""
@@ -350,16 +356,7 @@ class _Rlm:
         return response
 
     def _count_call(self, usage: dict[str, Any], cost: float | None, *, subcall: bool) -> None:
-        """Add one call to this run's totals, every ancestor's (via child totals) and the tree budget."""
-        t = self.totals
-        t["model_calls"] += 1
-        t["subcalls"] += 1 if subcall else 0
-        t["input_tokens"] += int(usage.get("input_tokens") or 0)
-        t["output_tokens"] += int(usage.get("output_tokens") or 0)
-        if cost is None:
-            t["cost_unknown"] = True
-        else:
-            t["cost_usd"] += cost
+        """Charge one call to the tree's budget (the limits); counts for results come from the run tree."""
         before = self.s.budget.tripped
         self.s.budget.add_call(usage, cost, subcall=subcall)
         if self.s.budget.tripped and not before:
@@ -381,7 +378,6 @@ class _Rlm:
             finally:
                 self.current_cell = None
             text, cut = cell_feedback(n, result, self.settings.output_limit_chars)
-            self.totals["cells"] += 1
             self.last_variables = result.variables
             self.emit(ev.CellFinished(
                 node_id=cell_node, parent_id=it_node, stdout=result.stdout, stderr=result.stderr,
@@ -436,9 +432,6 @@ class _Rlm:
             self.emit(event)
             if event.kind in ("model_call_finished", "subcall_finished") and not event.error:
                 self._count_call(event.usage, event.cost_usd, subcall=event.kind == "subcall_finished")
-            elif event.kind == "run_started":
-                self.totals["child_runs"] += 1
-                self.totals["max_depth_reached"] = max(self.totals["max_depth_reached"], event.depth)
         self.replaying = True
         try:
             for code in plan.cells:
@@ -549,12 +542,6 @@ class _Rlm:
             raise ModelError("bad_request", f"rlm_query context: {exc}") from None
         child = _Rlm(self.s, depth=self.depth + 1, question=prompt, context=child_context, parent_node=parent)
         result = await child.run()
-        for key in ("subcalls", "model_calls", "input_tokens", "output_tokens", "cost_usd", "child_runs"):
-            self.totals[key] += result.totals.get(key, 0)
-        self.totals["child_runs"] += 1
-        self.totals["cost_unknown"] = self.totals["cost_unknown"] or result.totals.get("cost_unknown", False)
-        self.totals["max_depth_reached"] = max(self.totals["max_depth_reached"],
-                                               result.totals.get("max_depth_reached", 0))
         if result.status != "completed" or result.answer is None:
             why = result.error["message"] if result.error else (
                 f"its {describe_limit(result.limit)} was reached" if result.limit else result.status)

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 
 from .errors import StorageError
+from .migration_totals import m004_run_totals
 
 
 def _run_ddl(conn: sqlite3.Connection, script: str) -> None:
@@ -229,7 +230,7 @@ def m003_bench(conn: sqlite3.Connection) -> None:
 
 # Each migration's number is in its name (m005_... is 5); a database records the ones it has run, so a
 # migration numbered below one already applied (written in parallel, landed later) still runs.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_findings, m003_bench, m005_damaged_runs]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_findings, m003_bench, m004_run_totals, m005_damaged_runs]
 
 
 def migration_number(step: Callable[[sqlite3.Connection], None]) -> int:
