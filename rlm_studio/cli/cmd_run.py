@@ -33,7 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--output-limit", type=int, default=20_000, metavar="CHARS",
                    help="REPL output shown to the root model per block (default 20000)")
     p.add_argument("--isolation", choices=("auto", "bwrap", "process"), default="auto")
-    p.add_argument("--include", action="append", default=[], metavar="GLOB", help="inside folders: only these")
+    p.add_argument("--include", action="append", default=[], metavar="GLOB",
+                   help="inside folders: only these (a pattern that names a default exclusion, such as venv/**, "
+                        "loads it)")
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="inside folders: not these")
     p.add_argument("--system-prompt", type=Path, default=None, metavar="FILE", help="use this system prompt")
     p.add_argument("--no-db", action="store_true", help="do not record the run in the database")
@@ -43,21 +45,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=handle)
 
 
-def load_context(paths: list[str], include: list[str], exclude: list[str]) -> tuple[Any, list[Any]]:
-    from rlm_studio.documents import DocumentError, as_context, load_document, load_folder
+def load_context(paths: list[str], include: list[str], exclude: list[str],
+                 quiet: bool = False) -> tuple[Any, list[Any]]:
+    """The run's context from files and folders; what folders skipped, and texts read as something other
+    than UTF-8, are told on stderr (unless `quiet`)."""
+    from rlm_studio.documents import (
+        DocumentError,
+        as_context,
+        encoding_lines,
+        load_document,
+        load_folder,
+        skipped_lines,
+    )
 
     documents = []
+    skipped = []
     try:
         for raw in paths:
             path = Path(raw).expanduser()
             if not path.exists():
                 raise CliError(f"{raw}: no such file or folder")
             if path.is_dir():
-                documents.extend(load_folder(path, include=include, exclude=exclude).documents)
+                loaded = load_folder(path, include=include, exclude=exclude)
+                documents.extend(loaded.documents)
+                skipped.extend(loaded.skipped)
             else:
                 documents.append(load_document(path))
     except DocumentError as exc:
         raise CliError(str(exc)) from None
+    if not quiet:
+        for line in skipped_lines(skipped) + [f"note: {line}" for line in encoding_lines(documents)]:
+            print(line, file=sys.stderr)
     context = as_context(documents)
     if not documents or (isinstance(context, str) and not context.strip()):
         raise CliError("the context is empty")
@@ -119,7 +137,7 @@ def handle(args: argparse.Namespace) -> int:
     if not args.question.strip():
         raise CliError("the question is empty")
     settings = build_settings(args)
-    context, _ = load_context(args.context, args.include, args.exclude)
+    context, _ = load_context(args.context, args.include, args.exclude, quiet=args.quiet)
     model_settings = None
     if args.api_base:
         from rlm_studio.models.registry import ModelSettings

@@ -9,6 +9,7 @@ from .document import Document, FolderLoad, Skipped, estimate_tokens, from_paste
 from .errors import DocumentError, LoadCancelled
 from .folder import DEFAULT_EXCLUDED_DIRS, DEFAULT_EXCLUDED_FILES, load_folder, load_paths
 from .kinds import KINDS
+from .load_report import encoding_lines, skipped_lines
 from .loader import load_document
 
 __all__ = [
@@ -22,9 +23,11 @@ __all__ = [
     "Skipped",
     "as_context",
     "describe",
+    "encoding_lines",
     "estimate_tokens",
     "from_pasted_text",
     "load_document",
     "load_folder",
     "load_paths",
+    "skipped_lines",
 ]

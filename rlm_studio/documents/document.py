@@ -23,6 +23,8 @@ class Document:
     `name` is what the user sees and the key in a multi-document context (the
     relative path for folder loads). `est_tokens` is an estimate (chars / 4).
     `encoding` is the detected text encoding; None for PDF, DOCX and pasted text.
+    `encoding_note` says, for the user, how a text that is not plain UTF-8 was read
+    (a guessed code page, a coding declaration, replaced bytes); None for UTF-8.
     """
 
     name: str
@@ -31,6 +33,7 @@ class Document:
     kind: str
     encoding: str | None
     size_bytes: int
+    encoding_note: str | None = None
     chars: int = field(init=False)
     est_tokens: int = field(init=False)
 
@@ -40,10 +43,14 @@ class Document:
 
 
 class Skipped(NamedTuple):
-    """A file a folder load left out, and why (in words for the user)."""
+    """A file a folder load left out, and why (in words for the user).
+
+    `kind`: "excluded" (a default exclusion), "binary", "empty", "unreadable", "link" or "special".
+    """
 
     path: str
     reason: str
+    kind: str = "unreadable"
 
 
 @dataclass

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 
 class DocumentError(Exception):
-    """A file or folder could not be loaded; the message names it and says why."""
+    """A file or folder could not be loaded; the message names it and says why.
+
+    `kind` says why in one word, for summaries of what a folder load skipped:
+    "binary", "empty" or "unreadable".
+    """
+
+    def __init__(self, message: str, kind: str = "unreadable") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 class LoadCancelled(Exception):

@@ -20,6 +20,8 @@ DEFAULT_EXCLUDED_DIRS = (
     ".mypy_cache", ".pytest_cache", ".ruff_cache", ".idea", ".eggs", "*.egg-info",
 )
 DEFAULT_EXCLUDED_FILES = (".DS_Store", "Thumbs.db", "desktop.ini", "*.pyc", "*.pyo")
+EXCLUDED_BY_DEFAULT = "excluded by default (an --include pattern that names it loads it)"
+_WILDCARDS = set("*?[]/.!")
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,7 @@ def _load_entries(entries: list[_Entry], skipped: list[Skipped], reporter: Repor
                 load_with_reporter(entry.path, entry.label, reporter.child(offset, entry.size), entry.name)
             )
         except DocumentError as exc:
-            skipped.append(Skipped(entry.name, str(exc)))
+            skipped.append(Skipped(entry.name, str(exc), exc.kind))
         offset += entry.size
         reporter.report(offset)
     return documents
@@ -138,7 +140,7 @@ def _collect_folder(
 
     def unlistable(error: OSError) -> None:
         rel = _relative(Path(error.filename or root), root)
-        skipped.append(Skipped(prefix + rel, f"could not list this folder: {error.strerror or error}"))
+        skipped.append(Skipped(prefix + rel, f"could not list this folder: {error.strerror or error}", "unreadable"))
 
     for dirpath, dirnames, filenames in os.walk(root, onerror=unlistable):
         reporter.check_cancel()
@@ -147,16 +149,19 @@ def _collect_folder(
         for dirname in sorted(dirnames):
             rel = _relative(here / dirname, root)
             if (here / dirname).is_symlink():
-                skipped.append(Skipped(prefix + rel + "/", "a link to another folder; not followed"))
-            elif default_excludes and _matches_name(dirname, DEFAULT_EXCLUDED_DIRS):
-                skipped.append(Skipped(prefix + rel + "/", "excluded by default"))
+                skipped.append(Skipped(prefix + rel + "/", "a link to another folder; not followed", "link"))
+            elif default_excludes and _matches_name(dirname, DEFAULT_EXCLUDED_DIRS) \
+                    and not _dir_explicitly_included(rel, include):
+                skipped.append(Skipped(prefix + rel + "/", EXCLUDED_BY_DEFAULT, "excluded"))
             elif not _dir_excluded(rel, exclude):
                 kept_dirs.append(dirname)
         dirnames[:] = kept_dirs
         for filename in filenames:
             file_path = here / filename
             rel = _relative(file_path, root)
-            if default_excludes and _matches_name(filename, DEFAULT_EXCLUDED_FILES):
+            if default_excludes and _matches_name(filename, DEFAULT_EXCLUDED_FILES) \
+                    and not explicitly_included(rel, include):
+                skipped.append(Skipped(prefix + rel, EXCLUDED_BY_DEFAULT, "excluded"))
                 continue
             if include and not matches(rel, include):
                 continue
@@ -165,10 +170,10 @@ def _collect_folder(
             try:
                 info = file_path.stat()
             except OSError as exc:
-                skipped.append(Skipped(prefix + rel, f"could not be opened: {exc.strerror or exc}"))
+                skipped.append(Skipped(prefix + rel, f"could not be opened: {exc.strerror or exc}", "unreadable"))
                 continue
             if not stat.S_ISREG(info.st_mode):
-                skipped.append(Skipped(prefix + rel, "not a regular file (a device, pipe or socket)"))
+                skipped.append(Skipped(prefix + rel, "not a regular file (a device, pipe or socket)", "special"))
                 continue
             entries.append(_Entry(file_path, prefix + rel, prefix + rel, info.st_size))
     entries.sort(key=lambda entry: _sort_key(entry.label))
@@ -192,6 +197,32 @@ def matches(rel: str, patterns: Iterable[str]) -> bool:
             return True
         if "/" not in pattern and fnmatch.fnmatch(name, pattern):
             return True
+    return False
+
+
+def _explicit(pattern: str) -> bool:
+    """A pattern that names something ("venv/*", "*.pyc"), not one that matches anything ("*", "**/*")."""
+    return any(char not in _WILDCARDS for char in pattern)
+
+
+def explicitly_included(rel: str, include: Sequence[str]) -> bool:
+    """True when an include pattern that names something matches this file: it wins over a default exclusion."""
+    return any(_explicit(pattern) and matches(rel, [pattern]) for pattern in include)
+
+
+def _dir_explicitly_included(rel_dir: str, include: Sequence[str]) -> bool:
+    """True when an include pattern names this folder (or a folder of its path) as a folder to look in:
+    "venv/**", "venv/lib/*.py", "**/node_modules/**"; a bare file pattern ("*.py") does not."""
+    parts = rel_dir.split("/")
+    for pattern in include:
+        segments = pattern.replace("\\", "/").removeprefix("./").split("/")
+        if len(segments) < 2:
+            continue
+        folders = [segment for segment in segments[:-1] if _explicit(segment)]
+        if any(fnmatch.fnmatch(parts[-1], segment) for segment in folders):
+            return True
+        if fnmatch.fnmatch(rel_dir, "/".join(segments[:-1])):
+            return _explicit("/".join(segments[:-1]))
     return False
 
 

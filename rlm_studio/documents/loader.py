@@ -17,6 +17,7 @@ from .sniffing import looks_like_pdf, looks_like_zip, sniff_binary, zip_flavour
 from .text_reader import read_text_file
 
 _HEAD_BYTES = 8192
+PYTHON_SUFFIXES = (".py", ".pyw", ".pyi")   # files whose PEP 263 coding declaration is honoured
 
 
 def load_document(
@@ -56,14 +57,15 @@ def _load(
             kind = _kind(path, head, label)
             if kind in ("pdf", "docx"):
                 handle.close()
-                encoding = None
+                encoding = encoding_note = None
                 if kind == "pdf":
                     text = pdf_to_text(path, label, reporter)
                 else:
                     text = docx_to_text(path, label, reporter)
             else:
                 handle.seek(0)
-                text, encoding = read_text_file(handle, label, reporter)
+                text, encoding, encoding_note = read_text_file(
+                    handle, label, reporter, python_source=path.suffix.lower() in PYTHON_SUFFIXES)
                 if kind == "html":
                     text = html_to_text(text)
     except PermissionError:
@@ -75,7 +77,7 @@ def _load(
 
     if not text or text.isspace():
         what = "visible text" if kind == "html" else "text"
-        raise DocumentError(f"{label} contains no {what} (only blank space).")
+        raise DocumentError(f"{label} contains no {what} (only blank space).", kind="empty")
     return Document(
         name=name or path.name,
         path=path.absolute(),
@@ -83,6 +85,7 @@ def _load(
         kind=kind,
         encoding=encoding,
         size_bytes=size,
+        encoding_note=encoding_note,
     )
 
 
@@ -102,7 +105,7 @@ def _regular_file_size(path: Path, label: str) -> int:
     if not stat.S_ISREG(info.st_mode):
         raise DocumentError(f"{label} is not a regular file (it is a device, pipe or socket).")
     if info.st_size == 0:
-        raise DocumentError(f"{label} is empty.")
+        raise DocumentError(f"{label} is empty.", kind="empty")
     return info.st_size
 
 
@@ -115,10 +118,10 @@ def _kind(path: Path, head: bytes, label: str) -> str:
         flavour = zip_flavour(path)
         if flavour == "docx":
             return "docx"
-        raise DocumentError(f"{label} is {flavour}, not a text document.")
+        raise DocumentError(f"{label} is {flavour}, not a text document.", kind="binary")
     binary = sniff_binary(head)
     if binary is not None:
-        raise DocumentError(f"{label} is {binary}, not a text document.")
+        raise DocumentError(f"{label} is {binary}, not a text document.", kind="binary")
     if named == "pdf":
         raise DocumentError(f"{label} is named like a PDF but is not one (no %PDF header).")
     if named == "docx":

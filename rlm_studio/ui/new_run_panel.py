@@ -409,10 +409,12 @@ class NewRunPanel(QWidget):
     def _add_documents(self, documents: list[Any], skipped: list[Any]) -> None:
         self.documents.extend(documents)
         self.example_button.setVisible(False)
-        if skipped:
-            shown = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:5])
-            more = f" (and {len(skipped) - 5} more)" if len(skipped) > 5 else ""
-            self.load_message.setText(f"Skipped {len(skipped)} file(s): {shown}{more}")
+        from rlm_studio.documents import encoding_lines, skipped_lines
+
+        notes = [f"note: {line}" for line in encoding_lines(documents)]
+        if skipped or notes:   # a list of what was left out and why, and of texts read as a guessed encoding
+            self.load_message.setText("\n".join(skipped_lines(skipped, limit=8) + notes))
+            self.load_message.setToolTip("\n".join(skipped_lines(skipped, limit=len(skipped)) + notes))
         self._refresh_table()
 
     def remove_selected(self) -> None:
@@ -429,9 +431,13 @@ class NewRunPanel(QWidget):
     def _refresh_table(self) -> None:
         self.doc_table.setRowCount(len(self.documents))
         for row, doc in enumerate(self.documents):
-            values = (doc.name, doc.kind, f"{doc.chars:,}", f"{doc.est_tokens:,}")
+            note = getattr(doc, "encoding_note", None)
+            kind = f"{doc.kind} ({doc.encoding})" if note else doc.kind
+            values = (doc.name, kind, f"{doc.chars:,}", f"{doc.est_tokens:,}")
             for col, value in enumerate(values):
                 item = QTableWidgetItem(value)
+                if note:
+                    item.setToolTip(note)
                 if col >= 2:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.doc_table.setItem(row, col, item)

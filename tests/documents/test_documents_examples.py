@@ -66,7 +66,7 @@ def test_small_project_folder_and_its_answers() -> None:
     result = load_folder(EXAMPLES / "small_project")
     context = as_context(result)
     assert isinstance(context, dict)
-    assert all(reason == "excluded by default" for _, reason in result.skipped)
+    assert all(item.kind == "excluded" for item in result.skipped)
     assert set(context) == {
         "README.md", "docs/calibration.md", "docs/operations.md", "config/station.toml",
         "snowline/__init__.py", "snowline/sensors.py", "snowline/uplink.py",
