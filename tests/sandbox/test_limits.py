@@ -1,9 +1,26 @@
-"""Time limits, host interrupts, memory and process caps: the cell fails, the worker and the app live on."""
+"""Time limits, host interrupts, memory and process caps: the cell fails, the worker and the app live on.
+
+No wall-clock bounds here (the suite runs on a loaded machine; speed is in benchmarks/): a stop that
+worked is told apart from the hard kill by `crashed` and the restart count, and a cell is known to be
+running because it told the test so through a sub-call.
+"""
 
 import asyncio
-import time
 
-from .helpers import run, start_worker
+from .helpers import echo_handler, run, start_worker
+
+
+def started_signal():
+    """(handler, event): the event is set when the cell calls llm_query('started')."""
+    started = asyncio.Event()
+
+    async def handler(kind, payload):
+        if payload.get("prompt") == "started":
+            started.set()
+            return "ok"
+        return await echo_handler(kind, payload)
+
+    return handler, started
 
 
 def test_an_infinite_loop_is_stopped_by_the_cell_limit_and_the_repl_stays_usable(context_file):
@@ -22,7 +39,7 @@ def test_an_infinite_loop_is_stopped_by_the_cell_limit_and_the_repl_stays_usable
     for stopped in (loop, sleeper):
         assert stopped.timed_out and not stopped.interrupted and stopped.crashed is None
         assert stopped.error["type"] == "TimeoutError"
-        assert 450 < stopped.duration_ms < 1500
+        assert stopped.duration_ms >= 450  # never before its limit (the upper side is a benchmark, not a test)
     assert 'File "<cell 2>", line' in loop.error["traceback"]
     assert after.stdout.strip() == "('still here', True)"
     assert restarts == 0
@@ -36,15 +53,14 @@ def test_a_cell_waiting_on_a_slow_sub_call_is_stopped_too(context_file):
     async def body():
         worker = await start_worker(context_file(), handler=handler)
         try:
-            started = time.perf_counter()
             stopped = await worker.execute("x = 1\nllm_query('slow')", timeout_s=0.5)
-            elapsed = time.perf_counter() - started
-            return stopped, elapsed, await worker.execute("x")
+            return stopped, await worker.execute("x"), worker.restarts
         finally:
             await worker.close()
 
-    stopped, elapsed, after = run(body())
-    assert stopped.timed_out and elapsed < 1.5
+    stopped, after, restarts = run(body())
+    assert stopped.timed_out and stopped.error["type"] == "TimeoutError"
+    assert stopped.crashed is None and restarts == 0  # stopped inside the wait, not by the hard kill
     assert after.stdout == "1\n"
 
 
@@ -54,37 +70,34 @@ def test_a_cell_that_swallows_the_stop_is_killed_and_the_worker_restarted(contex
     async def body():
         worker = await start_worker(context_file("ctx survives"))
         try:
-            started = time.perf_counter()
             stubborn = await worker.execute(code, timeout_s=0.3)
-            elapsed = time.perf_counter() - started
-            return stubborn, elapsed, await worker.execute("context"), worker.restarts
+            return stubborn, await worker.execute("context"), worker.restarts
         finally:
             await worker.close()
 
-    stubborn, elapsed, after, restarts = run(body())
-    assert stubborn.timed_out and "ignored" in stubborn.crashed
-    assert elapsed < 4.0
+    stubborn, after, restarts = run(body())
+    assert stubborn.timed_out and "ignored its 0.3 s time limit" in stubborn.crashed
     assert after.stdout == "'ctx survives'\n" and restarts == 1
 
 
 def test_interrupt_from_the_app_stops_the_running_cell(context_file):
+    handler, started = started_signal()
+
     async def body():
-        worker = await start_worker(context_file())
+        worker = await start_worker(context_file(), handler=handler)
         try:
             await worker.interrupt()  # idle: nothing happens
-            task = asyncio.ensure_future(worker.execute("import time\ny = 5\ntime.sleep(1000)"))
-            await asyncio.sleep(0.3)
-            started = time.perf_counter()
+            task = asyncio.ensure_future(worker.execute("import time\ny = 5\nllm_query('started')\ntime.sleep(1000)"))
+            await started.wait()
             await worker.interrupt()
             result = await task
-            return result, time.perf_counter() - started, await worker.execute("y")
+            return result, await worker.execute("y"), worker.restarts
         finally:
             await worker.close()
 
-    result, elapsed, after = run(body())
-    assert result.interrupted and not result.timed_out and result.crashed is None
+    result, after, restarts = run(body())
+    assert result.interrupted and not result.timed_out and result.crashed is None and restarts == 0
     assert result.error["type"] == "KeyboardInterrupt"
-    assert elapsed < 0.5
     assert after.stdout == "5\n"
 
 
@@ -144,19 +157,20 @@ def test_a_fork_bomb_is_capped(context_file):
 def test_a_cell_that_swallows_an_interrupt_is_killed_after_a_grace_period(context_file):
     code = "import time\nwhile True:\n    try:\n        time.sleep(5)\n    except BaseException:\n        pass"
 
+    handler, started = started_signal()
+
     async def body():
-        worker = await start_worker(context_file())
+        worker = await start_worker(context_file(), handler=handler)
         try:
-            task = asyncio.ensure_future(worker.execute(code, timeout_s=60))
-            await asyncio.sleep(0.3)
-            started = time.perf_counter()
+            swallowing = code.replace("time.sleep(5)", "llm_query('started')\n        time.sleep(5)")  # inside the try
+            task = asyncio.ensure_future(worker.execute(swallowing, timeout_s=60))
+            await started.wait()
             await worker.interrupt()
             result = await task
-            return result, time.perf_counter() - started, await worker.execute("'fresh'")
+            return result, await worker.execute("'fresh'"), worker.restarts
         finally:
             await worker.close()
 
-    result, elapsed, after = run(body())
-    assert result.interrupted and "ignored the interrupt" in result.crashed
-    assert elapsed < 4.0
+    result, after, restarts = run(body())
+    assert result.interrupted and "ignored the interrupt" in result.crashed and restarts == 1
     assert after.stdout == "'fresh'\n"
