@@ -71,7 +71,8 @@ def validate_plan(plan: BenchPlan) -> None:
     """Raise ValueError for a plan that cannot run (before anything is stored)."""
     from .methods import METHOD_NAMES
 
-    families_of(plan.suite)
+    if plan.data and len(families_of(plan.suite)) > 1:
+        raise ValueError("--data reads one family's files: give one family as the suite (e.g. sniah or codeqa)")
     if not plan.methods:
         raise ValueError("give at least one method")
     for method in plan.methods:

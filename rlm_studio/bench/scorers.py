@@ -20,7 +20,7 @@ def normalize(text: str) -> str:
 
 
 def _strip_answer_prefix(text: str) -> str:
-    match = re.search(r"(?:final answer|answer)\s*(?:is)?\s*[:\-]\s*(.+)", text, re.IGNORECASE | re.DOTALL)
+    match = re.search(r"(?:final answer|answer|label)\s*(?:is)?\s*[:\-]\s*(.+)", text, re.IGNORECASE | re.DOTALL)
     return match.group(1).strip() if match else text.strip()
 
 

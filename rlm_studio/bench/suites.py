@@ -12,9 +12,13 @@ FAMILIES: dict[str, tuple[list[int], str]] = {
     "sniah": ([2 ** k for k in range(13, 19)], "RULER niah_single: one needle in a repeated-sentence haystack"),
     "sniah-multikey": ([2 ** k for k in range(13, 19)], "RULER niah_multikey_1: the needle among 3 other keys"),
     "sniah-multivalue": ([2 ** k for k in range(13, 19)], "RULER niah_multivalue: all 4 values of one key"),
+    "oolong": ([2 ** 17], "OOLONG trec_coarse-style label-then-aggregate (generated stand-in, not the released data)"),
+    "oolong-pairs": ([2 ** 15], "OOLONG-Pairs-style: the paper's 20 pairwise queries over generated entries"),
+    "browsecomp": ([2 ** 17], "BrowseComp-Plus-style 2-3 hop questions over generated documents (stand-in)"),
+    "codeqa": ([2 ** 17], "LongBench-v2 CodeQA-style multiple choice over a real code base (the stdlib by default)"),
 }
 SUITES: dict[str, list[str]] = {
-    "paper": ["sniah"],
+    "paper": ["sniah", "oolong", "oolong-pairs", "browsecomp", "codeqa"],
     "sniah-all": ["sniah", "sniah-multikey", "sniah-multivalue"],
 }
 
