@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from . import run_options
 from .common import CliError, add_db_option, print_answer, print_json, save_findings
 
 
@@ -41,6 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--no-db", action="store_true", help="do not record the run in the database")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the answer")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    run_options.add_arguments(p)
     add_db_option(p)
     p.set_defaults(func=handle)
 
@@ -96,6 +98,7 @@ def build_settings(args: argparse.Namespace):
         max_iterations=args.max_iterations, max_subcalls=args.max_subcalls, max_cost_usd=args.max_cost,
         max_tokens=args.max_tokens, max_wall_s=args.max_time, cell_timeout_s=args.cell_timeout,
         output_limit_chars=args.output_limit, isolation=args.isolation, system_prompt=system_prompt)
+    run_options.apply(args, settings)
     try:
         settings.validate()
     except ValueError as exc:
@@ -138,6 +141,7 @@ def handle(args: argparse.Namespace) -> int:
         raise CliError("the question is empty")
     settings = build_settings(args)
     context, _ = load_context(args.context, args.include, args.exclude, quiet=args.quiet)
+    run_options.check_tools(settings)
     model_settings = None
     if args.api_base:
         from rlm_studio.models.registry import ModelSettings

@@ -22,11 +22,13 @@ from rlm_studio import __version__
 from rlm_studio.models.types import ModelClient, ModelError, ModelResponse
 
 from . import events as ev
+from .answer_protocols import via_for
 from .emitter import EventEmitter, Sink
 from .history import History, Turn
 from .limits import Budget, LimitReached, describe_limit
 from .parsing import extract_repl_blocks, find_text_final
 from .prompts import DEFAULT_SYSTEM_PROMPT, cell_feedback, context_metadata, first_user_message, iteration_feedback
+from .repl_setup import ReplSetupError, answer_ready, full_system_prompt, prepare_repl
 from .run_tree import RunTree
 from .settings import RunResult, RunSettings
 
@@ -181,7 +183,7 @@ class _Rlm:
         settings = self.settings
         meta = context_metadata(self.context)
         parts = _context_parts(self.context)
-        system_prompt = settings.system_prompt or DEFAULT_SYSTEM_PROMPT
+        system_prompt = full_system_prompt(settings.system_prompt or DEFAULT_SYSTEM_PROMPT, settings)
         isolation, warnings, sandbox_error = await self._expected_isolation()
         self.emit(ev.RunStarted(
             node_id=self.node_id, parent_id=self.parent_node, question=self.question, depth=self.depth,
@@ -201,6 +203,10 @@ class _Rlm:
             if sandbox_error:
                 raise _Stop("failed", error={"kind": "sandbox", "message": sandbox_error})
             self.worker = await self._start_worker()
+            try:
+                await prepare_repl(self.worker, settings)
+            except ReplSetupError as exc:
+                raise _Stop("failed", error={"kind": "tools", "message": str(exc)}) from None
             history = History(system=system_prompt,
                               first_user=first_user_message(self.question, meta, settings.max_iterations))
             if self.depth == 0 and self.s.fork is not None:
@@ -377,6 +383,10 @@ class _Rlm:
                 raise
             finally:
                 self.current_cell = None
+            if result.crashed:
+                await prepare_repl(self.worker, self.settings)  # the fresh worker gets the tools again
+            if result.final is None and not result.crashed:
+                result.final = await answer_ready(self.worker, self.settings)
             text, cut = cell_feedback(n, result, self.settings.output_limit_chars)
             self.last_variables = result.variables
             self.emit(ev.CellFinished(
@@ -403,7 +413,8 @@ class _Rlm:
             if self.s.budget.tripped:
                 raise LimitReached(self.s.budget.tripped, "limit reached")
             if result.final is not None:
-                return feedback, {**result.final, "where": "code", "cell_id": cell_node}
+                via = via_for(self.settings.answer_protocol, result.final, code)
+                return feedback, {**result.final, "source": via, "where": "code", "cell_id": cell_node}
         return feedback, None
 
     async def _text_final(self, response: str, it_node: str, feedback: list[str]) -> dict | None:

@@ -24,6 +24,8 @@ class RunSettings:
     sandbox_memory_mb: int = 4096
     compaction_threshold: float = 0.75     # compact the root history above this share of the window
     model_call_timeout_s: float | None = None
+    answer_protocol: str = "final"         # "final" (FINAL/FINAL_VAR) | "answer-dict" | "submit": how a run ends
+    tools: list[dict[str, Any]] = field(default_factory=list)  # user tool files (engine.tools.load_tools)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -49,6 +51,8 @@ class RunSettings:
             value = getattr(self, name)
             if value is not None and value < 0:
                 raise ValueError(f"{name.replace('_', ' ')} must not be negative")
+        if self.answer_protocol not in ("final", "answer-dict", "submit"):
+            raise ValueError(f"unknown answer protocol {self.answer_protocol!r} (final, answer-dict or submit)")
         if self.isolation not in ("auto", "bwrap", "process"):
             raise ValueError(f"unknown isolation {self.isolation!r} (auto, bwrap or process)")
 

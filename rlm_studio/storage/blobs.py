@@ -78,9 +78,18 @@ class BlobCollector:
                 del payload[name]
         if kind == "model_call_started" and isinstance(payload.get("messages"), list):
             payload["messages"] = [self._message(m) for m in payload["messages"]]
+        if kind == "run_started" and _tool_files(payload):
+            payload["settings"] = {**payload["settings"], "tools": [self._tool(t) for t in _tool_files(payload)]}
         if refs:
             payload["$blobs"] = refs
         return payload
+
+    def _tool(self, tool: Any) -> Any:
+        """A user tool file's source is stored once by hash, like any big text."""
+        if isinstance(tool, dict) and isinstance(tool.get("source"), str) and len(tool["source"]) > INLINE_MAX_CHARS:
+            tool = dict(tool)
+            tool["$source"] = self.ref(tool.pop("source"))
+        return tool
 
     def _message(self, message: Any) -> Any:
         if isinstance(message, dict) and isinstance(message.get("content"), str) \
@@ -95,7 +104,15 @@ def blob_hashes(payload: dict[str, Any]) -> list[str]:
     for message in payload.get("messages") or ():
         if isinstance(message, dict) and "$content" in message:
             hashes.append(message["$content"])
+    hashes.extend(t["$source"] for t in _tool_files(payload) if isinstance(t, dict) and "$source" in t)
     return hashes
+
+
+def _tool_files(payload: dict[str, Any]) -> list[Any]:
+    """The user tool files in a run_started payload's settings (engine.tools), if any."""
+    settings = payload.get("settings")
+    tools = settings.get("tools") if isinstance(settings, dict) else None
+    return tools if isinstance(tools, list) else []
 
 
 def hydrate(payload: dict[str, Any], texts: dict[str, str]) -> dict[str, Any]:
@@ -116,6 +133,11 @@ def hydrate(payload: dict[str, Any], texts: dict[str, str]) -> dict[str, Any]:
                     else {"content": content, **message}
             restored.append(message)
         payload["messages"] = restored
+    tools = _tool_files(payload)
+    if any(isinstance(t, dict) and "$source" in t for t in tools):
+        payload["settings"]["tools"] = [
+            {**{k: v for k, v in t.items() if k != "$source"}, "source": texts[t["$source"]]}
+            if isinstance(t, dict) and "$source" in t else t for t in tools]
     return payload
 
 
