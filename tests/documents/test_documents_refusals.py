@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from rlm_studio.documents import DocumentError, load_document
+from tests.unprivileged import nobody_python, readable_copy, run_as_nobody
 
 PNG_HEAD = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
 
@@ -111,7 +112,8 @@ def test_named_pipe_is_not_read(tmp_path: Path) -> None:
 
 
 def test_permission_denied(tmp_path: Path) -> None:
-    """Run as an unprivileged user when the tests run as root (root can read anything)."""
+    """Run as an unprivileged user when the tests run as root (root can read anything), from a readable copy
+    of the package: the checkout itself may be private (a fresh clone under `mktemp -d`)."""
     folder = Path(tempfile.mkdtemp(prefix="rlm-documents-"))  # reachable by any user
     folder.chmod(0o755)
     secret = folder / "secret.txt"
@@ -121,17 +123,19 @@ def test_permission_denied(tmp_path: Path) -> None:
         "from rlm_studio.documents import load_document, DocumentError\n"
         f"try:\n    load_document({str(secret)!r})\nexcept DocumentError as e:\n    print(e)\n"
     )
-    command = [sys.executable, "-c", code]
-    if os.geteuid() == 0:
-        if shutil.which("setpriv") is None:
-            pytest.skip("running as root without setpriv to drop privileges")
-        command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+    copy = None
     try:
-        result = subprocess.run(
-            command, capture_output=True, text=True, timeout=60,
-            cwd=Path(__file__).resolve().parents[2],
-            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
-        )
+        if os.geteuid() == 0:
+            python = nobody_python()
+            if python is None:
+                pytest.skip("running as root without setpriv or a Python an unprivileged user can run")
+            copy = readable_copy(["rlm_studio"])
+            result = run_as_nobody(python, ["-c", code], copy, timeout=60)
+        else:
+            result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                                    cwd=Path(__file__).resolve().parents[2])
     finally:
         shutil.rmtree(folder)
+        if copy is not None:
+            shutil.rmtree(copy)
     assert result.stdout.strip() == f"Permission denied: you are not allowed to read {secret}.", result.stderr
