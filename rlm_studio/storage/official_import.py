@@ -125,6 +125,7 @@ class _Converter:
         settings = {k: meta[k] for k in ("max_depth", "max_iterations", "backend", "environment_type",
                                          "other_backends") if k in meta}
         settings["imported_from"] = SOURCE
+        settings["answer_protocol"] = answer_protocol_of(system_prompt)
         node = self.node_id()
         self.emit(RunStarted(node_id=node, parent_id=parent_id, question=_text(question), depth=depth,
                              root_model=_text(root_model), settings=settings, system_prompt=_text(system_prompt),
@@ -171,7 +172,7 @@ class _Converter:
         for number, block in enumerate(blocks, start=1):
             found = self.block(check, block, number, it, index, depth, f"{where}.code_blocks[{number - 1}]")
             if found is not None and answer is None:
-                answer = (found[0], "FINAL", None, found[1])
+                answer = (found[0], _code_final_via(block, messages), None, found[1])
         if answer is None and entry.get("final_answer") is not None:
             answer = _old_final(entry["final_answer"], response)
         if answer is not None:
@@ -280,6 +281,28 @@ def _question(messages: list[Any]) -> str:
         if isinstance(message, dict) and message.get("role") == "user":
             return _text(message.get("content"))
     return ""
+
+
+_READY = re.compile(r"""answer\[\s*["']ready["']\s*\]""")
+
+
+def answer_protocol_of(system_prompt: str) -> str:
+    """How the logged run was told to end: the newer answer dict, DSPy's SUBMIT, or FINAL/FINAL_VAR."""
+    if _READY.search(system_prompt or ""):
+        return "answer-dict"
+    return "submit" if "SUBMIT(" in (system_prompt or "") else "final"
+
+
+def _code_final_via(block: Any, messages: list[Any]) -> str:
+    """How a code block's `final_answer` was given: answer["ready"] (newer rlms), SUBMIT, or FINAL."""
+    code = block.get("code", "") if isinstance(block, dict) else ""
+    system = next((str(m.get("content", "")) for m in messages if isinstance(m, dict) and m.get("role") == "system"),
+                  "")
+    if "SUBMIT(" in code:
+        return "SUBMIT"
+    if _READY.search(code) or answer_protocol_of(system) == "answer-dict":
+        return "answer"
+    return "FINAL"
 
 
 def _old_final(value: Any, response: str) -> tuple[str, str, str | None, None]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import re
 
+from .answer_protocol import detect_answer_not_ready
 from .base import Finding, RunFacts, Thresholds
 
 ANSWER_NAMES = ("final_answer", "answer", "final_result", "result", "ans")
@@ -116,4 +117,4 @@ def detect_answer_discarded(facts: RunFacts, t: Thresholds) -> list[Finding]:
                                         f"The REPL computed {value[:80]!r} ({where}) but the final answer is "
                                         f"\"{shown}\".", [cell, e.node_id]))
                 break
-    return findings
+    return findings + detect_answer_not_ready(facts, t)

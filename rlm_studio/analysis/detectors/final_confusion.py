@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from .answer_protocol import detect_protocol_confusion
 from .base import Finding, RunFacts, Thresholds
 
 _PLAN = re.compile(
@@ -21,7 +22,8 @@ _PLACEHOLDER = re.compile(
     r"(?:your|the) (?:final )?answer (?:goes )?here|ANSWER_HERE|TODO|TBD|PLACEHOLDER)[\s\"'`.]*$",
     re.IGNORECASE)
 _BUILTIN_CALLS = {"print", "len", "str", "int", "float", "sum", "sorted", "max", "min", "list", "dict", "set",
-                  "repr", "llm_query", "llm_query_batched", "rlm_query", "FINAL", "FINAL_VAR", "SHOW_VARS"}
+                  "repr", "llm_query", "llm_query_batched", "rlm_query", "FINAL", "FINAL_VAR", "SHOW_VARS", "SUBMIT"}
+_TEXT_VIAS = ("FINAL", "SUBMIT", "answer")   # ways of answering that take the text itself (not a variable)
 _CALL = re.compile(r"^([A-Za-z_][\w.]*)\s*\(.*\)\s*;?$", re.DOTALL)
 _SUBSCRIPT = re.compile(r"^([A-Za-z_]\w*)\s*\[.*\]$", re.DOTALL)
 _CODE_LINE = re.compile(r"^\s*(def |import |from \w+ import |for .+ in .+:|while .+:|if .+:|return\b|[A-Za-z_]\w* = )")
@@ -64,11 +66,12 @@ def _judge(answer: str, via: str, names: set[str]) -> str | None:
         return f"The final answer \"{short}\" mentions FINAL itself: a plan or instruction was taken as the answer."
     if _PLAN.match(text):
         return f"The final answer \"{short}\" reads as a plan of what to do next, not as an answer."
-    if via == "FINAL" and text.isidentifier() and text in names:
-        return (f"FINAL was given the text \"{text}\", the name of a REPL variable, instead of its value "
-                f"(FINAL_VAR({text}) gives the value).")
-    if via == "FINAL" and _looks_like_code(text, names):
-        return f"FINAL was given code (\"{short}\") as the answer instead of the value it computes."
+    how = 'answer["content"]' if via == "answer" else via
+    if via in _TEXT_VIAS and text.isidentifier() and text in names:
+        return (f"{how} was given the text \"{text}\", the name of a REPL variable, instead of its value "
+                f"({'FINAL_VAR(' + text + ')' if via == 'FINAL' else 'the variable itself'} gives the value).")
+    if via in _TEXT_VIAS and _looks_like_code(text, names):
+        return f"{how} was given code (\"{short}\") as the answer instead of the value it computes."
     return None
 
 
@@ -88,4 +91,4 @@ def detect_final_confusion(facts: RunFacts, t: Thresholds) -> list[Finding]:
             findings.append(Finding("final_confusion",
                                     f"FINAL_VAR named a variable that does not exist in the REPL ({message}).",
                                     [e.node_id] if e.node_id in facts.tree else []))
-    return findings
+    return findings + detect_protocol_confusion(facts, t)
