@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 _FENCE = re.compile(r"^[ \t]*```([^\n`]*)\n(.*?)^[ \t]*```[ \t]*$", re.DOTALL | re.MULTILINE)
+_OPEN_FENCE = re.compile(r"^[ \t]*```", re.MULTILINE)
 _FINAL_START = re.compile(r"^[ \t]*(FINAL_VAR|FINAL)\(", re.MULTILINE)
 REPL_LANGS = {"repl", "python repl", "repl python"}
 
@@ -22,8 +23,15 @@ def extract_repl_blocks(text: str) -> list[str]:
 
 
 def _without_fences(text: str) -> str:
-    """Blank out fenced blocks (keeping line structure) so FINAL inside code is never read as text."""
-    return _FENCE.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    """Blank out fenced blocks (keeping line structure) so FINAL inside code is never read as text.
+
+    A fence that is never closed (a response cut off by its token limit) is code to the end of the text.
+    """
+    clean = _FENCE.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    unclosed = _OPEN_FENCE.search(clean)
+    if unclosed is not None:
+        clean = clean[:unclosed.start()] + "\n" * clean.count("\n", unclosed.start())
+    return clean
 
 
 @dataclass
