@@ -10,6 +10,7 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -55,6 +56,15 @@ class FakeOpenAIServer:
         self.requests: list[dict[str, Any]] = []   # {"path", "headers", "body"} of every request seen
         self.model_ids = model_ids
         self.answer_model = answer_model
+        # optional: (prompt_tokens, completion_tokens) and the answer text computed from each request's body,
+        # so concurrent requests (a batch) each get their own, whatever order they arrive in
+        self.usage_for: Callable[[dict[str, Any]], tuple[int, int]] | None = None
+        self.answer_for: Callable[[dict[str, Any]], str] | None = None
+        # optional: hold every chat request until this many are in flight at once (then release them all),
+        # which proves a client really sends them concurrently; a client that does not is failed by `gate_s`
+        self.gate_at: int | None = None
+        self.gate_s = 60.0
+        self.gate_opened = threading.Event()
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
@@ -126,6 +136,10 @@ class FakeOpenAIServer:
                 with server._lock:
                     server.in_flight += 1
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                    if server.gate_at is not None and server.in_flight >= server.gate_at:
+                        server.gate_opened.set()
+                if server.gate_at is not None:
+                    server.gate_opened.wait(server.gate_s)
                 try:
                     self._answer(body, reply)
                 finally:
@@ -144,7 +158,10 @@ class FakeOpenAIServer:
                 if body.get("stream"):
                     self._stream(body, reply)
                     return
-                data = completion_body(server.answer_model, reply.content, usage=reply.usage)
+                content = server.answer_for(body) if server.answer_for is not None else reply.content
+                tokens = server.usage_for(body) if server.usage_for is not None else (11, 7)
+                data = completion_body(server.answer_model, content, usage=reply.usage, prompt_tokens=tokens[0],
+                                       completion_tokens=tokens[1])
                 self._send(200, json.dumps(data).encode(), reply.headers)
 
             def _stream(self, body: dict, reply: Reply) -> None:
