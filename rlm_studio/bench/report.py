@@ -33,6 +33,7 @@ def summary(rows: list[Row]) -> list[Row]:
         costs = [r["cost_usd"] for r in done if r["cost_usd"] is not None and not r["cost_unknown"]]
         lines.append({
             "method": method, "family": family, "tasks": len(group), "done": len(done),
+            "run_errors": sum(1 for r in done if r.get("run_status") == "failed"),
             "score": None if not done else 100.0 * statistics.fmean(r["score"] or 0.0 for r in done),
             "cost_mean": _mean(costs), "cost_median": statistics.median(costs) if costs else None,
             "cost_unknown": any(r["cost_unknown"] for r in done),
@@ -85,8 +86,9 @@ def table(headers: list[str], lines: list[list[str]], markdown: bool = False) ->
 
 
 def render_summary(rows: list[Row], markdown: bool = False) -> str:
-    headers = ["method", "family", "tasks", "score", "cost mean", "cost median", "tokens mean", "time mean"]
-    lines = [[s["method"], s["family"], f"{s['done']}/{s['tasks']}", _fmt(s["score"]),
+    headers = ["method", "family", "tasks", "score", "failed runs", "cost mean", "cost median", "tokens mean",
+               "time mean"]
+    lines = [[s["method"], s["family"], f"{s['done']}/{s['tasks']}", _fmt(s["score"]), str(s["run_errors"]),
               _fmt_cost(s["cost_mean"], s["cost_unknown"]), _fmt_cost(s["cost_median"], s["cost_unknown"]),
               _fmt(s["tokens_mean"], ",.0f"), _fmt(s["time_mean_s"], ".2f") + " s"] for s in summary(rows)]
     return table(headers, lines, markdown)

@@ -289,6 +289,11 @@ def _print_report(store: Any, bench: dict[str, Any], rows: list[dict[str, Any]])
     print("accuracy by input size (score 0-100):")
     print(render_by_size(rows))
     findings = store.findings_by_method(bench["id"])
+    failed = [r for r in rows if r["run_status"] == "failed"]
+    if failed:
+        print()
+        print(f"{len(failed)} run(s) failed before answering (scored 0), e.g. {failed[0]['task_id']} "
+              f"{failed[0]['method']}: {failed[0]['error']}")
     print()
     if findings:
         print("failure modes flagged:")

@@ -29,7 +29,7 @@ def test_show_compare_export_plot(tmp_path, capsys):
 
     assert main(["bench", "show", good, *db]) == 0
     shown = capsys.readouterr().out
-    assert "rlm     sniah   4/4    100.0" in shown and "base" in shown
+    assert "rlm     sniah   4/4    100.0  0 " in shown and "base" in shown
     assert "8k" in shown and "16k" in shown
 
     assert main(["bench", "show", good, "--json", "--tasks", *db]) == 0
