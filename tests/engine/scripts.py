@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +23,21 @@ def script(tmp_path: Path, name: str, **content: Any) -> str:
     return f"script:{path}"
 
 
-def run_session(question: str, context: Any, settings: RunSettings, *, cancel_after: float | None = None):
+def run_session(question: str, context: Any, settings: RunSettings, *,
+                cancel_on: Callable[[Any], bool] | None = None):
+    """Run to the end; with `cancel_on`, cancel as soon as an event it accepts is emitted (no timers)."""
     events: list = []
 
     async def go():
         session = RlmSession(question, context, settings, sinks=[events.append])
-        if cancel_after is not None:
-            asyncio.get_running_loop().call_later(cancel_after, session.cancel)
+        if cancel_on is not None:
+            loop = asyncio.get_running_loop()
+
+            def watch(event: Any) -> None:
+                if cancel_on(event):
+                    loop.call_soon(session.cancel)
+
+            session.add_sink(watch)
         return await session.run()
 
     result = asyncio.run(go())
