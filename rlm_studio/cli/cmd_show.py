@@ -46,7 +46,8 @@ def _duration(ms: float | None) -> str:
     return f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
 
 
-def _line(node: dict[str, Any], subtree: dict[str, Any]) -> str:
+def _line(node: dict[str, Any], subtree: dict[str, Any] | None) -> str:
+    """One node; `subtree`: its totals when it has children (the one totals, as `show --json` gives them)."""
     parts = [node["label"]]
     if node["model"]:
         parts.append(f"[{node['model']}]")
@@ -56,9 +57,9 @@ def _line(node: dict[str, Any], subtree: dict[str, Any]) -> str:
     if node["input_tokens"] or node["output_tokens"] or node["kind"] in ("model_call", "subcall"):
         figures.append(f"{node['input_tokens']:,} in / {node['output_tokens']:,} out")
         figures.append(_cost(node["cost_usd"]))
-    if subtree["nodes"] > 1 and (subtree["input_tokens"] or subtree["output_tokens"]):
+    if subtree is not None and (subtree["input_tokens"] or subtree["output_tokens"]):
         figures.append(f"subtree {subtree['input_tokens'] + subtree['output_tokens']:,} tok "
-                       f"{_cost(subtree['cost_usd'], subtree['cost_unknown'])}")
+                       f"{_cost(subtree['known_cost_usd'], subtree['cost_unknown'])}")
     figures.append(_duration(node["duration_ms"]))
     if node["status"] not in ("ok", "completed"):
         figures.append(node["status"].upper())
@@ -128,8 +129,8 @@ def handle(args: argparse.Namespace) -> int:
 
     def walk(node: dict[str, Any], prefix: str, last: bool, top: bool) -> None:
         branch = "" if top else ("└─ " if last else "├─ ")
-        print(prefix + branch + _line(node, node["subtree"]))
         kids = children.get(node["id"], [])
+        print(prefix + branch + _line(node, node["subtree"] if kids else None))
         deeper = prefix + ("" if top else ("   " if last else "│  "))
         for i, kid in enumerate(kids):
             walk(kid, deeper, i == len(kids) - 1, False)

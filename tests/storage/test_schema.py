@@ -16,7 +16,7 @@ EXPECTED_COLUMNS = {
              "isolation", "warnings", "iterations", "subcalls", "input_tokens", "output_tokens", "cost_usd",
              "cost_unknown", "max_depth_reached", "duration_ms", "answer", "parent_run_id", "fork_node_id", "name",
              "note", "system_prompt", "root_node_id", "app_version", "writer_pid", "writer_host", "heartbeat_at",
-             "findings_at", "damage"],
+             "findings_at", "totals", "damage"],
     "nodes": ["run_id", "id", "parent_id", "kind", "depth", "order", "label", "summary", "model", "status", "error",
               "iteration", "started_ts", "ended_ts", "duration_ms", "input_tokens", "output_tokens",
               "cached_tokens", "reasoning_tokens", "tokens_estimated", "cost_usd", "start_seq", "end_seq", "extra"],
@@ -62,7 +62,8 @@ def test_the_saved_version_1_database_opens_and_reads(tmp_path):
         assert [r["id"] for r in runs] == ["0190000000000fixture"]
         run = store.get_run("0190000000000f")
         assert run["answer"] == "aurora borealis" and run["tags"] == ["fixture"]
-        assert run["iterations"] == 2 and run["subcalls"] == 3
+        # the v1 file counted the child run as a sub-call; migration 4 recounts with the one totals
+        assert run["iterations"] == 2 and run["subcalls"] == 2 and run["child_runs"] == 1
         events = store.load_events(run["id"])
         assert events[0].kind == "run_started" and events[-1].kind == "run_finished"
         assert len(store.load_nodes(run["id"])) == 16

