@@ -7,34 +7,44 @@ through the event loop; Python 3.12's eager task factory does the same, 3.11 has
 from __future__ import annotations
 
 import asyncio
-import types
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Generator
 from typing import Any
 
 
-@types.coroutine
-def _resume(coro: Coroutine[Any, Any, Any], first: Any):
-    """Hand the future `coro` first yielded to the Task, then keep driving `coro` as the Task would."""
-    yielded = first
-    while True:
-        try:
-            sent = yield yielded
-        except BaseException as exc:  # cancellation and errors go into the coroutine where it waits
-            try:
-                yielded = coro.throw(exc)
-            except StopIteration as stop:
-                return stop.value
-        else:
-            try:
-                yielded = coro.send(sent)
-            except StopIteration as stop:
-                return stop.value
+class _Resumed(Coroutine[Any, Any, Any]):
+    """`coro`, already started, as the Task sees it: the first send hands over the future `coro` yielded;
+    everything after (sends, and a cancellation even before the Task's first step) goes into `coro`."""
+
+    __slots__ = ("_coro", "_first", "_started")
+
+    def __init__(self, coro: Coroutine[Any, Any, Any], first: Any):
+        self._coro = coro
+        self._first = first
+        self._started = False
+
+    def send(self, value: Any) -> Any:
+        if not self._started:
+            self._started = True
+            return self._first
+        return self._coro.send(value)
+
+    def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Any:
+        self._started = True
+        if val is None and tb is None:
+            return self._coro.throw(typ)
+        return self._coro.throw(typ, val, tb)
+
+    def close(self) -> None:
+        self._coro.close()
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        raise TypeError("a resumed coroutine is driven by its Task only")
 
 
-def start_eagerly(coro: Coroutine[Any, Any, Any]) -> asyncio.Task | None:
+def start_eagerly(coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any] | None:
     """Run `coro` now; None if it finished without suspending, else the Task that finishes it."""
     try:
         first = coro.send(None)
     except StopIteration:
         return None
-    return asyncio.ensure_future(_resume(coro, first))
+    return asyncio.ensure_future(_Resumed(coro, first))

@@ -53,8 +53,7 @@ def test_errors_and_cancellation_reach_the_coroutine():
     async def main():
         with pytest.raises(ValueError, match="boom"):
             await start_eagerly(fails())
-        task = start_eagerly(slow())
-        await asyncio.sleep(0.01)
+        task = start_eagerly(slow())  # already waiting inside slow(): it ran up to its first suspension
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task

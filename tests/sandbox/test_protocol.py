@@ -86,6 +86,7 @@ def test_a_well_formed_result_for_the_running_cell_is_believed_as_its_own_output
         try:
             forged = await worker.execute(FORGE.replace("SOCKET", "control").replace(
                 "PAYLOAD", "frame(dict(good, stdout='forged\\n', stdout_chars=7))"))
+            await worker._connection.closed  # the genuine result came and ended the worker
             after = await worker.execute("context")
             return forged, after
         finally:

@@ -1,6 +1,5 @@
 """The REPL itself: persistence, notebook-style output, FINAL/FINAL_VAR, reserved names, output caps."""
 
-import time
 
 import pytest
 
@@ -49,21 +48,19 @@ def test_list_and_dict_contexts_arrive_with_their_shape(context_file):
     assert as_list.stdout.strip() == "['one', 'two']"
 
 
-def test_a_100_mb_context_loads_quickly(context_file):
+def test_a_100_mb_context_loads(context_file):
+    """How fast is benchmarks/bench_sandbox.py's figure (worker ready with a 100 MB context)."""
     path = context_file("0123456789" * 10_000_000)
 
     async def body():
-        started = time.perf_counter()
         worker = await start_worker(path)
-        ready = time.perf_counter() - started
         try:
-            return ready, await worker.execute("len(context), context[-3:]")
+            return await worker.execute("len(context), context[-3:]")
         finally:
             await worker.close()
 
-    ready, result = run(body())
+    result = run(body())
     assert result.stdout.strip() == "(100000000, '789')"
-    assert ready < 2.0, f"worker with a 100 MB context took {ready:.2f} s to be ready"  # bench target 0.5 s, loaded CI
 
 
 def test_variables_persist_and_survive_an_exception(context_file):

@@ -1,7 +1,6 @@
 """llm_query / llm_query_batched / rlm_query reaching a real async handler in the app process."""
 
 import asyncio
-import time
 
 from .helpers import run, start_worker
 
@@ -108,21 +107,26 @@ def test_batched_calls_run_concurrently_in_the_app(context_file):
     async def body():
         worker = await start_worker(context_file(), handler=handler)
         try:
-            started = time.perf_counter()
-            result = await worker.execute("len(llm_query_batched([str(i) for i in range(20)]))")
-            return result, time.perf_counter() - started
+            return await worker.execute("len(llm_query_batched([str(i) for i in range(20)]))")
         finally:
             await worker.close()
 
-    result, elapsed = run(body())
+    result = run(body())
     assert result.stdout.strip() == "20"
-    assert semaphore_peak["max"] == 20
-    assert elapsed < 1.0
+    assert semaphore_peak["max"] == 20  # all 20 were in flight at once (their speed is a benchmark)
 
 
 def test_threads_in_model_code_can_have_several_requests_outstanding(context_file):
+    """Each answer waits until all five requests are outstanding: done one at a time, the first would wait
+    forever and the cell would hit its time limit."""
+    outstanding = {"n": 0}
+    all_in = asyncio.Event()
+
     async def handler(kind, payload):
-        await asyncio.sleep(0.3)
+        outstanding["n"] += 1
+        if outstanding["n"] == 5:
+            all_in.set()
+        await all_in.wait()
         return payload["prompt"]
 
     code = """
@@ -140,16 +144,13 @@ sorted(answers.items(), key=str)
     async def body():
         worker = await start_worker(context_file(), handler=handler)
         try:
-            started = time.perf_counter()
-            result = await worker.execute(code)
-            return result, time.perf_counter() - started
+            return await worker.execute(code, timeout_s=30)
         finally:
             await worker.close()
 
-    result, elapsed = run(body())
+    result = run(body())
     assert result.error is None, result.error
     assert result.stdout.strip() == "[('main', 'from main'), (0, 'q0'), (1, 'q1'), (2, 'q2'), (3, 'q3')]"
-    assert elapsed < 1.2, f"five 0.3 s calls took {elapsed:.2f} s: they were not concurrent"
 
 
 def test_bad_arguments_fail_in_the_cell_with_a_clear_message(context_file):

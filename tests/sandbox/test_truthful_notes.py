@@ -49,17 +49,23 @@ def test_a_forged_frame_is_told_to_the_model_and_stored_as_a_notice(tmp_path):
     assert "breaks the protocol" in fed_back(events, 2)
 
 
-def test_a_crash_between_blocks_is_told_as_such(tmp_path):
+def test_a_crash_around_a_block_is_told_as_what_happened(tmp_path):
     """A forged but well-formed result is believed; the genuine one that follows is a violation that ends
-    the worker between blocks: the next block is told it ran in a fresh REPL, not that it lost its own."""
+    the worker, before the next block starts or while it runs (the host does not wait): either way the
+    note says which, and never that the block's own variables were kept."""
     forge = FORGE.replace("SOCKET", "control").replace("PAYLOAD", "frame(dict(good))")
     root = script(tmp_path, "root", responses=[repl(forge), repl("b = 2\nprint('fresh')"), "FINAL(done)"])
     result, events = run_session("q", "ctx", RunSettings(root_model=root))
     second = kinds(events, "cell_finished")[1]
-    assert second.crashed and "between cells" in second.crashed and second.stdout == "fresh\n"
+    assert second.crashed and "a result for a cell that is not running" in second.crashed
     text = fed_back(events, 2)
-    assert "before this block ran" in text and "this block ran in the fresh REPL" in text
-    assert "including any this block assigned" not in text
+    if "between cells" in second.crashed:
+        assert second.stdout == "fresh\n"
+        assert "before this block ran" in text and "this block ran in the fresh REPL" in text
+        assert "including any this block assigned" not in text
+    else:
+        assert "including any this block assigned" in text and "before this block ran" not in text
+    assert "kept" not in text
 
 
 def test_background_output_is_dropped_with_a_note_never_shown_as_the_next_blocks(tmp_path):
