@@ -5,15 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from rlm_studio.engine.events import Event, event_from_dict
+from rlm_studio.engine.events import Event
+from rlm_studio.engine.run_tree import as_event
 
-
-def as_event(event: Event | dict[str, Any]) -> Event:
-    if isinstance(event, Event):
-        return event
-    if isinstance(event, dict):
-        return event_from_dict(event)
-    raise TypeError(f"expected an event or an event dict, not {type(event).__name__}")
+__all__ = ["as_event", "as_events"]
 
 
 def as_events(events: Iterable[Event | dict[str, Any]]) -> list[Event]:

@@ -24,6 +24,7 @@ from rlm_studio.models.types import ModelClient, ModelError, ModelResponse
 from . import events as ev
 from .answer_protocols import via_for
 from .emitter import EventEmitter, Sink
+from .follow_up import rebuild_repl
 from .history import History, Turn
 from .limits import Budget, LimitReached, describe_limit
 from .parsing import extract_repl_blocks, find_text_final
@@ -88,6 +89,8 @@ class RlmSession:
         self._batch_counter = 0
         #: set by from_fork(): what the fork keeps of its parent run
         self.fork: Any = None
+        #: set by follow_up.follow_up_session(): the earlier turns of the conversation this run continues
+        self.follow_up: Any = None
 
     @classmethod
     def from_fork(cls, plan: Any, settings: RunSettings | None = None, *, sinks: list[Sink] | None = None,
@@ -211,6 +214,9 @@ class _Rlm:
                               first_user=first_user_message(self.question, meta, settings.max_iterations))
             if self.depth == 0 and self.s.fork is not None:
                 await self._continue_fork(history)
+            if self.depth == 0 and self.s.follow_up is not None:
+                history.first_user = f"{self.s.follow_up.account()}\n\n{history.first_user}"
+                await rebuild_repl(self.s.follow_up, self)
             answer = await self._loop(history)
             if answer is None:
                 status, limit = "limit_hit", "max_iterations"
@@ -469,7 +475,7 @@ class _Rlm:
         """While a fork rebuilds its REPL, sub-calls get the answers recorded in the parent run."""
         if not self.replaying or not isinstance(prompt, str):
             return None
-        queue = getattr(self.s.fork, table).get(prompt)
+        queue = getattr(self.s.fork or self.s.follow_up, table).get(prompt)
         if not queue:
             return None
         return queue.popleft() if len(queue) > 1 else queue[0]

@@ -10,10 +10,9 @@ import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from rlm_studio.engine.events import Event
-from rlm_studio.engine.events.nodes import NodeRecord, apply_event, fold_nodes
+from rlm_studio.engine.run_tree import NodeRecord, RunTree, Totals
 
 from .blobs import BlobCollector, store_blobs
 from .event_codec import encode_json, event_row, read_events
@@ -32,9 +31,9 @@ _NODE_SQL = (f"INSERT OR REPLACE INTO nodes ({_QUOTED_NODE_COLUMNS}) "
 
 @dataclass
 class RunState:
-    """What the writer remembers of a run between batches: its fold and a few run-level facts."""
+    """What the writer remembers of a run between batches: its tree and a few run-level facts."""
 
-    nodes: dict[str, NodeRecord] = field(default_factory=dict)
+    tree: RunTree = field(default_factory=RunTree)
     root_node_id: str | None = None
     warnings: list[str] = field(default_factory=list)
     indexed_prompts: set[int] = field(default_factory=set)   # texts already in the search index
@@ -49,23 +48,18 @@ def node_row(run_id: str, node: NodeRecord) -> tuple:
             encode_json(node.extra) if node.extra else "{}")
 
 
-def run_totals(nodes: Iterable[NodeRecord], root_id: str | None) -> dict[str, Any]:
-    """The figures of a whole run tree, from its nodes' own figures."""
-    totals = {"iterations": 0, "subcalls": 0, "input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0,
-              "cost_unknown": False, "max_depth_reached": 0}
-    for node in nodes:
-        if node.kind == "iteration" and node.depth == 0:
-            totals["iterations"] += 1
-        if node.kind == "subcall" or (node.kind == "run" and node.depth > 0):
-            totals["subcalls"] += 1
-        totals["input_tokens"] += node.input_tokens
-        totals["output_tokens"] += node.output_tokens
-        if node.cost_usd is None:
-            totals["cost_unknown"] = True
-        else:
-            totals["cost_usd"] += node.cost_usd
-        totals["max_depth_reached"] = max(totals["max_depth_reached"], node.depth)
-    return totals
+def run_totals(tree: RunTree, root_id: str | None) -> Totals:
+    """The run's totals: the run tree's one totals function over the root run's subtree."""
+    return tree.totals(root_id) if root_id in tree else Totals()
+
+
+def update_run_totals(conn: sqlite3.Connection, run_id: str, totals: Totals) -> None:
+    """The runs table's count columns (kept for filtering and sorting) and the whole totals, from one Totals."""
+    conn.execute(
+        """UPDATE runs SET iterations = ?, subcalls = ?, input_tokens = ?, output_tokens = ?, cost_usd = ?,
+               cost_unknown = ?, max_depth_reached = ?, totals = ? WHERE id = ?""",
+        (totals.iterations, totals.subcalls, totals.input_tokens, totals.output_tokens, totals.known_cost_usd,
+         int(totals.cost_unknown), totals.max_depth, encode_json(totals.to_dict()), run_id))
 
 
 class Ingest:
@@ -89,7 +83,7 @@ class Ingest:
         else:
             state.root_node_id = row[0]
             state.warnings = json.loads(row[1] or "[]")
-            state.nodes = fold_nodes(read_events(conn, run_id))
+            state.tree = RunTree.from_events(read_events(conn, run_id))
         return state
 
     def write(self, conn: sqlite3.Connection, events: Iterable[Event], now: float) -> None:
@@ -108,17 +102,17 @@ class Ingest:
             if collector is None:
                 collector = collectors[run_id] = BlobCollector()
                 touched.append(run_id)
-            changed = apply_event(state.nodes, event)
+            changed = state.tree.apply(event)
             event_rows.append(event_row(event, collector))
             if changed is not None:
-                state.dirty.add(changed.id)
+                state.dirty.add(changed.node_id)
             self._run_effects(conn, state, event)
             self._search_rows(state, event, search_rows)
         conn.executemany("INSERT INTO events(run_id, seq, kind, v, ts, node_id, parent_id, payload) "
                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", event_rows)
         for run_id in touched:
             state = self.runs[run_id]
-            conn.executemany(_NODE_SQL, [node_row(run_id, state.nodes[n]) for n in state.dirty])
+            conn.executemany(_NODE_SQL, [node_row(run_id, state.tree.nodes[n]) for n in state.dirty])
             state.dirty.clear()
             store_blobs(conn, run_id, collectors[run_id])
             if self.writer_pid is not None:
@@ -159,22 +153,17 @@ class Ingest:
             conn.execute("UPDATE runs SET warnings = ? WHERE id = ?",
                          (json.dumps(state.warnings, ensure_ascii=False), event.run_id))
         elif kind == "run_finished" and event.node_id == state.root_node_id:
-            computed = run_totals(state.nodes.values(), state.root_node_id)
+            totals = run_totals(state.tree, state.root_node_id)
             given = event.totals or {}
-            totals = {k: given[k] if given.get(k) is not None else v for k, v in computed.items()}
-            root = state.nodes.get(event.node_id)
+            root = state.tree.nodes.get(event.node_id)
             duration = given.get("duration_ms")
             if duration is None and root is not None:
                 duration = root.duration_ms
             if given.get("isolation"):   # known only once the sandbox started, after run_started
                 conn.execute("UPDATE runs SET isolation = ? WHERE id = ?", (str(given["isolation"]), event.run_id))
-            conn.execute(
-                """UPDATE runs SET status = ?, answer = ?, ended_at = ?, iterations = ?, subcalls = ?,
-                       input_tokens = ?, output_tokens = ?, cost_usd = ?, cost_unknown = ?,
-                       max_depth_reached = ?, duration_ms = ? WHERE id = ?""",
-                (event.status, event.answer, event.ts, int(totals["iterations"]), int(totals["subcalls"]),
-                 int(totals["input_tokens"]), int(totals["output_tokens"]), float(totals["cost_usd"] or 0.0),
-                 int(bool(totals["cost_unknown"])), int(totals["max_depth_reached"]), duration, event.run_id))
+            conn.execute("UPDATE runs SET status = ?, answer = ?, ended_at = ?, duration_ms = ? WHERE id = ?",
+                         (event.status, event.answer, event.ts, duration, event.run_id))
+            update_run_totals(conn, event.run_id, totals)
 
     @staticmethod
     def _search_rows(state: RunState, event: Event, rows: list[tuple]) -> None:

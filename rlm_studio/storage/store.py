@@ -15,20 +15,29 @@ from typing import Any
 import sqlite_utils
 
 from rlm_studio.engine.events import Event
-from rlm_studio.engine.events.nodes import fold_nodes
+from rlm_studio.engine.run_tree import NodeRecord, RunTree, Totals
 
 from .blobs import decode_blob
 from .connection import connect
 from .errors import StorageError
 from .event_codec import read_events
-from .ingest import Ingest, run_totals
+from .ingest import Ingest, run_totals, update_run_totals
 from .liveness import writer_alive
 from .paths import resolve_db_path
 from .text_safety import storable
-from .totals import subtree_totals
 from .writer import EventWriter
 
 RUN_JSON_COLUMNS = ("settings", "warnings")
+
+
+def run_counts(totals: Totals) -> dict[str, Any]:
+    """The named counts a run dict carries at its top level (`runs`, `show`, the app): all from one Totals."""
+    return {"iterations": totals.iterations, "tree_iterations": totals.tree_iterations,
+            "root_calls": totals.root_calls, "subcalls": totals.subcalls, "child_runs": totals.child_runs,
+            "model_calls": totals.model_calls, "input_tokens": totals.input_tokens,
+            "output_tokens": totals.output_tokens, "cached_tokens": totals.cached_tokens,
+            "cost_usd": totals.known_cost_usd, "cost_unknown": totals.cost_unknown,
+            "max_depth_reached": totals.max_depth}
 
 
 def fts_query(text: str) -> str:
@@ -110,19 +119,16 @@ class Store:
 
     def _finish_interrupted(self, run_id: str) -> None:
         conn = self._conn
-        nodes = fold_nodes(read_events(conn, run_id))
+        tree = RunTree.from_events(read_events(conn, run_id))
         root = conn.execute("SELECT root_node_id FROM runs WHERE id = ?", (run_id,)).fetchone()[0]
-        totals = run_totals(nodes.values(), root)
+        totals = run_totals(tree, root)
         last_ts = conn.execute("SELECT max(ts) FROM events WHERE run_id = ?", (run_id,)).fetchone()[0]
         created = conn.execute("SELECT created_at FROM runs WHERE id = ?", (run_id,)).fetchone()[0]
         ended = last_ts if last_ts is not None else created
         conn.execute(
-            """UPDATE runs SET status = 'interrupted', ended_at = ?, iterations = ?, subcalls = ?,
-                   input_tokens = ?, output_tokens = ?, cost_usd = ?, cost_unknown = ?, max_depth_reached = ?,
-                   duration_ms = ?, writer_pid = NULL WHERE id = ?""",
-            (ended, totals["iterations"], totals["subcalls"], totals["input_tokens"], totals["output_tokens"],
-             totals["cost_usd"], int(totals["cost_unknown"]), totals["max_depth_reached"],
-             max(0.0, (ended - created) * 1000.0), run_id))
+            """UPDATE runs SET status = 'interrupted', ended_at = ?, duration_ms = ?, writer_pid = NULL
+               WHERE id = ?""", (ended, max(0.0, (ended - created) * 1000.0), run_id))
+        update_run_totals(conn, run_id, totals)
         conn.execute("UPDATE nodes SET status = 'interrupted' WHERE run_id = ? AND status = 'running'", (run_id,))
 
     # -- reading -----------------------------------------------------------------------------
@@ -147,6 +153,9 @@ class Store:
         for name in RUN_JSON_COLUMNS:
             run[name] = json.loads(run[name]) if run.get(name) else ({} if name == "settings" else [])
         run["cost_unknown"] = bool(run["cost_unknown"])
+        totals = Totals.from_dict(json.loads(run.pop("totals", None) or "{}"))
+        run["totals"] = totals.to_dict()
+        run.update(run_counts(totals))
         run["flags_computed"] = run.get("findings_at") is not None
         run = {"run_id": run["id"], **run}
         return run
@@ -261,7 +270,13 @@ class Store:
 
     def subtree_totals(self, run_id: str, nodes: list[dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
         """node id -> totals of its subtree (pass `nodes` from load_nodes to skip loading them again)."""
-        return subtree_totals(self.load_nodes(run_id) if nodes is None else nodes)
+        tree = self.load_tree(run_id, nodes)
+        return {node_id: tree.totals(node_id).to_dict() for node_id in tree.nodes}
+
+    def load_tree(self, run_id: str, nodes: list[dict[str, Any]] | None = None) -> RunTree:
+        """The run tree of a stored run from its node rows (the same fold and totals as a live run)."""
+        rows = self.load_nodes(run_id) if nodes is None else nodes
+        return RunTree.from_nodes(NodeRecord.from_row(r) for r in rows)
 
     def search(self, text: str, limit: int = 50) -> list[dict[str, Any]]:
         query = fts_query(text or "")

@@ -39,7 +39,7 @@ def test_replay_tree_and_series_over_a_real_run(tmp_path):
     replay.seek(len(replay))
     assert replay.tree.same_as(tree)
     totals = tree.totals()
-    assert (totals.subcalls, totals.iterations, totals.model_calls) == (6, 2, 2)
+    assert (totals.subcalls, totals.iterations, totals.root_calls, totals.model_calls) == (6, 2, 2, 8)
     assert totals.input_tokens == result.totals["input_tokens"]
     assert totals.output_tokens == result.totals["output_tokens"]
     assert [row["subcalls"] for row in iteration_series(events)] == [6, 0]

@@ -4,7 +4,7 @@ import pytest
 
 from rlm_studio.analysis.totals import brute_force_totals
 from rlm_studio.analysis.tree import RunTree, TreeChange
-from rlm_studio.engine.events.nodes import fold_nodes
+from rlm_studio.engine.run_tree import fold_nodes
 from tests.analysis.analysis_streams import StreamBuilder, big_run, simple_run
 
 
@@ -31,7 +31,7 @@ def test_root_totals_add_up_own_figures():
     totals = tree.totals()
     assert (totals.input_tokens, totals.output_tokens) == (100 + 50 + 300, 20 + 5 + 40)
     assert totals.cost_usd == pytest.approx(0.001 + 0.0005 + 0.001)
-    assert (totals.model_calls, totals.subcalls, totals.cells, totals.iterations) == (2, 1, 2, 2)
+    assert (totals.root_calls, totals.subcalls, totals.model_calls, totals.cells, totals.iterations) == (2, 1, 3, 2, 2)
     assert (totals.child_runs, totals.errors, totals.max_depth, totals.cost_unknown) == (0, 0, 0, False)
     it1 = tree.children(tree.root_id)[0]
     assert tree.totals(it1).input_tokens == 150 and tree.totals(it1).subcalls == 1

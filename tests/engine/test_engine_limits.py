@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rlm_studio.engine.events.nodes import fold_nodes
+from rlm_studio.engine.run_tree import fold_nodes
 from rlm_studio.engine.settings import RunSettings
 
 from .scripts import kinds, repl, run_session, script
@@ -56,7 +56,8 @@ def test_subcall_limit_counts_the_whole_tree_and_interrupts(tmp_path):
     assert (result.status, result.limit) == ("limit_hit", "max_subcalls")
     done = [s for s in kinds(events, "subcall_finished") if not s.error]
     assert len(done) == 5  # 3 in the child, 2 in the root: the limit holds across the tree
-    assert result.totals["subcalls"] == 5 and _closed(events)
+    # every llm_query is a sub-call, the one refused at the limit too (it is a node with a "budget" error)
+    assert result.totals["subcalls"] == len(kinds(events, "subcall_started")) == 6 and _closed(events)
 
 
 def test_cost_limit(tmp_path):

@@ -6,7 +6,7 @@ import json
 import random
 
 from rlm_studio.engine.events import event_from_dict
-from rlm_studio.engine.events.nodes import fold_nodes
+from rlm_studio.engine.run_tree import fold_nodes
 from rlm_studio.engine.settings import RunSettings
 
 from .scripts import kinds, repl, run_session, script

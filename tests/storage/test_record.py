@@ -10,7 +10,7 @@ from sample_runs import SYSTEM_PROMPT, sample_run
 
 from rlm_studio.engine.emitter import EventEmitter
 from rlm_studio.engine.events import RunStarted, new_run_id
-from rlm_studio.engine.events.nodes import fold_nodes
+from rlm_studio.engine.run_tree import fold_nodes
 
 
 def record(store, events):
@@ -39,7 +39,7 @@ def test_a_recorded_run_reloads_identically_with_its_tree_and_figures(store):
     run = store.get_run(run_id)
     assert run["status"] == "completed" and run["answer"] == "aurora borealis"
     assert run["question"] == "Which project does the report mention?"
-    assert (run["iterations"], run["subcalls"], run["max_depth_reached"]) == (2, 3, 1)
+    assert (run["iterations"], run["subcalls"], run["child_runs"], run["max_depth_reached"]) == (2, 2, 1, 1)
     assert run["input_tokens"] == 320 + 250 + 250 + 720 + 210
     assert run["output_tokens"] == 60 + 12 + 12 + 80 + 9
     assert abs(run["cost_usd"] - (0.0012 + 0.0001 + 0.002 + 0.00005)) < 1e-12

@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from .payloads import NodeKind
+
 SCHEMA_VERSION = 1
 
 _REGISTRY: dict[str, type[Event]] = {}
@@ -28,6 +30,10 @@ class Event:
     kind: ClassVar[str] = "event"
     #: events only a live view cares about (stream deltas); not stored.
     ephemeral: ClassVar[bool] = False
+    #: the one registry of node-opening events: the tree node kind this event opens (None: opens none)
+    opens: ClassVar[NodeKind | None] = None
+    #: this event closes the node it names (the matching *_finished)
+    closes: ClassVar[bool] = False
 
     run_id: str = ""
     seq: int = 0
@@ -80,6 +86,11 @@ def _field_names(cls: type) -> frozenset[str]:
 
 def event_kinds() -> dict[str, type[Event]]:
     return dict(_REGISTRY)
+
+
+def opening_kinds() -> frozenset[str]:
+    """The `kind` strings of node-opening events (for SQL and other places that only have the string)."""
+    return frozenset(k for k, cls in _REGISTRY.items() if cls.opens is not None)
 
 
 def new_run_id() -> str:

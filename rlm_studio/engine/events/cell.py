@@ -6,11 +6,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .base import Event
+from .payloads import ErrorInfo, FinalInfo, Variable
 
 
 @dataclass(kw_only=True)
 class CellStarted(Event):
     kind = "cell_started"
+    opens = "cell"
     iteration: int = 0
     index: int = 0   # position of the block within its iteration's response, 1-based
     code: str = ""
@@ -19,6 +21,7 @@ class CellStarted(Event):
 @dataclass(kw_only=True)
 class CellFinished(Event):
     kind = "cell_finished"
+    closes = True
     stdout: str = ""
     stderr: str = ""
     stdout_chars: int = 0          # total produced (the captured text may be capped)
@@ -32,3 +35,15 @@ class CellFinished(Event):
     interrupted: bool = False
     crashed: str | None = None     # the worker died; it was restarted and lost its variables
     restored: list[str] = field(default_factory=list)
+
+    @property
+    def error_info(self) -> ErrorInfo | None:
+        return ErrorInfo.from_dict(self.error)
+
+    @property
+    def final_info(self) -> FinalInfo | None:
+        return FinalInfo.from_dict(self.final)
+
+    @property
+    def variable_infos(self) -> list[Variable]:
+        return [Variable.from_dict(v) for v in self.variables if isinstance(v, dict)]

@@ -10,12 +10,14 @@ from .base import Event
 @dataclass(kw_only=True)
 class IterationStarted(Event):
     kind = "iteration_started"
+    opens = "iteration"
     index: int = 0  # 1-based
 
 
 @dataclass(kw_only=True)
 class IterationFinished(Event):
     kind = "iteration_finished"
+    closes = True
     index: int = 0
     code_blocks: int = 0
     duration_ms: float = 0.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .base import Event
+from .payloads import NoticeLevel
 
 
 @dataclass(kw_only=True)
@@ -21,6 +22,6 @@ class HistoryCompacted(Event):
 @dataclass(kw_only=True)
 class Notice(Event):
     kind = "notice"
-    level: str = "warning"        # "info" | "warning" | "error"
+    level: NoticeLevel = "warning"
     code: str = ""                # machine-readable, e.g. "sandbox_fallback", "final_var_undefined", "worker_restarted"
     message: str = ""

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 from .base import Event
+from .payloads import ErrorInfo, RunStatus
 
-RUN_STATUSES = ("running", "completed", "limit_hit", "failed", "cancelled", "interrupted")
+RUN_STATUSES: tuple[RunStatus, ...] = get_args(RunStatus)
 LIMIT_NAMES = ("max_iterations", "max_depth", "max_subcalls", "max_cost_usd", "max_tokens", "max_wall_s")
 
 
 @dataclass(kw_only=True)
 class RunStarted(Event):
     kind = "run_started"
+    opens = "run"
     question: str = ""
     depth: int = 0                       # 0 for the root run, +1 for each rlm_query level
     root_model: str = ""
@@ -44,9 +46,14 @@ class ContextAttached(Event):
 @dataclass(kw_only=True)
 class RunFinished(Event):
     kind = "run_finished"
-    status: str = "completed"            # one of RUN_STATUSES
+    closes = True
+    status: RunStatus = "completed"
     answer: str | None = None            # the final answer (FINAL / FINAL_VAR); None when the run gave none
     best_candidate: dict[str, Any] | None = None  # without an answer: {"text", "source"} of the closest thing to one
     limit: str | None = None             # which limit stopped it, when status == "limit_hit"
     error: dict[str, Any] | None = None  # {"kind", "message"} when status == "failed"
     totals: dict[str, Any] = field(default_factory=dict)  # this run's subtree, children included
+
+    @property
+    def error_info(self) -> ErrorInfo | None:
+        return ErrorInfo.from_dict(self.error)

@@ -1,0 +1,193 @@
+"""The one fold from events to tree nodes with their own figures; dispatch is on the event class.
+
+Shared by every surface: storage derives the `nodes` table with it, the run tree (live or stored) adds
+children and totals on top, the engine counts its results from that tree. Pure: no I/O, no Qt.
+
+Tree shape:
+  run (depth 0, parent None)
+    iteration
+      model_call            the root model's call of this iteration
+      cell                  one ```repl block
+        subcall             llm_query / one item of llm_query_batched
+        run (depth + 1)     a child RLM started by rlm_query
+    final_answer
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from ..events import (
+    CellFinished,
+    CellStarted,
+    Event,
+    FinalAnswer,
+    IterationFinished,
+    IterationStarted,
+    ModelCallFinished,
+    ModelCallStarted,
+    RunFinished,
+    RunStarted,
+    SubcallFinished,
+    SubcallStarted,
+)
+from .node import NodeRecord
+
+Nodes = dict[str, NodeRecord]
+
+
+def first_line(text: str | None, limit: int = 120) -> str:
+    if not text:
+        return ""
+    for line in text.splitlines():
+        if line.strip():
+            line = line.strip()
+            return line if len(line) <= limit else line[: limit - 1] + "…"
+    return ""
+
+
+def _close(node: NodeRecord, event: Event, status: str) -> None:
+    node.status = status
+    node.ended_ts = event.ts
+    node.end_seq = event.seq
+    node.duration_ms = max(0.0, (event.ts - node.started_ts) * 1000.0)
+
+
+def _opened(nodes: Nodes, event: Event) -> NodeRecord:
+    """A new node under the event's parent, with the parent's depth and iteration."""
+    assert event.opens is not None
+    parent = nodes.get(event.parent_id or "")
+    return NodeRecord(id=event.node_id, parent_id=event.parent_id, kind=event.opens,
+                      depth=parent.depth if parent else 0, order=event.seq, started_ts=event.ts,
+                      start_seq=event.seq, iteration=parent.iteration if parent else None)
+
+
+def _run_started(nodes: Nodes, e: RunStarted) -> NodeRecord:
+    node = _opened(nodes, e)
+    node.depth = e.depth
+    node.label = "Run" if e.depth == 0 else f"Child run (depth {e.depth})"
+    node.summary, node.model = first_line(e.question), e.root_model
+    node.extra = {"question": e.question, "isolation": e.isolation}
+    return node
+
+
+def _iteration_started(nodes: Nodes, e: IterationStarted) -> NodeRecord:
+    node = _opened(nodes, e)
+    node.iteration, node.label = e.index, f"Iteration {e.index}"
+    return node
+
+
+def _model_call_started(nodes: Nodes, e: ModelCallStarted) -> NodeRecord:
+    node = _opened(nodes, e)
+    node.label, node.model = "Root model call", e.model
+    node.summary = f"{len(e.messages)} messages, ~{e.prompt_tokens} tokens"
+    return node
+
+
+def _cell_started(nodes: Nodes, e: CellStarted) -> NodeRecord:
+    node = _opened(nodes, e)
+    node.label, node.summary = f"Code cell {e.index}", first_line(e.code)
+    return node
+
+
+def _subcall_started(nodes: Nodes, e: SubcallStarted) -> NodeRecord:
+    node = _opened(nodes, e)
+    node.model = e.model
+    node.label = e.via if e.batch_index is None else f"{e.via}[{e.batch_index}]"
+    node.summary = first_line(e.prompt)
+    return node
+
+
+def _final_answer(nodes: Nodes, e: FinalAnswer) -> NodeRecord:
+    node = _opened(nodes, e)
+    node.iteration = None
+    node.label, node.summary = f"Final answer ({e.via})", first_line(e.answer)
+    _close(node, e, "ok")
+    node.duration_ms = 0.0
+    return node
+
+
+def _call_finished(node: NodeRecord, e: ModelCallFinished | SubcallFinished) -> None:
+    usage = e.usage_info
+    node.input_tokens, node.output_tokens = usage.input_tokens, usage.output_tokens
+    node.cached_tokens, node.reasoning_tokens = usage.cached_tokens, usage.reasoning_tokens
+    node.tokens_estimated, node.cost_usd = usage.estimated, e.cost_usd
+    if e.model:
+        node.model = e.model
+    error = e.error_info
+    if error is not None:
+        node.error = error.line()
+    _close(node, e, "error" if error else "ok")
+    node.duration_ms = e.latency_ms or node.duration_ms
+    if isinstance(e, SubcallFinished) and error is None:
+        node.extra["response_preview"] = first_line(e.response)
+
+
+def _cell_finished(node: NodeRecord, e: CellFinished) -> None:
+    error = e.error_info
+    status = ("crashed" if e.crashed else "timeout" if e.timed_out else
+              "interrupted" if e.interrupted else "error" if error else "ok")
+    if error is not None:
+        node.error = error.line()
+    elif e.crashed:
+        node.error = e.crashed
+    _close(node, e, status)
+    node.duration_ms = e.duration_ms or node.duration_ms
+
+
+def _iteration_finished(node: NodeRecord, e: IterationFinished) -> None:
+    _close(node, e, "ok")
+
+
+def _run_finished(node: NodeRecord, e: RunFinished) -> None:
+    error = e.error_info
+    if error is not None:
+        node.error = error.line()
+    elif e.limit:
+        node.error = f"limit reached: {e.limit}"
+    node.extra["answer"] = e.answer
+    _close(node, e, e.status)
+
+
+_OPEN: dict[type[Event], Callable[[Nodes, Event], NodeRecord]] = {
+    RunStarted: _run_started,  # type: ignore[dict-item]
+    IterationStarted: _iteration_started,  # type: ignore[dict-item]
+    ModelCallStarted: _model_call_started,  # type: ignore[dict-item]
+    CellStarted: _cell_started,  # type: ignore[dict-item]
+    SubcallStarted: _subcall_started,  # type: ignore[dict-item]
+    FinalAnswer: _final_answer,  # type: ignore[dict-item]
+}
+_CLOSE: dict[type[Event], Callable[[NodeRecord, Event], None]] = {
+    ModelCallFinished: _call_finished,  # type: ignore[dict-item]
+    SubcallFinished: _call_finished,  # type: ignore[dict-item]
+    CellFinished: _cell_finished,  # type: ignore[dict-item]
+    IterationFinished: _iteration_finished,  # type: ignore[dict-item]
+    RunFinished: _run_finished,  # type: ignore[dict-item]
+}
+assert {cls for cls in _OPEN} == {cls for cls in _OPEN if cls.opens}, "an opener without `opens`"
+assert all(cls.closes for cls in _CLOSE), "a closer without `closes`"
+
+
+def apply_event(nodes: Nodes, event: Event) -> NodeRecord | None:
+    """Apply one event to `nodes` (id -> record); return the node it opened or changed, if any."""
+    opener = _OPEN.get(type(event))
+    if opener is not None:
+        node = opener(nodes, event)
+        nodes[node.id] = node
+        return node
+    closer = _CLOSE.get(type(event))
+    if closer is None:
+        return None
+    found = nodes.get(event.node_id)
+    if found is None:
+        return None
+    closer(found, event)
+    return found
+
+
+def fold_nodes(events: Iterable[Event]) -> Nodes:
+    """Every node of a whole stream at once."""
+    nodes: Nodes = {}
+    for event in events:
+        apply_event(nodes, event)
+    return nodes

@@ -1,0 +1,46 @@
+"""One node of a run tree with its own figures (the `nodes` table stores exactly these fields)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from ..events.payloads import NodeKind
+
+
+@dataclass
+class NodeRecord:
+    id: str
+    parent_id: str | None
+    kind: NodeKind
+    depth: int = 0                 # recursion depth of the RLM this node belongs to
+    order: int = 0                 # seq of the event that opened it: sibling order
+    label: str = ""
+    summary: str = ""              # one line: first line of code, prompt or answer
+    model: str = ""
+    status: str = "running"        # a NodeStatus (a stored row may carry others, e.g. "interrupted")
+    error: str | None = None
+    iteration: int | None = None
+    started_ts: float = 0.0
+    ended_ts: float | None = None
+    duration_ms: float | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_tokens: int = 0
+    reasoning_tokens: int = 0
+    tokens_estimated: bool = False
+    cost_usd: float | None = 0.0   # own cost; None when a price is unknown
+    start_seq: int = 0
+    end_seq: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> NodeRecord:
+        """A node as `Store.load_nodes` returns it (extra columns such as run_id are ignored)."""
+        return cls(**{k: row[k] for k in _NAMES if k in row})
+
+
+_NAMES = tuple(f.name for f in fields(NodeRecord))

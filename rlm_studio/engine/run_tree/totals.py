@@ -1,0 +1,123 @@
+"""The one set of counts of a run (or any subtree): what one node adds, and the summed figures.
+
+Every surface (the engine's RunResult, the runs table, show, runs, diff, both exports, detectors,
+charts, the app) reads its counts from `Totals`; the README's glossary says what each one means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .node import NodeRecord
+
+ERROR_STATUSES = frozenset({"error", "timeout", "crashed", "failed"})
+
+# Order of the additive figures in a contribution vector (see `contribution`).
+FIELDS = ("input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens", "known_cost_usd",
+          "unknown_cost_calls", "subcalls", "root_calls", "cells", "child_runs", "tree_iterations", "errors")
+_INDEX = {name: i for i, name in enumerate(FIELDS)}
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Figures of a node and everything below it (see the README's glossary).
+
+    iterations: the turns of the subtree's own run loop (for a run node: its iteration children);
+    tree_iterations: every iteration in the subtree, child runs' included. root_calls: calls of an RLM's root model
+    (model_call nodes, child runs' included). subcalls: each llm_query / llm_query_batched item (and an
+    rlm_query answered by the sub-model at the depth limit); a child run is not a sub-call.
+    model_calls = root_calls + subcalls. child_runs: runs strictly below the node. `cost_usd` is None when
+    any call has an unknown price; `known_cost_usd` is then the priced part (a lower bound).
+    max_depth: the deepest recursion depth of any node in the subtree.
+    """
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_tokens: int = 0
+    reasoning_tokens: int = 0
+    known_cost_usd: float = 0.0
+    unknown_cost_calls: int = 0
+    subcalls: int = 0
+    root_calls: int = 0
+    cells: int = 0
+    child_runs: int = 0
+    tree_iterations: int = 0
+    iterations: int = 0
+    errors: int = 0
+    max_depth: int = 0
+
+    @property
+    def model_calls(self) -> int:
+        return self.root_calls + self.subcalls
+
+    @property
+    def cost_unknown(self) -> bool:
+        return self.unknown_cost_calls > 0
+
+    @property
+    def cost_usd(self) -> float | None:
+        return None if self.unknown_cost_calls else self.known_cost_usd
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["model_calls"] = self.model_calls
+        data["cost_usd"] = self.cost_usd
+        data["cost_unknown"] = self.cost_unknown
+        data["total_tokens"] = self.total_tokens
+        return data
+
+    def counts(self) -> dict[str, Any]:
+        """The named counts every surface shows (what the cross-surface check compares)."""
+        return {"iterations": self.iterations, "tree_iterations": self.tree_iterations,
+                "root_calls": self.root_calls, "subcalls": self.subcalls, "child_runs": self.child_runs,
+                "model_calls": self.model_calls, "input_tokens": self.input_tokens,
+                "output_tokens": self.output_tokens, "cached_tokens": self.cached_tokens,
+                "cost_usd": self.cost_usd, "cost_unknown": self.cost_unknown, "max_depth": self.max_depth}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Totals:
+        """Read back `to_dict()` (unknown keys and the derived ones are ignored)."""
+        names = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+def cost_is_unknown(node: NodeRecord) -> bool:
+    """A finished call without a price; a failed call that used no tokens cost nothing."""
+    if node.cost_usd is not None:
+        return False
+    return not (node.error and node.input_tokens == 0 and node.output_tokens == 0)
+
+
+def contribution(node: NodeRecord) -> list[float]:
+    """The additive figures one node adds to its own and every ancestor's totals (order: FIELDS)."""
+    kind = node.kind
+    unknown = cost_is_unknown(node)
+    return [
+        node.input_tokens,
+        node.output_tokens,
+        node.cached_tokens,
+        node.reasoning_tokens,
+        0.0 if unknown or node.cost_usd is None else node.cost_usd,
+        1 if unknown else 0,
+        1 if kind == "subcall" else 0,
+        1 if kind == "model_call" else 0,
+        1 if kind == "cell" else 0,
+        1 if kind == "run" and node.depth > 0 else 0,
+        1 if kind == "iteration" else 0,
+        1 if node.status in ERROR_STATUSES else 0,
+    ]
+
+
+def make_totals(vector: Sequence[float], max_depth: int, *, node: NodeRecord, own_iterations: int) -> Totals:
+    """Totals from a summed vector; `node` is the subtree's top (a child run does not count itself)."""
+    values: dict[str, Any] = {name: int(vector[i]) for name, i in _INDEX.items() if name != "known_cost_usd"}
+    values["known_cost_usd"] = float(vector[_INDEX["known_cost_usd"]])
+    if node.kind == "run" and node.depth > 0:
+        values["child_runs"] -= 1
+    return Totals(**values, iterations=own_iterations, max_depth=max_depth)

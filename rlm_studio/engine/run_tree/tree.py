@@ -1,0 +1,262 @@
+"""The run tree: node records from the one fold (`apply_event`), children in order, subtree totals.
+
+Live: feed it events one at a time (`apply`) and it says what changed, so a view can insert one row or
+refresh a few; totals are updated along the path to the root only (O(depth) per event). Stored: build it
+at once from events (`from_events`) or from stored node records (`from_nodes`); the same totals come out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from ..events import Event, event_from_dict
+from .fold import apply_event
+from .node import NodeRecord
+from .totals import FIELDS, Totals, contribution, make_totals
+
+
+def as_event(event: Event | dict[str, Any]) -> Event:
+    """Accept a typed event or its stored dict."""
+    if isinstance(event, Event):
+        return event
+    if isinstance(event, dict):
+        return event_from_dict(event)
+    raise TypeError(f"expected an event or an event dict, not {type(event).__name__}")
+
+
+@dataclass(frozen=True)
+class TreeChange:
+    """What one event did to the tree.
+
+    kind "inserted": `node_id` is a new node, the `row`-th child of `parent_id` (None: top level).
+    kind "updated": `node_id`'s own record changed.
+    `updated` lists every node whose record or subtree totals changed (for "updated" it starts
+    with `node_id`; for "inserted" it holds the ancestors whose totals now include the new node),
+    nearest first.
+    """
+
+    kind: Literal["inserted", "updated"]
+    node_id: str
+    parent_id: str | None = None
+    row: int = -1
+    updated: tuple[str, ...] = field(default_factory=tuple)
+
+
+class RunTree:
+    """The node tree of one run's event stream (children of a node in the order they opened)."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, NodeRecord] = {}
+        self._children: dict[str | None, list[str]] = {None: []}
+        self._parent: dict[str, str | None] = {}
+        self._row: dict[str, int] = {}
+        self._own: dict[str, list[float]] = {}
+        self._sum: dict[str, list[float]] = {}
+        self._max_depth: dict[str, int] = {}
+        self.events_applied = 0
+
+    # -- building -------------------------------------------------------------------------
+    @classmethod
+    def from_events(cls, events: Iterable[Event | dict[str, Any]]) -> RunTree:
+        tree = cls()
+        for event in events:
+            tree.apply(event)
+        return tree
+
+    @classmethod
+    def from_nodes(cls, nodes: Iterable[NodeRecord]) -> RunTree:
+        """A stored run's tree from its node records (what the `nodes` table holds), in opening order."""
+        tree = cls()
+        for node in sorted(nodes, key=lambda n: n.start_seq):
+            if node.id not in tree.nodes:
+                tree.nodes[node.id] = node
+                tree._insert(node)
+        return tree
+
+    def apply(self, event: Event | dict[str, Any]) -> TreeChange | None:
+        """Apply one event; return what changed in the tree, or None when nothing did."""
+        event = as_event(event)
+        self.events_applied += 1
+        existed = event.node_id in self.nodes
+        opens = event.opens is not None
+        if opens and not event.node_id:
+            return None  # an opening event without a node id cannot be placed
+        if opens and existed:
+            return None  # the same node opened twice (a duplicated event): keep the first
+        if existed and self.nodes[event.node_id].end_seq is not None:
+            return None  # a node is closed once; closed records never change (copies share them)
+        node = apply_event(self.nodes, event)
+        if node is None:
+            return None
+        if not existed:
+            return self._insert(node)
+        return self._update(node)
+
+    def _insert(self, node: NodeRecord) -> TreeChange:
+        parent = node.parent_id if node.parent_id in self.nodes else None
+        siblings = self._children.setdefault(parent, [])
+        row = len(siblings)
+        siblings.append(node.id)
+        self._children[node.id] = []
+        self._parent[node.id] = parent
+        self._row[node.id] = row
+        own = contribution(node)
+        self._own[node.id] = own
+        self._sum[node.id] = list(own)
+        self._max_depth[node.id] = node.depth
+        ancestors = tuple(self.ancestors(node.id))
+        for ancestor in ancestors:
+            acc = self._sum[ancestor]
+            for i, value in enumerate(own):
+                acc[i] += value
+            if self._max_depth[ancestor] < node.depth:
+                self._max_depth[ancestor] = node.depth
+        return TreeChange("inserted", node.id, parent, row, ancestors)
+
+    def _update(self, node: NodeRecord) -> TreeChange:
+        new = contribution(node)
+        old = self._own[node.id]
+        delta = [n - o for n, o in zip(new, old)]
+        self._own[node.id] = new
+        if not any(delta):
+            return TreeChange("updated", node.id, self._parent[node.id], self._row[node.id], (node.id,))
+        path = (node.id, *self.ancestors(node.id))
+        for node_id in path:
+            acc = self._sum[node_id]
+            for i, value in enumerate(delta):
+                acc[i] += value
+        return TreeChange("updated", node.id, self._parent[node.id], self._row[node.id], path)
+
+    def copy(self) -> RunTree:
+        """An independent tree in the same state (closed node records are shared: they never change)."""
+        other = RunTree.__new__(RunTree)
+        other.nodes = {k: n if n.end_seq is not None else replace(n, extra=dict(n.extra))
+                       for k, n in self.nodes.items()}
+        other._children = {k: list(v) for k, v in self._children.items()}
+        other._parent = dict(self._parent)
+        other._row = dict(self._row)
+        other._own = dict(self._own)  # replaced, never mutated in place
+        other._sum = {k: list(v) for k, v in self._sum.items()}
+        other._max_depth = dict(self._max_depth)
+        other.events_applied = self.events_applied
+        return other
+
+    def same_as(self, other: RunTree) -> bool:
+        """Same nodes (every figure), same shape and the same totals everywhere."""
+        return (self.nodes == other.nodes and self.structure() == other.structure()
+                and all(self.totals(n) == other.totals(n) for n in self.nodes))
+
+    # -- reading --------------------------------------------------------------------------
+    @property
+    def root_id(self) -> str | None:
+        """The first top-level node (the root run), or None before any node exists."""
+        top = self._children[None]
+        return top[0] if top else None
+
+    def __contains__(self, node_id: object) -> bool:
+        return node_id in self.nodes
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def node(self, node_id: str) -> NodeRecord:
+        try:
+            return self.nodes[node_id]
+        except KeyError:
+            raise KeyError(f"no node {node_id!r} in this run tree") from None
+
+    def children(self, node_id: str | None) -> list[str]:
+        """Child ids in order; `None` gives the top-level nodes."""
+        if node_id is not None and node_id not in self.nodes:
+            raise KeyError(f"no node {node_id!r} in this run tree")
+        return list(self._children.get(node_id, ()))
+
+    def child_count(self, node_id: str | None) -> int:
+        return len(self._children.get(node_id, ()))
+
+    def child_at(self, node_id: str | None, row: int) -> str:
+        return self._children[node_id][row]
+
+    def parent(self, node_id: str) -> str | None:
+        self.node(node_id)
+        return self._parent[node_id]
+
+    def row(self, node_id: str) -> int:
+        """Position of the node among its parent's children (0-based)."""
+        self.node(node_id)
+        return self._row[node_id]
+
+    def ancestors(self, node_id: str) -> Iterator[str]:
+        """Parent, grandparent, ... up to the top level."""
+        current = self._parent.get(node_id)
+        while current is not None:
+            yield current
+            current = self._parent[current]
+
+    def totals(self, node_id: str | None = None) -> Totals:
+        """Figures of the node and its subtree (default: the root run)."""
+        node_id = self.root_id if node_id is None else node_id
+        if node_id is None:
+            return Totals()
+        node = self.node(node_id)
+        return make_totals(self._sum[node_id], self._max_depth[node_id], node=node,
+                           own_iterations=self._own_iterations(node))
+
+    def _own_iterations(self, node: NodeRecord) -> int:
+        if node.kind == "iteration":
+            return 1
+        if node.kind != "run":
+            return 0
+        return sum(1 for c in self._children.get(node.id, ()) if self.nodes[c].kind == "iteration")
+
+    def walk(self, start: str | None = None) -> Iterator[str]:
+        """Node ids depth-first, parents before children, siblings in order (default: all)."""
+        stack = list(reversed(self._children[None] if start is None else [start]))
+        while stack:
+            node_id = stack.pop()
+            yield node_id
+            stack.extend(reversed(self._children[node_id]))
+
+    def level(self, node_id: str) -> int:
+        """How many ancestors the node has (0 for the root run)."""
+        return sum(1 for _ in self.ancestors(node_id))
+
+    def find(self, kind: str, start: str | None = None) -> list[str]:
+        """Ids of the nodes of one kind, depth-first."""
+        return [n for n in self.walk(start) if self.nodes[n].kind == kind]
+
+    def to_dict(self, node_id: str | None = None) -> dict[str, Any]:
+        """A nested JSON-ready view: the node's record, its totals and its children."""
+        node_id = self.root_id if node_id is None else node_id
+        if node_id is None:
+            return {}
+        out: dict[str, Any] = {}
+        stack = [(node_id, out)]
+        while stack:
+            current, target = stack.pop()
+            target.update(self.nodes[current].to_dict())
+            target["totals"] = self.totals(current).to_dict()
+            target["children"] = []
+            for child in self._children[current]:
+                slot: dict[str, Any] = {}
+                target["children"].append(slot)
+                stack.append((child, slot))
+        return out
+
+    def structure(self) -> list[tuple[str, str | None, int]]:
+        """(id, parent, row) of every node depth-first: compare two trees' shapes."""
+        return [(n, self._parent[n], self._row[n]) for n in self.walk()]
+
+    def brute_force_totals(self, node_id: str) -> Totals:
+        """Recompute a subtree's totals from scratch (for checks; the tree keeps them incrementally)."""
+        vector = [0.0] * len(FIELDS)
+        max_depth = 0
+        for current in self.walk(node_id):
+            node = self.nodes[current]
+            for i, value in enumerate(contribution(node)):
+                vector[i] += value
+            max_depth = max(max_depth, node.depth)
+        root = self.nodes[node_id]
+        return make_totals(vector, max_depth, node=root, own_iterations=self._own_iterations(root))
