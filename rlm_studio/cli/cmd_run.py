@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import run_options
+from . import run_options, turns
 from .common import CliError, add_db_option, print_answer, print_json, save_findings
 
 
@@ -43,6 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the answer")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     run_options.add_arguments(p)
+    turns.add_then_argument(p)
     add_db_option(p)
     p.set_defaults(func=handle)
 
@@ -167,6 +168,8 @@ def handle(args: argparse.Namespace) -> int:
     if not args.quiet and not args.json:
         session.add_sink(_Progress())
     storage_error = None
+    events: list[Any] = []
+    session.add_sink(events.append)
     try:
         result = asyncio.run(_run(session))
     finally:
@@ -190,7 +193,8 @@ def handle(args: argparse.Namespace) -> int:
             reason = result.limit or (result.error or {}).get("message") or result.status
             print(f"run {result.run_id} stopped: {result.status} ({reason})", file=sys.stderr)
         print_answer(result.answer, result.best_candidate)
-    return 0 if result.status == "completed" and not storage_error else 1
+    code = 0 if result.status == "completed" and not storage_error else 1
+    return turns.then_turns(args, events, store, code) if args.then else code
 
 
 def _close_writer(writer: Any) -> str | None:

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "rlm_studio.cli.cmd_delete",
     "rlm_studio.cli.cmd_replay",
     "rlm_studio.cli.cmd_fork",
+    "rlm_studio.cli.cmd_ask",
     "rlm_studio.cli.cmd_bench",
     "rlm_studio.cli.cmd_app",
 )

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 
 from .errors import StorageError
+from .migration_conversations import m006_conversations
 from .migration_totals import m004_run_totals
 
 
@@ -230,7 +231,8 @@ def m003_bench(conn: sqlite3.Connection) -> None:
 
 # Each migration's number is in its name (m005_... is 5); a database records the ones it has run, so a
 # migration numbered below one already applied (written in parallel, landed later) still runs.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_findings, m003_bench, m004_run_totals, m005_damaged_runs]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_findings, m003_bench, m004_run_totals, m005_damaged_runs,
+                                                          m006_conversations]
 
 
 def migration_number(step: Callable[[sqlite3.Connection], None]) -> int:

@@ -27,6 +27,7 @@ EXPECTED_COLUMNS = {
     "search_index": ["text", "run_id", "node_id", "field"],
     "migrations": ["version", "name", "applied_at"],
     "findings": ["run_id", "kind", "reason", "nodes"],
+    "conversation_turns": ["run_id", "conversation_id", "turn", "previous_run_id"],
 }
 
 
