@@ -1,4 +1,7 @@
-"""A bench's progress as plain state (no Qt): counts, running cost, mean score, ETA; listeners are told of changes."""
+"""A bench's progress as plain state (no Qt): counts, running cost, mean score, ETA; listeners are told of changes.
+
+BenchRunner calls the task_* methods, so listeners run on the event loop's thread (the app's, under qasync).
+"""
 
 from __future__ import annotations
 
@@ -40,6 +43,12 @@ class BenchProgress:
     def task_started(self, spec: TaskSpec) -> None:
         with self._lock:
             self.running[spec.key] = time.monotonic()
+        self._changed()
+
+    def task_stopped_running(self, key: tuple[str, str, str]) -> None:
+        """The task's run is over (its result is being stored)."""
+        with self._lock:
+            self.running.pop(key, None)
         self._changed()
 
     def task_finished(self, result: TaskResult) -> None:

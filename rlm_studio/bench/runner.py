@@ -154,6 +154,7 @@ class BenchRunner:
         self.bench_store.set_status(bench_id, "running")
 
         def stored(result: TaskResult) -> None:
+            """In a thread: wait for the run's events to be committed, then save findings, tag, record the row."""
             try:
                 writer.flush()
                 if store.run_exists(result.run_id):
@@ -165,10 +166,14 @@ class BenchRunner:
                 self.bench_store.record_result(bench_id, row)
             except Exception as exc:  # storing failed: the row stays missing, so resume runs it again
                 result.status, result.error = "failed", f"could not store the result: {exc}"
-            progress.task_finished(result)
+
+        async def finish(result: TaskResult) -> None:
+            await asyncio.to_thread(stored, result)
+            progress.task_finished(result)      # listeners are told on the event loop's thread
 
         def on_result(result: TaskResult) -> None:
-            job = asyncio.ensure_future(asyncio.to_thread(stored, result))
+            progress.task_stopped_running(result.key)
+            job = asyncio.ensure_future(finish(result))
             pending.add(job)
             job.add_done_callback(pending.discard)
 

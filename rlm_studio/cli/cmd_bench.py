@@ -42,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     sub = p.add_subparsers(dest="bench_command", metavar="ACTION")
     sub.required = True
 
-    run = sub.add_parser("run", help="run a suite", description="Run a benchmark suite. " + SUITE_HELP)
+    run = sub.add_parser("run", help="run a suite", description="Run a benchmark suite; every task becomes a stored run. SUITE is " + SUITE_HELP + ".")
     run.add_argument("suite", help=SUITE_HELP)
     run.add_argument("--sizes", type=_sizes, default=None, metavar="LIST",
                      help="context sizes in tokens, e.g. 8k,16k,32k,...,1m (powers of two; default per family)")
