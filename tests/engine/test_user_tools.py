@@ -154,3 +154,30 @@ def test_cli_refuses_tools_that_fail_to_import_before_anything_runs(tmp_path):
     assert not db.exists() or sqlite3.connect(db).execute("select count(*) from runs").fetchone()[0] == 0
     missing = cli("run", "-c", str(doc), "-q", "q?", "--tools", str(tmp_path / "nope.py"), "--no-db")
     assert missing.returncode == 2 and "does not exist" in missing.stderr
+
+
+def test_reexecution_and_fork_of_a_stored_run_find_its_tools_and_protocol(tmp_path, tools_file):
+    from rlm_studio.analysis.reexecute import cell_differences, reexecute
+    from rlm_studio.engine.fork import plan_fork
+    from rlm_studio.engine.session import RlmSession
+
+    root = script(tmp_path, "root", responses=[repl("n = count_word(context, 'apple')\nprint(n)"),
+                                               repl("SUBMIT(str(n))")])
+    settings = RunSettings(root_model=root, tools=load_tools(tools_file), answer_protocol="submit")
+    _, events = run_session("How many apples?", "apple pear apple", settings)
+    with Store.open(tmp_path / "r.db") as store:
+        store.ingest_events(events)
+        stored = store.load_events(events[0].run_id)
+    tools_file.unlink()                           # the run carries its tools: the file is no longer needed
+    again, new_events = asyncio.run(reexecute(stored))
+    assert again.answer == "2" and cell_differences(stored, new_events) == []
+    assert kinds(new_events, "final_answer")[0].via == "SUBMIT"
+
+    fork_events: list = []
+    plan = plan_fork(stored, 2)
+    plan.settings.root_model = script(tmp_path, "fork", responses=[repl("SUBMIT(str(n * 10))")])
+
+    async def go():
+        return await RlmSession.from_fork(plan, sinks=[fork_events.append]).run()
+
+    assert asyncio.run(go()).answer == "20"
