@@ -4,7 +4,13 @@ Stdlib only: the worker imports this file too. JSON (never pickle) so the host n
 deserialises objects chosen by sandboxed code.
 """
 
+from __future__ import annotations
+
 import json
+
+TYPE_CHECKING = False  # the sandbox does not import typing (tens of ms at start)
+if TYPE_CHECKING:
+    from typing import Any
 
 _LENGTH_BYTES = 4
 MAX_FRAME_BYTES = 256 << 20  # a cell result is a few MB at most; this bounds what a worker can make the app buffer
@@ -18,7 +24,7 @@ _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # built 
 _decode = json.JSONDecoder().decode
 
 
-def encode_frame(message) -> bytes:
+def encode_frame(message: Any) -> bytes:
     data = _encoder.encode(message).encode("utf-8", "surrogatepass")
     if len(data) > MAX_FRAME_BYTES:
         raise FrameError(f"message of {len(data)} bytes is larger than the {MAX_FRAME_BYTES}-byte frame limit")
@@ -33,14 +39,14 @@ class FrameDecoder:
     def __init__(self) -> None:
         self._buffer = bytearray()
 
-    def feed(self, data) -> list:
+    def feed(self, data: bytes | bytearray) -> list[Any]:
         buffer = self._buffer
         if not buffer and len(data) >= _LENGTH_BYTES:  # fast path: exactly one whole frame, the usual case
             size = int.from_bytes(data[:_LENGTH_BYTES], "big")
             if size + _LENGTH_BYTES == len(data):
                 return [self._parse(data[_LENGTH_BYTES:])]
         buffer += data
-        messages = []
+        messages: list[Any] = []
         start = 0
         end = len(buffer)
         while end - start >= _LENGTH_BYTES:
@@ -57,7 +63,7 @@ class FrameDecoder:
         return messages
 
     @staticmethod
-    def _parse(payload):
+    def _parse(payload: bytes | bytearray) -> Any:
         try:
             return _decode(str(payload, "utf-8", "surrogatepass"))
         except (ValueError, RecursionError) as exc:

@@ -136,6 +136,8 @@ def plan_launch(mode: str, *, context_path: Path | None, bwrap: str | None, scra
     python = python_executable()
     host_context = os.path.realpath(context_path) if context_path is not None else None
     if mode == "bwrap":
+        if bwrap is None:
+            raise ValueError("bwrap mode needs the path of a bwrap binary")
         as_root = os.geteuid() == 0
         prefix = build_bwrap_argv(bwrap, context_path=host_context, as_root=as_root, tmp_size_mb=tmp_size_mb)
         return LaunchPlan(
@@ -177,7 +179,7 @@ def resolve_isolation(requested: str) -> tuple[str, str | None, str | None]:
         raise SandboxUnavailable(f"the bubblewrap sandbox cannot start here: {reason}")
     if bwrap is not None:
         return "bwrap", bwrap, None
-    return "process", None, process_mode_warning(reason)
+    return "process", None, process_mode_warning(reason or "bwrap is not available")
 
 
 def process_mode_warning(reason: str) -> str:

@@ -25,7 +25,7 @@ class SandboxLimits:
             raise ValueError(f"sandbox max_processes must be at least 4 (the worker uses a few), got {self.max_processes}")
         return self
 
-    def for_worker(self) -> dict:
+    def for_worker(self) -> dict[str, int]:
         return {"memory_mb": int(self.memory_mb), "cpu_seconds": int(self.cpu_seconds),
                 "max_processes": int(self.max_processes), "file_size_mb": int(self.file_size_mb),
                 "max_output_chars": int(self.max_output_chars)}

@@ -7,17 +7,24 @@ its cell ended - is background output: counted, dropped, and reported with the n
 never shown as another cell's output.
 """
 
+from __future__ import annotations
+
 import _thread
 import io
 import threading
 
-_origins = {}  # thread ident -> number of the cell whose code started the thread
-_state = {"cell": None}  # the cell running on the main thread, or None
+TYPE_CHECKING = False  # the sandbox does not import typing (tens of ms at start)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Any
+
+_origins: dict[int, int | None] = {}  # thread ident -> number of the cell whose code started the thread
+_state: dict[str, int | None] = {"cell": None}  # the cell running on the main thread, or None
 _main_ident = threading.main_thread().ident
 _original_start = _thread.start_new_thread
 
 
-def current_origin():
+def current_origin() -> int | None:
     """The cell a write or a new thread from the calling thread belongs to (None: no cell)."""
     ident = _thread.get_ident()
     if ident == _main_ident:
@@ -25,10 +32,10 @@ def current_origin():
     return _origins.get(ident)
 
 
-def _start_new_thread(function, args, kwargs=None):
+def _start_new_thread(function: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> int:
     origin = current_origin()
 
-    def run(*call_args, **call_kwargs):
+    def run(*call_args: Any, **call_kwargs: Any) -> Any:
         ident = _thread.get_ident()
         _origins[ident] = origin
         try:
@@ -39,23 +46,23 @@ def _start_new_thread(function, args, kwargs=None):
     return _original_start(run, args, kwargs or {})
 
 
-def install_thread_tracking():
+def install_thread_tracking() -> None:
     """Make every thread remember the cell that started it (threading and _thread both start threads here)."""
     _thread.start_new_thread = _start_new_thread
     _thread.start_new = _start_new_thread
-    threading._start_new_thread = _start_new_thread
+    threading._start_new_thread = _start_new_thread  # type: ignore[attr-defined]
 
 
 class CappedStream:
     """A text buffer that keeps at most `limit` characters but counts everything written."""
 
-    def __init__(self, limit):
+    def __init__(self, limit: int):
         self._limit = limit
-        self._parts = []
+        self._parts: list[str] = []
         self._kept = 0
         self.total = 0
 
-    def add(self, text):
+    def add(self, text: str) -> None:
         self.total += len(text)
         room = self._limit - self._kept
         if room > 0:
@@ -63,7 +70,7 @@ class CappedStream:
             self._parts.append(piece)
             self._kept += len(piece)
 
-    def value(self):
+    def value(self) -> str:
         return "".join(self._parts)
 
 
@@ -73,11 +80,11 @@ class RouterStream:
     encoding = "utf-8"
     errors = "strict"
 
-    def __init__(self, router):
+    def __init__(self, router: OutputRouter):
         self._router = router
-        self.capture = None  # (cell number, CappedStream) while a cell runs
+        self.capture: tuple[int, CappedStream] | None = None  # (cell number, its capture) while a cell runs
 
-    def write(self, text):
+    def write(self, text: str) -> int:
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
         capture = self.capture  # one read: a cell ending meanwhile cannot split it
@@ -87,40 +94,40 @@ class RouterStream:
             self._router.count_background(len(text))
         return len(text)
 
-    def writelines(self, lines):
+    def writelines(self, lines: Iterable[str]) -> None:
         for line in lines:
             self.write(line)
 
-    def flush(self):
+    def flush(self) -> None:
         pass
 
-    def isatty(self):
+    def isatty(self) -> bool:
         return False
 
-    def writable(self):
+    def writable(self) -> bool:
         return True
 
-    def readable(self):
+    def readable(self) -> bool:
         return False
 
-    def fileno(self):
+    def fileno(self) -> int:
         raise io.UnsupportedOperation("the REPL's output is captured and has no file descriptor")
 
 
 class OutputRouter:
     """Owns the two router streams and the count of background output not yet reported."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.stdout = RouterStream(self)
         self.stderr = RouterStream(self)
         self.background_chars = 0
         self._lock = threading.Lock()
 
-    def count_background(self, chars):
+    def count_background(self, chars: int) -> None:
         with self._lock:
             self.background_chars += chars
 
-    def begin(self, cell, limit):
+    def begin(self, cell: int, limit: int) -> tuple[CappedStream, CappedStream]:
         """A cell starts: returns its (stdout, stderr) captures."""
         out, err = CappedStream(limit), CappedStream(limit)
         _state["cell"] = cell
@@ -128,12 +135,12 @@ class OutputRouter:
         self.stderr.capture = (cell, err)
         return out, err
 
-    def end(self):
+    def end(self) -> None:
         self.stdout.capture = None
         self.stderr.capture = None
         _state["cell"] = None
 
-    def take_background_chars(self):
+    def take_background_chars(self) -> int:
         with self._lock:
             count, self.background_chars = self.background_chars, 0
         return count

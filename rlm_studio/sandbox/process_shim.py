@@ -5,6 +5,8 @@ shim, not the app. Exits with the worker's status (128 + signal number if it was
 Stdlib only.
 """
 
+from __future__ import annotations
+
 import ctypes
 import os
 import signal
@@ -24,7 +26,7 @@ class _CapData(ctypes.Structure):
     _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
 
 
-def _drop_capabilities(libc):
+def _drop_capabilities(libc: ctypes.CDLL) -> None:
     """As root, give up every capability for good (this shim and the worker it starts): without
     CAP_SYS_PTRACE and CAP_DAC_* the worker cannot read the non-dumpable app's /proc files or other
     users' private files. The uid stays 0, so root's own files stay readable (the warning says so)."""
@@ -37,7 +39,7 @@ def _drop_capabilities(libc):
         libc.syscall(_SYS_CAPSET, ctypes.byref(header), data)
 
 
-def main():
+def main() -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: die with the app
     if os.geteuid() == 0:

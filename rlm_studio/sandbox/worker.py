@@ -27,7 +27,8 @@ from .host_protection import make_host_undumpable
 from .isolation import plan_launch, resolve_isolation
 from .limits import SandboxLimits
 
-RequestHandler = Callable[[str, dict], Awaitable[Any]]
+Message = dict[str, Any]  # one decoded frame
+RequestHandler = Callable[[str, Message], Awaitable[Any]]
 
 START_TIMEOUT_S = 30.0
 HARD_KILL_GRACE_S = 2.0     # after a time limit or an interrupt, how long a cell may ignore the stop
@@ -44,10 +45,10 @@ class CellResult:
     stderr: str
     stdout_chars: int
     stderr_chars: int
-    error: dict | None
+    error: dict[str, Any] | None
     duration_ms: float
-    variables: list[dict]
-    final: dict | None
+    variables: list[dict[str, Any]]
+    final: dict[str, Any] | None
     timed_out: bool = False
     interrupted: bool = False
     crashed: str | None = None
@@ -66,8 +67,9 @@ def _describe_exit(returncode: int | None) -> str:
             name = signal.Signals(number).name
         except ValueError:
             name = f"signal {number}"
-        hint = {signal.SIGKILL: " (out of memory, or killed)", signal.SIGSEGV: " (a crash in native code)",
-                signal.SIGXCPU: " (CPU time limit reached)", signal.SIGABRT: " (aborted)"}.get(number, "")
+        hints: dict[int, str] = {signal.SIGKILL: " (out of memory, or killed)", signal.SIGSEGV: " (a crash in native code)",
+                                 signal.SIGXCPU: " (CPU time limit reached)", signal.SIGABRT: " (aborted)"}
+        hint = hints.get(number, "")
         return f"worker killed by signal {number} {name}{hint}"
     return f"worker exited with code {returncode}"
 
@@ -84,10 +86,11 @@ class _Socket(asyncio.Protocol):
         self.decoder = FrameDecoder()
         self.transport: asyncio.Transport | None = None
 
-    def connection_made(self, transport):
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
         self.transport = transport
 
-    def data_received(self, data):
+    def data_received(self, data: bytes) -> None:
         connection = self.connection
         if connection.protocol_error is not None:
             return
@@ -101,8 +104,12 @@ class _Socket(asyncio.Protocol):
             if connection.protocol_error is not None:
                 return
 
-    def connection_lost(self, exc):
+    def connection_lost(self, exc: Exception | None) -> None:
         self.connection.on_lost()
+
+
+def _factory(side: _Socket) -> Callable[[], _Socket]:
+    return lambda: side
 
 
 class _Connection:
@@ -113,13 +120,13 @@ class _Connection:
         self.owner = owner
         self.control = _Socket(self)
         self.rpc = _Socket(self)
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
         self.stderr = _StderrTail(loop)
         self.protocol_error: str | None = None
-        self.ready: asyncio.Future = loop.create_future()
-        self.closed: asyncio.Future = loop.create_future()
-        self.waiters: dict[tuple[str, int], asyncio.Future] = {}
-        self.tasks: set[asyncio.Task] = set()
+        self.ready: asyncio.Future[Message | None] = loop.create_future()
+        self.closed: asyncio.Future[None] = loop.create_future()
+        self.waiters: dict[tuple[str, int], asyncio.Future[Message | None]] = {}
+        self.tasks: set[asyncio.Task[Any]] = set()
 
     def violation(self, problem: str) -> None:
         """The worker sent something outside the protocol: believe nothing more from it and stop it."""
@@ -159,7 +166,7 @@ class _Connection:
         else:
             raise FrameViolation(f"unknown frame type {str(op)[:40]!r}")
 
-    def _answer(self, key: tuple[str, int], message: dict, unexpected: str) -> None:
+    def _answer(self, key: tuple[str, int], message: Message, unexpected: str) -> None:
         waiter = self.waiters.pop(key, None)
         if waiter is None:
             raise FrameViolation(f"{unexpected} (id {check_id(message)})")
@@ -179,19 +186,19 @@ class _Connection:
         for task in list(self.tasks):
             task.cancel()
 
-    def send(self, message: dict) -> None:
+    def send(self, message: Message) -> None:
         transport = self.control.transport
         if transport is None or transport.is_closing():
             raise ConnectionError("the worker is not running")
         transport.write(encode_frame(message))
 
     # -- requests from model code -------------------------------------------------------------
-    def _start_request(self, message: dict) -> None:
+    def _start_request(self, message: Message) -> None:
         task = start_eagerly(self._serve(message))
         if task is not None:
             self.tasks.add(task)
 
-    async def _serve(self, message: dict) -> None:
+    async def _serve(self, message: Message) -> None:
         request_id = message.pop("id")
         kind = message.pop("kind")
         del message["op"]
@@ -263,7 +270,7 @@ class _StderrTail(asyncio.Protocol):
     def __init__(self, loop: asyncio.AbstractEventLoop):
         self.tail = bytearray()
         self.total_bytes = 0
-        self.closed: asyncio.Future = loop.create_future()
+        self.closed: asyncio.Future[None] = loop.create_future()
         self.transport: asyncio.BaseTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -314,7 +321,7 @@ class Worker:
         self._closed = False
         self._running_cell: int | None = None
         self._interrupt_requested_at: float | None = None
-        self._wake: asyncio.Future | None = None
+        self._wake: asyncio.Future[None] | None = None
         self._scratch_dir: str | None = None
         self.last_start_s: float | None = None
 
@@ -366,7 +373,7 @@ class Worker:
         await loop.connect_read_pipe(lambda: connection.stderr, connection.process.stderr)
         for side, sock in ((connection.control, control_host), (connection.rpc, rpc_host)):
             sock.setblocking(False)
-            await loop.create_unix_connection(lambda side=side: side, sock=sock)
+            await loop.create_unix_connection(_factory(side), sock=sock)
         self._connection = connection
         try:
             ready = await asyncio.wait_for(asyncio.shield(connection.ready), START_TIMEOUT_S)
@@ -435,7 +442,7 @@ class Worker:
         async with self._exec_lock:
             earlier_crash, violation = None, None
             if not self._alive():
-                earlier_crash, violation = await self._crash_reason(self._connection)
+                earlier_crash, violation = await self._crash_reason(self._current())
                 await self._restart()
             result = await self._run_cell(code, timeout)
             if earlier_crash and result.crashed is None:
@@ -445,12 +452,18 @@ class Worker:
                 result.protocol_violation = violation
             return result
 
+    def _current(self) -> _Connection:
+        """The worker's connection (there is one from the first start on)."""
+        if self._connection is None:
+            raise RuntimeError("the worker was never started")
+        return self._connection
+
     async def _run_cell(self, code: str, timeout: float) -> CellResult:
         loop = asyncio.get_running_loop()
-        connection = self._connection
+        connection = self._current()
         self._ids += 1
         cell_id = self._ids
-        done = loop.create_future()
+        done: asyncio.Future[Message | None] = loop.create_future()
         connection.waiters[("result", cell_id)] = done
         started = time.perf_counter()
         self._running_cell = cell_id
@@ -502,7 +515,7 @@ class Worker:
             crashed=f"{reason}; it was restarted and variables are lost", protocol_violation=violation)
 
     @staticmethod
-    def _result_from(message: dict) -> CellResult:
+    def _result_from(message: Message) -> CellResult:
         """A result frame that passed frame_schema.check_result."""
         return CellResult(
             stdout=message["stdout"], stderr=message["stderr"],
@@ -515,7 +528,7 @@ class Worker:
     def _send_interrupt(self, cell_id: int | None) -> None:
         if self._alive():
             try:
-                self._connection.send({"op": "interrupt", "cell": cell_id})
+                self._current().send({"op": "interrupt", "cell": cell_id})
             except ConnectionError:
                 pass
 
@@ -548,9 +561,9 @@ class Worker:
             self._host_values[name] = value
 
     async def _send_value(self, name: str, value: Any) -> None:
-        connection = self._connection
+        connection = self._current()
         self._ids += 1
-        waiter = asyncio.get_running_loop().create_future()
+        waiter: asyncio.Future[Message | None] = asyncio.get_running_loop().create_future()
         connection.waiters[("set_done", self._ids)] = waiter
         connection.send({"op": "set", "id": self._ids, "name": name, "value": value})
         if await waiter is None:
