@@ -28,6 +28,10 @@ EXPECTED_COLUMNS = {
     "migrations": ["version", "name", "applied_at"],
     "findings": ["run_id", "kind", "reason", "nodes"],
     "conversation_turns": ["run_id", "conversation_id", "turn", "previous_run_id"],
+    "benches": ["id", "suite", "name", "settings", "created_at", "finished_at", "status"],
+    "bench_tasks": ["bench_id", "task_id", "method", "config", "family", "size_tokens", "position", "run_id", "status",
+                    "score", "answer", "expected", "cost_usd", "cost_unknown", "input_tokens", "output_tokens",
+                    "duration_ms", "model_ms", "run_status", "error"],
 }
 
 
