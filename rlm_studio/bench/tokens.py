@@ -21,6 +21,8 @@ def _encoding() -> Any:
             bundled = os.path.join(os.path.dirname(spec.origin), "litellm_core_utils", "tokenizers")
             if os.path.isdir(bundled):
                 os.environ["TIKTOKEN_CACHE_DIR"] = bundled
+    if "TIKTOKEN_CACHE_DIR" not in os.environ:  # e.g. a frozen build: litellm's own module sets the folder
+        import litellm.litellm_core_utils.default_encoding  # noqa: F401
     import tiktoken
 
     return tiktoken.get_encoding(ENCODING)
