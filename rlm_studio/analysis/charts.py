@@ -20,7 +20,7 @@ TIMELINE_KINDS = ("model_call", "subcall")
 def iteration_series(events: Iterable[Event | dict[str, Any]], *, tree: RunTree | None = None) -> list[dict[str, Any]]:
     """One row per root iteration, in order: its subtree's figures (child runs it started included)
     and running totals. Row keys: iteration, node_id, input_tokens, output_tokens, total_tokens,
-    cost_usd (None: a price in it is unknown), known_cost_usd, subcalls, model_calls, cells, child_runs,
+    cost_usd (None: a price in it is unknown), known_cost_usd, subcalls, root_calls, model_calls, cells, child_runs,
     errors, duration_s, cumulative_tokens, cumulative_known_cost_usd."""
     tree = tree or RunTree.from_events(events)
     root = tree.root_id
@@ -39,7 +39,7 @@ def iteration_series(events: Iterable[Event | dict[str, Any]], *, tree: RunTree 
             "iteration": node.iteration, "node_id": node_id,
             "input_tokens": t.input_tokens, "output_tokens": t.output_tokens, "total_tokens": t.total_tokens,
             "cost_usd": t.cost_usd, "known_cost_usd": t.known_cost_usd,
-            "subcalls": t.subcalls, "model_calls": t.model_calls, "cells": t.cells, "child_runs": t.child_runs,
+            "subcalls": t.subcalls, "root_calls": t.root_calls, "model_calls": t.model_calls, "cells": t.cells, "child_runs": t.child_runs,
             "errors": t.errors,
             "duration_s": None if node.duration_ms is None else node.duration_ms / 1000.0,
             "cumulative_tokens": cumulative_tokens, "cumulative_known_cost_usd": cumulative_cost,

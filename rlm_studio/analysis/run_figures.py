@@ -18,10 +18,13 @@ METRICS: tuple[tuple[str, str], ...] = (
     ("cost_usd", "cost (USD)"),
     ("wall_s", "time (s)"),
     ("iterations", "iterations"),
-    ("model_calls", "root model calls"),
+    ("tree_iterations", "iterations, child runs' too"),
+    ("root_calls", "root model calls"),
     ("subcalls", "sub-calls"),
+    ("model_calls", "model calls"),
     ("cells", "code cells"),
     ("child_runs", "child runs"),
+    ("cached_tokens", "cached input tokens"),
     ("max_depth", "depth"),
     ("errors", "errors"),
 )
@@ -32,7 +35,7 @@ def run_figures(events: Iterable[Event | dict[str, Any]]) -> dict[str, Any]:
 
     `cost_usd` is None when a price in the run is unknown (`known_cost_usd` is the priced part);
     `wall_s` is the run's start-to-finish time (to its last event while it has not finished).
-    `iterations` counts the root run's own iterations; the other counts cover child runs too.
+    Counts are the run tree's one Totals (see the README's glossary).
     """
     events = as_events(events)
     tree = RunTree.from_events(events)
@@ -46,7 +49,6 @@ def run_figures(events: Iterable[Event | dict[str, Any]]) -> dict[str, Any]:
     else:
         wall = max(e.ts for e in events) - node.started_ts
     figures = totals.to_dict()
-    figures["iterations"] = sum(1 for c in tree.children(root) if tree.node(c).kind == "iteration")
     figures.update(run_id=events[0].run_id if events else "", status=node.status,
                    answer=node.extra.get("answer"), question=node.extra.get("question", ""),
                    wall_s=round(max(0.0, wall), 3))

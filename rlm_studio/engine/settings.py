@@ -64,7 +64,7 @@ class RunResult:
     answer: str | None             # None: the run ended without FINAL (see best_candidate)
     limit: str | None = None
     error: dict[str, Any] | None = None
-    totals: dict[str, Any] = field(default_factory=dict)
+    totals: dict[str, Any] = field(default_factory=dict)  # run_tree.Totals.to_dict() + duration_ms
     isolation: str = ""
     warnings: list[str] = field(default_factory=list)
     #: when `answer` is None: {"text", "source"} of the closest thing to an answer (a variable, the last response)
@@ -76,9 +76,11 @@ class RunResult:
         return {
             "run_id": self.run_id, "status": self.status, "answer": self.answer,
             "best_candidate": self.best_candidate, "limit": self.limit,
-            "error": self.error, "iterations": t.get("iterations", 0), "subcalls": t.get("subcalls", 0),
-            "child_runs": t.get("child_runs", 0), "input_tokens": t.get("input_tokens", 0),
-            "output_tokens": t.get("output_tokens", 0), "cost_usd": t.get("cost_usd", 0.0),
+            "error": self.error, "iterations": t.get("iterations", 0), "tree_iterations": t.get("tree_iterations", 0),
+            "root_calls": t.get("root_calls", 0), "subcalls": t.get("subcalls", 0),
+            "child_runs": t.get("child_runs", 0), "model_calls": t.get("model_calls", 0),
+            "input_tokens": t.get("input_tokens", 0), "output_tokens": t.get("output_tokens", 0),
+            "cached_tokens": t.get("cached_tokens", 0), "cost_usd": t.get("known_cost_usd", 0.0),
             "cost_unknown": t.get("cost_unknown", False), "max_depth_reached": t.get("max_depth_reached", 0),
             "duration_ms": t.get("duration_ms", 0.0), "isolation": self.isolation, "warnings": self.warnings,
         }

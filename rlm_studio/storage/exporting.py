@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
 from rlm_studio.engine.events import Event
+from rlm_studio.engine.run_tree import NodeEvents, RunTree, Totals
 
 from .errors import StorageError
 from .run_file import write_run_file
@@ -45,41 +45,30 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts).isoformat()
 
 
-class _Tree:
-    """The events of a run grouped by node: what opened it, what closed it, and its children in order."""
+class _Tree(NodeEvents):
+    """The run's events by node (the one registry of node-opening events) and its run tree's totals."""
 
     def __init__(self, events: list[Event]):
-        self.opened: dict[str, Event] = {}
-        self.closed: dict[str, Event] = {}
-        self.children: dict[str | None, list[str]] = defaultdict(list)
-        for event in events:
-            if event.kind in ("run_started", "iteration_started", "model_call_started", "cell_started",
-                              "subcall_started", "final_answer"):
-                self.opened[event.node_id] = event
-                self.children[event.parent_id].append(event.node_id)
-            elif event.kind.endswith("_finished"):
-                self.closed[event.node_id] = event
-
-    def kids(self, node_id: str, kind: str) -> list[Event]:
-        return [self.opened[n] for n in self.children.get(node_id, []) if self.opened[n].kind == kind]
+        super().__init__(events)
+        self.run_tree = RunTree.from_events(events)
 
 
-def _usage_summary(model: str, figures: list[tuple[int, int, float | None]]) -> dict[str, Any]:
-    inp = sum(f[0] for f in figures)
-    out = sum(f[1] for f in figures)
-    costs = [f[2] for f in figures if f[2] is not None]
-    summary: dict[str, Any] = {"total_calls": len(figures), "total_input_tokens": inp, "total_output_tokens": out}
-    if costs:
-        summary["total_cost"] = sum(costs)
+def _usage_summary(model: str, totals: Totals) -> dict[str, Any]:
+    """The official format's usage of a call or a child run: the one totals (model calls, tokens, cost)."""
+    summary: dict[str, Any] = {"total_calls": totals.model_calls, "total_input_tokens": totals.input_tokens,
+                               "total_output_tokens": totals.output_tokens}
+    priced = totals.model_calls > totals.unknown_cost_calls   # some call in it has a known price
+    if priced:
+        summary["total_cost"] = totals.known_cost_usd
     result: dict[str, Any] = {"model_usage_summaries": {model or "unknown": summary}}
-    if costs:
-        result["total_cost"] = sum(costs)
+    if priced:
+        result["total_cost"] = totals.known_cost_usd
     return result
 
 
 def official_lines(events: list[Event]) -> list[dict[str, Any]]:
     tree = _Tree(events)
-    roots = [tree.opened[n] for n in tree.children.get(None, []) if tree.opened[n].kind == "run_started"]
+    roots = tree.kids(None, "run")
     if not roots:
         raise StorageError("this run has no run_started event; it cannot be exported")
     root = roots[0]
@@ -101,14 +90,14 @@ def _run_metadata(run: Event) -> dict[str, Any]:
 def _iterations(tree: _Tree, run: Event) -> list[dict[str, Any]]:
     finals = tree.kids(run.node_id, "final_answer")
     entries = []
-    iterations = tree.kids(run.node_id, "iteration_started")
+    iterations = tree.kids(run.node_id, "iteration")
     for number, iteration in enumerate(iterations, start=1):
         next_seq = iterations[number].seq if number < len(iterations) else float("inf")
-        calls = tree.kids(iteration.node_id, "model_call_started")
+        calls = tree.kids(iteration.node_id, "model_call")
         call = calls[0] if calls else None
         response_event = tree.closed.get(call.node_id) if call else None
         final = next((f for f in finals if iteration.seq < f.seq < next_seq), None)
-        blocks = [_code_block(tree, cell, final) for cell in tree.kids(iteration.node_id, "cell_started")]
+        blocks = [_code_block(tree, cell, final) for cell in tree.kids(iteration.node_id, "cell")]
         closed = tree.closed.get(iteration.node_id)
         entries.append({
             "type": "iteration", "iteration": number, "timestamp": _iso(closed.ts if closed else iteration.ts),
@@ -127,18 +116,15 @@ def _code_block(tree: _Tree, cell: Event, final: Event | None) -> dict[str, Any]
     for node_id in tree.children.get(cell.node_id, []):
         opened = tree.opened[node_id]
         closed = tree.closed.get(node_id)
-        if opened.kind == "subcall_started":
-            usage = (closed.usage if closed else {}) or {}
+        if opened.opens == "subcall":
             call = {"root_model": (closed.model if closed and closed.model else opened.model),
                     "prompt": opened.prompt, "response": closed.response if closed else "",
-                    "usage_summary": _usage_summary(opened.model, [(int(usage.get("input_tokens") or 0),
-                                                                    int(usage.get("output_tokens") or 0),
-                                                                    closed.cost_usd if closed else None)]),
+                    "usage_summary": _usage_summary(opened.model, tree.run_tree.totals(node_id)),
                     "execution_time": (closed.latency_ms / 1000.0) if closed else 0.0}
             if closed and closed.error:
                 call["error"] = closed.error.get("message", "")
             calls.append(call)
-        elif opened.kind == "run_started":
+        elif opened.opens == "run":
             calls.append(_child_call(tree, opened))
     final_here = final is not None and final.source == "code" and final.cell_id == cell.node_id
     return {"code": cell.code, "result": {
@@ -152,18 +138,8 @@ def _code_block(tree: _Tree, cell: Event, final: Event | None) -> dict[str, Any]
 
 def _child_call(tree: _Tree, run: Event) -> dict[str, Any]:
     finished = tree.closed.get(run.node_id)
-    figures = []
-    stack = [run.node_id]
-    while stack:                    # every model call of the child's subtree
-        node_id = stack.pop()
-        stack += tree.children.get(node_id, [])
-        closed = tree.closed.get(node_id)
-        if closed is not None and closed.kind in ("model_call_finished", "subcall_finished"):
-            usage = closed.usage or {}
-            figures.append((int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0),
-                            closed.cost_usd))
     return {"root_model": run.root_model, "prompt": run.question,
             "response": (finished.answer or "") if finished else "",
-            "usage_summary": _usage_summary(run.root_model, figures),
+            "usage_summary": _usage_summary(run.root_model, tree.run_tree.totals(run.node_id)),
             "execution_time": (finished.ts - run.ts) if finished else 0.0,
             "metadata": {"run_metadata": _run_metadata(run), "iterations": _iterations(tree, run)}}

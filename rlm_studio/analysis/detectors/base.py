@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from rlm_studio.engine.events import Event
+from rlm_studio.engine.run_tree import NodeEvents
 
 from .._events import as_events
 from ..tree import RunTree
@@ -70,15 +71,8 @@ class RunFacts:
     @classmethod
     def read(cls, events: Iterable[Event | dict[str, Any]]) -> RunFacts:
         events = [e for e in as_events(events) if not e.ephemeral]
-        facts = cls(events=events, tree=RunTree.from_events(events))
-        for e in events:
-            if e.kind in ("run_started", "iteration_started", "model_call_started", "cell_started",
-                          "subcall_started", "final_answer"):
-                facts.started.setdefault(e.node_id, e)
-            elif e.kind in ("run_finished", "iteration_finished", "model_call_finished", "cell_finished",
-                            "subcall_finished"):
-                facts.finished.setdefault(e.node_id, e)
-        return facts
+        by_node = NodeEvents(events)
+        return cls(events=events, tree=RunTree.from_events(events), started=by_node.opened, finished=by_node.closed)
 
     def runs(self) -> list[str]:
         return self.tree.find("run")

@@ -29,12 +29,13 @@ def detect_over_subcalling(facts: RunFacts, t: Thresholds) -> list[Finding]:
                                         f"Iteration {node.iteration}{where} made {len(subcalls)} sub-calls, more than "
                                         f"the {t.max_subcalls_per_iteration} allowed per iteration.", [it]))
     all_subcalls = tree.find("subcall")
+    total = tree.totals().subcalls   # the run's sub-calls, as every surface counts them
     chars = _context_chars(facts)
-    if chars and len(all_subcalls) >= t.min_subcalls_for_rate:
-        rate = len(all_subcalls) / (chars / 1000)
+    if chars and total >= t.min_subcalls_for_rate:
+        rate = total / (chars / 1000)
         if rate > t.max_subcalls_per_1k_chars:
             findings.append(Finding("over_subcalling",
-                                    f"The run made {len(all_subcalls)} sub-calls for {chars:,} characters of context "
+                                    f"The run made {total} sub-calls for {chars:,} characters of context "
                                     f"({rate:.1f} per 1,000 characters, above {t.max_subcalls_per_1k_chars:g}).",
                                     [tree.root_id]))
     by_prompt: dict[str, list[str]] = defaultdict(list)

@@ -2,8 +2,9 @@
 
 from .fold import apply_event, first_line, fold_nodes
 from .node import NodeRecord
+from .node_events import NodeEvents
 from .totals import ERROR_STATUSES, FIELDS, Totals, contribution, cost_is_unknown
 from .tree import RunTree, TreeChange, as_event
 
-__all__ = ["ERROR_STATUSES", "FIELDS", "NodeRecord", "RunTree", "Totals", "TreeChange", "apply_event", "as_event",
+__all__ = ["ERROR_STATUSES", "FIELDS", "NodeEvents", "NodeRecord", "RunTree", "Totals", "TreeChange", "apply_event", "as_event",
            "contribution", "cost_is_unknown", "first_line", "fold_nodes"]
