@@ -146,7 +146,7 @@ class BenchRunner:
         from rlm_studio.storage import Store
 
         bench_id = self.bench_store.resolve_bench_id(bench_id)
-        specs = self.specs(bench_id, tasks)
+        specs = await asyncio.to_thread(self.specs, bench_id, tasks)  # generating tasks can take seconds
         progress = progress or self.progress_for(bench_id)
         store = Store.open(self.db_path)
         writer = store.writer()
