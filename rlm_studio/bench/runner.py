@@ -148,7 +148,7 @@ class BenchRunner:
         bench_id = self.bench_store.resolve_bench_id(bench_id)
         specs = await asyncio.to_thread(self.specs, bench_id, tasks)  # generating tasks can take seconds
         progress = progress or self.progress_for(bench_id)
-        store = Store.open(self.db_path)
+        store = await asyncio.to_thread(Store.open, self.db_path)
         writer = store.writer()
         pending: set[asyncio.Task[None]] = set()
         self.bench_store.set_status(bench_id, "running")
