@@ -19,6 +19,7 @@ def build_window(db_path: str | None = None):
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("RLM Studio")
+    app.setDesktopFileName("io.github.rlm_studio.RlmStudio")  # matches the installed .desktop entry (packaging/)
     icon = Path(__file__).resolve().parent.parent.parent / "resources" / "icons" / "rlm-studio.svg"
     if icon.is_file():
         from PySide6.QtGui import QIcon

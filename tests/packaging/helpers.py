@@ -23,9 +23,16 @@ def app_env(home: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+# What model-written code commonly imports: a frozen worker must have it as the base interpreter does.
+CELL_STDLIB = ("collections", "statistics", "difflib", "textwrap", "csv", "heapq", "fractions", "decimal", "datetime",
+               "random", "hashlib", "unicodedata", "itertools", "functools", "string", "math", "bisect", "pprint",
+               "xml.etree.ElementTree", "email.parser", "html.parser", "urllib.parse", "concurrent.futures",
+               "zoneinfo", "sqlite3", "gzip", "base64", "dataclasses", "typing", "calendar", "shlex", "fnmatch")
 # The root model's code runs in the sandbox worker; it reports which interpreter ran it.
 PROBE_SCRIPT = {"responses": [
-    "```repl\nimport re, sys\ncode = re.search(r'vault code is (\\d+)', context).group(1)\n"
+    "```repl\nimport importlib, re, sys\n"
+    f"for name in {CELL_STDLIB!r}:\n    importlib.import_module(name)\n"
+    "code = re.search(r'vault code is (\\d+)', context).group(1)\n"
     "report = code + '|' + sys.executable + '|' + str(getattr(sys, 'frozen', False))\n```",
     "FINAL_VAR(report)"]}
 

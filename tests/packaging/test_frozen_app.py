@@ -7,11 +7,13 @@ import json
 import os
 import shutil
 import sqlite3
+import statistics
+import time
 from pathlib import Path
 
 import pytest
 
-from .conftest import FrozenApp
+from .conftest import FIGURES, FrozenApp
 from .helpers import run_app, smoke_report, write_inputs
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]  # the first test also waits for the build
@@ -91,3 +93,18 @@ def test_missing_bwrap_falls_back_to_a_process_with_a_clear_warning(app_without_
     report = smoke_report(run_app(app_without_bwrap.exe, "--smoke-test", home=home))
     assert report["ready"] and report["sandbox"].startswith("⚠ Sandbox: plain process")
     assert "no bwrap binary found" in report["sandbox_warning"]
+
+
+def test_a_helper_start_loads_neither_qt_nor_the_cli(frozen_app: FrozenApp, tmp_path: Path) -> None:
+    """Every sandbox worker starts the frozen executable: what runs before the dispatch must stay light."""
+    code = "import json, sys; print(json.dumps(sorted(sys.modules)))"
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        done = run_app(frozen_app.exe, "-I", "-S", "-c", code, home=tmp_path / "home")
+        times.append(time.perf_counter() - started)
+        assert done.returncode == 0, done.stderr
+    loaded = {name.split(".")[0] for name in json.loads(done.stdout)}
+    assert not loaded & {"PySide6", "shiboken6", "litellm", "matplotlib", "pkg_resources", "numpy"}, sorted(loaded)
+    assert "rlm_studio.cli" not in json.loads(done.stdout)
+    FIGURES["helper_start_median_s"] = round(statistics.median(times), 3)
