@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import sys
 import threading
 import time
 import weakref
@@ -194,6 +195,10 @@ class LiteLLMModel:
             raise ModelError("auth", f"No API key for {self.provider}: {how} or save it in the OS keyring "
                                      f"from RLM Studio's model settings.", model=self.name)
         params = self._params(messages, api_key, timeout)
+        # the first call imports litellm (4 s or more on a busy machine): not on the event loop, and not
+        # inside the first attempt's timeout
+        if _LITELLM_MODULE not in sys.modules:
+            await asyncio.to_thread(_load_litellm)
         retries = 0
         async with _semaphore((self.model, self.api_base), self.concurrency):
             started = time.perf_counter()  # latency: the provider's time incl. retries, not queueing or set-up
@@ -312,3 +317,10 @@ def _malformed(why: str) -> Exception:
 
 
 __all__ = ["LiteLLMModel", "is_local_base"]
+
+
+_LITELLM_MODULE = f"{__package__}._litellm"
+
+
+def _load_litellm() -> None:
+    from ._litellm import litellm  # noqa: F401  (importing it is the point)

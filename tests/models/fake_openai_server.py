@@ -24,6 +24,7 @@ class Reply:
     delay_s: float = 0.0
     content: str = "Hello from the fake server."
     usage: bool = True            # include a usage block
+    hold: threading.Event | None = None   # answer only once this is set (a reply that comes "too late")
 
 
 def completion_body(model: str, content: str, *, usage: bool = True, prompt_tokens: int = 11,
@@ -66,6 +67,10 @@ class FakeOpenAIServer:
         self.gate_s = 60.0
         self.gate_opened = threading.Event()
         self._lock = threading.Lock()
+        # optional: every chat request takes one permit before it is answered (the test hands them out)
+        self.permits: threading.Semaphore | None = None
+        self.arrived = threading.Condition(self._lock)   # notified on every request's arrival and answer
+        self.answered = 0
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
@@ -138,17 +143,24 @@ class FakeOpenAIServer:
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
                     if server.gate_at is not None and server.in_flight >= server.gate_at:
                         server.gate_opened.set()
+                    server.arrived.notify_all()
                 if server.gate_at is not None:
                     server.gate_opened.wait(server.gate_s)
+                if server.permits is not None:
+                    server.permits.acquire(timeout=server.gate_s)
                 try:
                     self._answer(body, reply)
                 finally:
                     with server._lock:
                         server.in_flight -= 1
+                        server.answered += 1
+                        server.arrived.notify_all()
 
             def _answer(self, body: dict, reply: Reply) -> None:
                 if reply.delay_s:
                     time.sleep(reply.delay_s)
+                if reply.hold is not None:
+                    reply.hold.wait(server.gate_s)
                 if reply.status != 200 or reply.body is not None:
                     payload = reply.body if reply.body is not None else error_body(
                         f"scripted error {reply.status}", "server_error")

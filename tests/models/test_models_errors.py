@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import threading
 import time
 
 import pytest
@@ -106,19 +107,27 @@ def test_500_after_all_retries_is_server_error(server):
 
 
 def test_slow_reply_times_out_and_is_retried(server):
-    server.queue(Reply(delay_s=1.5), Reply(delay_s=1.5))
-    started = time.monotonic()
-    error = fail(fake_model(server, max_retries=1), timeout=0.4)
+    late = threading.Event()       # the server answers only after the client gave up, twice
+    server.queue(Reply(hold=late), Reply(hold=late))
+    try:
+        error = fail(fake_model(server, max_retries=1), timeout=2.0)   # long enough to send on a busy machine
+        assert not late.is_set()   # so the client can only have returned by its own timeout
+    finally:
+        late.set()
     assert error.kind == "timeout" and error.retries == 1
-    assert "within 0.4 s" in error.message
-    assert time.monotonic() - started < 1.4
+    assert "within 2 s" in error.message
     assert len(server.chat_requests()) == 2
 
 
 def test_timeout_then_success(server):
-    server.queue(Reply(delay_s=1.0))
-    response = run(fake_model(server, max_retries=1).complete(MESSAGES, timeout=0.3))
+    late = threading.Event()
+    server.queue(Reply(hold=late))
+    try:
+        response = run(fake_model(server, max_retries=1).complete(MESSAGES, timeout=3.0))
+    finally:
+        late.set()
     assert response.retries == 1 and response.content
+    assert len(server.chat_requests()) == 2
 
 
 def test_401_is_auth_not_retried_and_key_masked(server):
@@ -204,14 +213,30 @@ def test_connection_refused_is_connection_error_after_retries():
 
 
 def test_concurrency_limit_per_model(server):
-    server.queue(*[Reply(delay_s=0.3)] * 6)
+    """The server answers one request at a time, and only while two are waiting (or all that are left):
+    a client that sent more than two at once would be seen with more in flight."""
+    server.permits = threading.Semaphore(0)
     model = fake_model(server, concurrency=2)
+    results: list = []
 
     async def many():
         return await asyncio.gather(*(model.complete(MESSAGES) for _ in range(6)))
 
-    responses = run(many())
-    assert len(responses) == 6 and all(r.content for r in responses)
+    client = threading.Thread(target=lambda: results.extend(run(many())))
+    client.start()
+    try:
+        for released in range(6):
+            def waiting(released: int = released) -> int:   # arrived, and not yet let through
+                return server.in_flight - (released - server.answered)
+
+            with server.arrived:
+                assert server.arrived.wait_for(lambda: waiting() >= min(2, 6 - released), timeout=60)  # noqa: B023
+            server.permits.release()
+    finally:
+        for _ in range(6):
+            server.permits.release()
+        client.join()
+    assert len(results) == 6 and all(r.content for r in results)
     assert server.max_in_flight == 2
 
 
