@@ -4,6 +4,8 @@ tracebacks trimmed to the cell's own frames, stop signals, reserved-name restora
 Stdlib only (runs inside the sandbox).
 """
 
+from __future__ import annotations
+
 import ast
 import linecache
 import os
@@ -16,17 +18,25 @@ from output_router import OutputRouter, install_thread_tracking
 from repl_functions import RESERVED_NAMES, describe_variables
 from worker_channel import INTERRUPT_SIGNAL, CellStopped
 
+TYPE_CHECKING = False  # the sandbox does not import typing (tens of ms at start)
+if TYPE_CHECKING:
+    from types import CodeType, FrameType
+    from typing import Any
+
+    from repl_functions import ReplFunctions
+    from worker_channel import WorkerChannel
+
 _RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
 MAX_ERROR_CHARS = 100_000  # an exception's message and traceback as sent to the host (the host checks this bound)
 
 
-def _cap(text, limit=MAX_ERROR_CHARS):
+def _cap(text: str, limit: int = MAX_ERROR_CHARS) -> str:
     if len(text) <= limit:
         return text
     return text[:limit] + f"... [{len(text) - limit:,} more characters]"
 
 
-def _trim(exception_info):
+def _trim(exception_info: traceback.TracebackException) -> traceback.TracebackException:
     """Drop the runtime's own frames so the model sees only its code (and library code it called)."""
     exception_info.stack = traceback.StackSummary.from_list(
         [frame for frame in exception_info.stack if not frame.filename.startswith(_RUNTIME_DIR)])
@@ -36,7 +46,7 @@ def _trim(exception_info):
     return exception_info
 
 
-def _describe_error(exc):
+def _describe_error(exc: BaseException) -> dict[str, Any]:
     info = _trim(traceback.TracebackException(type(exc), exc, exc.__traceback__, compact=True))
     try:
         message = str(exc)
@@ -50,29 +60,30 @@ def _describe_error(exc):
 
 
 class CellRunner:
-    def __init__(self, namespace, functions, channel, limits):
+    def __init__(self, namespace: dict[str, Any], functions: ReplFunctions, channel: WorkerChannel,
+                 limits: dict[str, int]):
         self.channel = channel
         control = channel.control
         self.namespace = namespace
         self.functions = functions
         self.control = control
         self.max_output_chars = limits["max_output_chars"]
-        self.reserved = {}
+        self.reserved: dict[str, Any] = {}
         self._cells = 0
         self.output = OutputRouter()
         install_thread_tracking()
         sys.stdout, sys.stderr = self.output.stdout, self.output.stderr
 
-    def set_reserved(self, values):
+    def set_reserved(self, values: dict[str, Any]) -> None:
         self.reserved.update(values)
         self.namespace.update(values)
 
-    def _on_stop_signal(self, signum, frame):
+    def _on_stop_signal(self, signum: int, frame: FrameType | None) -> None:
         control = self.control
         if control.active and control.stop_reason is not None and not control.in_request:
             raise CellStopped(control.stop_reason)
 
-    def run(self, cell_id, code, timeout_s=None):
+    def run(self, cell_id: int, code: str, timeout_s: float | None = None) -> dict[str, Any]:
         self._cells += 1
         filename = f"<cell {self._cells}>"
         lines = code.splitlines(True)
@@ -80,8 +91,8 @@ class CellRunner:
         output = self.output
         control = self.control
         self.functions.final = None
-        error = None
-        stopped = None
+        error: dict[str, Any] | None = None
+        stopped: str | None = None
         signal.signal(INTERRUPT_SIGNAL, self._on_stop_signal)  # the cell may have replaced it
         started = time.perf_counter()
         stdout, stderr = output.begin(cell_id, self.max_output_chars)
@@ -90,12 +101,14 @@ class CellRunner:
         try:
             try:
                 tree = ast.parse(code, filename, "exec")
-                last = None
-                if tree.body and isinstance(tree.body[-1], ast.Expr):
-                    last = ast.Expression(tree.body.pop().value)
-                body = compile(tree, filename, "exec")
+                last: ast.Expression | None = None
+                tail = tree.body[-1] if tree.body else None
+                if isinstance(tail, ast.Expr):
+                    tree.body.pop()
+                    last = ast.Expression(tail.value)
+                body: CodeType | None = compile(tree, filename, "exec")
                 shown = compile(last, filename, "eval") if last is not None else None
-            except (SyntaxError, ValueError) as exc:  # the cell does not compile: no traceback to show
+            except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:  # does not compile: no traceback
                 body = None
                 error = {"type": type(exc).__name__, "message": _cap(str(exc)),
                          "traceback": _cap("".join(traceback.format_exception_only(type(exc), exc)))}
@@ -119,7 +132,7 @@ class CellRunner:
             "restored": restored, "background_chars": output.take_background_chars(),
         }
 
-    def _execute(self, body, shown):
+    def _execute(self, body: CodeType, shown: CodeType | None) -> tuple[str | None, dict[str, Any] | None]:
         """Run compiled cell code; returns (stop reason or None, error dict or None)."""
         control = self.control
         try:
@@ -145,8 +158,8 @@ class CellRunner:
             control.active = False
             return None, _describe_error(exc)
 
-    def _restore_reserved(self):
-        restored = []
+    def _restore_reserved(self) -> list[str]:
+        restored: list[str] = []
         namespace = self.namespace
         for name in RESERVED_NAMES:
             original = self.reserved[name]

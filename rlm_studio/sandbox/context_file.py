@@ -7,9 +7,17 @@ straight from the mapping, so a 100 MB str loads in tens of milliseconds.
 Stdlib only: the worker imports this file too.
 """
 
+from __future__ import annotations
+
 import json
 import mmap
 import os
+
+TYPE_CHECKING = False  # the sandbox does not import typing (tens of ms at start)
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO
+
+    Context = str | list[str] | dict[str, str]
 
 MAGIC = b"RLMCTX01"
 _HEADER_LENGTH_BYTES = 4
@@ -20,7 +28,7 @@ class ContextFileError(ValueError):
     """The context value or file is not in the expected shape."""
 
 
-def _parts_of(value):
+def _parts_of(value: object) -> tuple[str, list[tuple[str | None, str]]]:
     if isinstance(value, str):
         return "str", [(None, value)]
     if isinstance(value, list):
@@ -34,32 +42,32 @@ def _parts_of(value):
                 raise ContextFileError(
                     f"context dict entry {name!r} is {type(name).__name__} -> {type(item).__name__}; "
                     "it must map document names (str) to text (str)")
-        return "dict", list(value.items())
+        return "dict", [(name, item) for name, item in value.items()]
     raise ContextFileError(f"context must be text, a list of texts or a dict name -> text, not {type(value).__name__}")
 
 
-def write_context(value, path) -> None:
+def write_context(value: object, path: str | os.PathLike[str]) -> None:
     """Write ``value`` (str, list of str, or dict name -> str) to ``path`` atomically."""
     kind, parts = _parts_of(value)
     encoded = [(name, text.encode("utf-8", _ENCODING_ERRORS)) for name, text in parts]
-    header_parts = []
+    header_parts: list[list[Any]] = []
     offset = 0
     for name, data in encoded:
         header_parts.append([name, offset, len(data)])
         offset += len(data)
     header = json.dumps({"kind": kind, "parts": header_parts}, ensure_ascii=False).encode("utf-8", _ENCODING_ERRORS)
-    path = os.fspath(path)
-    temporary = f"{path}.{os.getpid()}.partial"
+    target = os.fspath(path)
+    temporary = f"{target}.{os.getpid()}.partial"
     with open(temporary, "wb") as handle:
         handle.write(MAGIC)
         handle.write(len(header).to_bytes(_HEADER_LENGTH_BYTES, "big"))
         handle.write(header)
         for _, data in encoded:
             handle.write(data)
-    os.replace(temporary, path)
+    os.replace(temporary, target)
 
 
-def _read_header(handle, path):
+def _read_header(handle: BinaryIO, path: object) -> tuple[dict[str, Any], int]:
     prefix = handle.read(len(MAGIC) + _HEADER_LENGTH_BYTES)
     if len(prefix) < len(MAGIC) + _HEADER_LENGTH_BYTES or prefix[:len(MAGIC)] != MAGIC:
         raise ContextFileError(f"{path} is not a context file (bad magic bytes)")
@@ -68,32 +76,33 @@ def _read_header(handle, path):
     if len(raw) != header_length:
         raise ContextFileError(f"{path} is truncated (header cut short)")
     try:
-        header = json.loads(raw.decode("utf-8", _ENCODING_ERRORS))
+        header: Any = json.loads(raw.decode("utf-8", _ENCODING_ERRORS))
     except ValueError as exc:
         raise ContextFileError(f"{path} has a damaged header: {exc}") from None
-    if header.get("kind") not in ("str", "list", "dict") or not isinstance(header.get("parts"), list):
+    if not isinstance(header, dict) or header.get("kind") not in ("str", "list", "dict") \
+            or not isinstance(header.get("parts"), list):
         raise ContextFileError(f"{path} has a header of unknown shape")
     return header, len(prefix) + header_length
 
 
-def read_context_header(path) -> dict:
+def read_context_header(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The header only (kind and part names/byte sizes), without reading the text."""
     with open(path, "rb") as handle:
         header, _ = _read_header(handle, path)
     return header
 
 
-def read_context(path):
+def read_context(path: str | os.PathLike[str]) -> Context:
     """Read a context file back into a str, list of str or dict name -> str."""
     with open(path, "rb") as handle:
         return read_context_from_file(handle, path)
 
 
-def read_context_from_file(handle, path="context file"):
+def read_context_from_file(handle: BinaryIO, path: object = "context file") -> Context:
     """Like read_context, for an already open binary file (the worker opens it before dropping privileges)."""
     header, data_start = _read_header(handle, path)
     size = os.fstat(handle.fileno()).st_size
-    texts = []
+    texts: list[str] = []
     if size > data_start:
         mapping = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
         view = memoryview(mapping)

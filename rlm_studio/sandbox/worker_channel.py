@@ -8,6 +8,8 @@
   handler stands aside and the stop arrives through a wake-up pipe, so a frame is never half read.
 """
 
+from __future__ import annotations
+
 import _thread
 import itertools
 import os
@@ -17,6 +19,12 @@ import threading
 import time
 
 from framing import FrameDecoder, encode_frame
+
+TYPE_CHECKING = False  # the sandbox does not import typing (tens of ms at start)
+if TYPE_CHECKING:
+    import socket
+    from collections.abc import Callable
+    from typing import Any
 
 INTERRUPT_SIGNAL = signal.SIGUSR1
 _RESEND_STOP_EVERY_S = 1.0
@@ -30,15 +38,15 @@ class CellStopped(BaseException):
 class CellControl:
     """What the main thread is doing, shared with the reader thread."""
 
-    def __init__(self):
-        self.running_cell = None      # id of the cell being executed, or None
+    def __init__(self) -> None:
+        self.running_cell: int | None = None      # id of the cell being executed, or None
         self.active = False           # True only while user code runs
-        self.stop_reason = None       # "timeout" | "interrupt" once a stop was requested
+        self.stop_reason: str | None = None       # "timeout" | "interrupt" once a stop was requested
         self.in_request = False       # main thread is inside request(): the stop comes through the wake-up pipe
-        self.deadlines = {}           # cell id -> monotonic deadline
+        self.deadlines: dict[int, float] = {}     # cell id -> monotonic deadline
 
 
-def _drain(fd):
+def _drain(fd: int) -> None:
     try:
         while os.read(fd, 4096):
             pass
@@ -49,13 +57,13 @@ def _drain(fd):
 class _Slot:
     __slots__ = ("waiter", "response")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.waiter = _thread.allocate_lock()
         self.waiter.acquire()
-        self.response = None
+        self.response: dict[str, Any] | None = None
 
 
-def _wake(slot):
+def _wake(slot: _Slot) -> None:
     try:
         slot.waiter.release()
     except RuntimeError:  # already woken
@@ -63,7 +71,8 @@ def _wake(slot):
 
 
 class WorkerChannel:
-    def __init__(self, control_sock, rpc_sock, on_command):
+    def __init__(self, control_sock: socket.socket, rpc_sock: socket.socket,
+                 on_command: Callable[[dict[str, Any]], None]):
         self._control = control_sock
         self._rpc = rpc_sock
         self._on_command = on_command
@@ -71,16 +80,16 @@ class WorkerChannel:
         self._rpc_send_lock = threading.Lock()
         self._read_lock = threading.Lock()
         self._rpc_decoder = FrameDecoder()
-        self._pending = {}
+        self._pending: dict[int, _Slot] = {}
         self._ids = itertools.count(1)
-        self._main_ident = threading.main_thread().ident
+        self._main_ident: int = threading.main_thread().ident or 0
         self._wake_read, self._wake_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)      # reader -> main
         self._arm_read, self._arm_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)        # main -> reader
         self.control = CellControl()
         self._last_signal = 0.0
 
     # -- control socket ------------------------------------------------------------------------
-    def send(self, message) -> None:
+    def send(self, message: dict[str, Any]) -> None:
         """Send a message on the control socket (results, acknowledgements)."""
         data = encode_frame(message)
         on_main = _thread.get_ident() == self._main_ident
@@ -100,7 +109,7 @@ class WorkerChannel:
     def drain_wakeups(self) -> None:
         _drain(self._wake_read)
 
-    def cell_started(self, cell_id, timeout_s) -> None:
+    def cell_started(self, cell_id: int, timeout_s: float | None) -> None:
         """Called by the main thread as a cell starts: the time limit counts from now."""
         control = self.control
         control.stop_reason = None
@@ -145,7 +154,7 @@ class WorkerChannel:
                     continue
                 self._on_command(message)
 
-    def _seconds_to_next_stop(self):
+    def _seconds_to_next_stop(self) -> float | None:
         control = self.control
         cell = control.running_cell
         if control.stop_reason is not None and cell is not None:
@@ -165,7 +174,7 @@ class WorkerChannel:
         if deadline is not None and time.monotonic() >= deadline:
             self._stop_main("timeout")
 
-    def _stop_main(self, reason) -> None:
+    def _stop_main(self, reason: str) -> None:
         control = self.control
         if control.stop_reason is None:
             control.stop_reason = reason
@@ -177,7 +186,7 @@ class WorkerChannel:
         signal.pthread_kill(self._main_ident, INTERRUPT_SIGNAL)
 
     # -- rpc socket ----------------------------------------------------------------------------
-    def request(self, kind, payload):
+    def request(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Send a request to the app and block until its response arrives; returns the response dict."""
         on_main = _thread.get_ident() == self._main_ident
         if on_main:
@@ -198,12 +207,12 @@ class WorkerChannel:
                 self.control.in_request = False
                 self._check_stop()
 
-    def _check_stop(self):
+    def _check_stop(self) -> None:
         control = self.control
         if control.active and control.stop_reason is not None:
             raise CellStopped(control.stop_reason)
 
-    def _await(self, slot, on_main):
+    def _await(self, slot: _Slot, on_main: bool) -> dict[str, Any]:
         while True:
             if slot.response is not None:
                 return slot.response
@@ -220,14 +229,14 @@ class WorkerChannel:
             else:
                 slot.waiter.acquire()
 
-    def _hand_over(self):
+    def _hand_over(self) -> None:
         """Wake one other waiting thread so it takes over reading."""
         for other in list(self._pending.values()):
             if other.response is None:
                 _wake(other)
                 return
 
-    def _lead(self, slot, on_main):
+    def _lead(self, slot: _Slot, on_main: bool) -> None:
         rpc = self._rpc
         fileno = rpc.fileno()
         wake = self._wake_read

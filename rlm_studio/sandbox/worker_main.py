@@ -4,6 +4,8 @@ Drops privileges and sets resource limits before anything else, loads the contex
 file, then serves the host: "exec" runs a cell, "set" sets a host-owned variable. Stdlib only.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import queue
@@ -15,10 +17,14 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+TYPE_CHECKING = False  # the sandbox does not import typing (tens of ms at start)
+if TYPE_CHECKING:
+    from typing import Any
+
 _MB = 1024 * 1024
 
 
-def _set_parent_death_signal():
+def _set_parent_death_signal() -> None:
     """Process mode: die with the shim (and the shim dies with the app)."""
     import ctypes
     libc = ctypes.CDLL(None, use_errno=True)
@@ -26,15 +32,15 @@ def _set_parent_death_signal():
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
-def _drop_privileges(uid):
+def _drop_privileges(uid: int) -> None:
     """As root without a user namespace, RLIMIT_NPROC is not enforced: become an unprivileged private uid."""
     os.setgroups([])
     os.setgid(uid)
     os.setuid(uid)
 
 
-def _apply_limits(limits):
-    def cap(kind, value):
+def _apply_limits(limits: dict[str, int]) -> None:
+    def cap(kind: int, value: int) -> None:
         resource.setrlimit(kind, (value, value))
 
     cap(resource.RLIMIT_AS, limits["memory_mb"] * _MB)
@@ -45,14 +51,14 @@ def _apply_limits(limits):
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write fails with an error instead of killing the worker
 
 
-def _too_large(result, reason):
+def _too_large(result: dict[str, Any], reason: str) -> dict[str, Any]:
     """The cell's result without the parts that made it too large to send, and an error that says so."""
     return dict(result, stdout=result["stdout"][:100_000], stderr=result["stderr"][:100_000], variables=[],
                 final=None, error={"type": "ResultTooLarge", "traceback": "",
                                    "message": f"the cell's result could not be sent to the app: {reason}"})
 
 
-def main():
+def main() -> None:
     control_sock = socket.socket(fileno=int(sys.argv[1]))
     rpc_sock = socket.socket(fileno=int(sys.argv[2]))
     config = json.loads(sys.argv[3])
@@ -78,9 +84,9 @@ def main():
     else:
         context = ""
 
-    commands = queue.SimpleQueue()
+    commands: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
     channel = WorkerChannel(control_sock, rpc_sock, commands.put)
-    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": __builtins__}
     functions = ReplFunctions(channel, namespace)
     runner = CellRunner(namespace, functions, channel, config["limits"])
     runner.set_reserved(functions.build(context, []))
@@ -100,7 +106,7 @@ def main():
             except FrameError as exc:  # e.g. FINAL() of a 300 MB string: say so instead of dying
                 channel.send(_too_large(result, str(exc)))
         elif op == "set":
-            name = command.get("name")
+            name = str(command.get("name"))
             if name in runner.reserved:
                 runner.set_reserved({name: command.get("value")})
             else:
