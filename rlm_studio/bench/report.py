@@ -106,8 +106,8 @@ def render_by_size(rows: list[Row], markdown: bool = False) -> str:
 
 def render_findings(findings: list[Row], markdown: bool = False) -> str:
     headers = ["method", "model", "failure mode", "runs flagged"]
-    lines = [[r["method"] + (f" [{r['config']}]" if r.get("config") else ""), r["model"], r["kind"], str(r["runs"])]
-             for r in findings]
+    lines = [[r["method"] + (f" [{r['config']}]" if r.get("config") else ""), r["model"], r["kind"],
+              f"{r['runs']} of {r['of']}" if r.get("of") else str(r["runs"])] for r in findings]
     return table(headers, lines, markdown)
 
 

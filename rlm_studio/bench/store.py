@@ -145,9 +145,11 @@ class BenchStore:
                 raise StorageError(f"bench {bench_id} has no task {result['task_id']} / {result['method']}")
 
     def findings_by_method(self, bench_id: str) -> list[dict[str, Any]]:
-        """How many of each method's runs were flagged with each failure mode: {method, config, model, kind, runs}."""
+        """How many of each method's runs were flagged with each failure mode: {method, config, model, kind, runs, of}."""
         return self._rows(
-            "SELECT t.method, t.config, r.root_model AS model, f.kind, count(DISTINCT f.run_id) AS runs "
+            "SELECT t.method, t.config, r.root_model AS model, f.kind, count(DISTINCT f.run_id) AS runs, "
+            "(SELECT count(*) FROM bench_tasks t2 JOIN runs r2 ON r2.id = t2.run_id WHERE t2.bench_id = t.bench_id "
+            "AND t2.method = t.method AND t2.config = t.config AND r2.root_model = r.root_model) AS of "
             "FROM bench_tasks t JOIN findings f ON f.run_id = t.run_id JOIN runs r ON r.id = t.run_id "
             "WHERE t.bench_id = ? GROUP BY t.method, t.config, r.root_model, f.kind "
             "ORDER BY t.method, t.config, f.kind", (bench_id,))

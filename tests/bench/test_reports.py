@@ -72,3 +72,20 @@ def test_cost_estimate_refuses_above_max_cost(tmp_path, capsys):
     assert code == 0
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert out["summary"][0]["cost_mean"] == 0.5
+
+
+def test_failure_modes_are_counted_per_method_and_model(tmp_path, capsys):
+    idle = write_script(tmp_path, "idle", "Let me think about where the number could be.")
+    db = ["--db", str(tmp_path / "r.db")]
+    code = main(["bench", "run", "sniah", "--sizes", "8k", "--tasks", "2", "--methods", "rlm,base",
+                 "--max-iterations", "2", "--root-model", idle, "--json", *db])
+    assert code == 0
+    bench_id = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["bench_id"]
+    assert main(["bench", "show", bench_id, "--json", *db]) == 0
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    by_kind = {f["kind"]: f for f in findings}
+    assert {"no_code", "iteration_limit"} <= set(by_kind)
+    assert all(f["method"] == "rlm" and f["model"] == idle for f in findings)   # base runs are not RLM runs
+    assert by_kind["iteration_limit"]["runs"] == by_kind["iteration_limit"]["of"] == 2
+    assert main(["bench", "show", bench_id, *db]) == 0
+    assert "iteration_limit  2 of 2" in capsys.readouterr().out
