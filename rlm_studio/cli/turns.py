@@ -17,28 +17,13 @@ def add_then_argument(parser: argparse.ArgumentParser) -> None:
 
 def load_chain(store: Any, run_id: str) -> list[list[Any]]:
     """The events of every turn of RUN's conversation up to RUN, oldest first."""
-    from rlm_studio.engine.follow_up import conversation_of
     from rlm_studio.storage import StorageError
+    from rlm_studio.storage.conversations import turn_events
 
-    chain: list[list[Any]] = []
-    seen: set[str] = set()
-    current: str | None = run_id
     try:
-        while current is not None:
-            if current in seen:
-                raise CliError(f"the conversation of run {run_id} links back to itself")
-            seen.add(current)
-            if not store.run_exists(current):
-                raise CliError(f"run {current}, an earlier turn of this conversation, is not in the database")
-            events = store.load_events(current)
-            if not any(e.kind == "run_started" and e.depth == 0 for e in events):
-                raise CliError(f"run {current} has no recorded start: it cannot be continued")
-            chain.append(events)
-            link = conversation_of(events)
-            current = str(link["previous_run_id"]) if link and link.get("previous_run_id") else None
+        return turn_events(store, run_id)
     except StorageError as exc:
         raise CliError(str(exc)) from None
-    return list(reversed(chain))
 
 
 def run_turn(session: Any, store: Any, *, quiet: bool, as_json: bool) -> tuple[Any, list[Any], int]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .errors import StorageError
+
 if TYPE_CHECKING:
     from .store import Store
 
@@ -35,3 +37,26 @@ def conversation_turns(store: Store, conversation_id: str) -> list[dict[str, Any
     return [{"run_id": r[0], "turn": r[1], "previous_run_id": r[2], "question": r[3], "answer": r[4],
              "status": r[5]} for r in rows]
 
+
+
+def turn_events(store: Store, run_id: str) -> list[list[Any]]:
+    """The events of every turn of `run_id`'s conversation up to it, oldest first (each run's
+    settings record the turn before it); StorageError when a turn is missing or unreadable."""
+    from rlm_studio.engine.follow_up import conversation_of
+
+    chain: list[list[Any]] = []
+    seen: set[str] = set()
+    current: str | None = run_id
+    while current is not None:
+        if current in seen:
+            raise StorageError(f"the conversation of run {run_id} links back to itself")
+        seen.add(current)
+        if not store.run_exists(current):
+            raise StorageError(f"run {current}, an earlier turn of this conversation, is not in the database")
+        events = store.load_events(current)
+        if not any(e.kind == "run_started" and getattr(e, "depth", 0) == 0 for e in events):
+            raise StorageError(f"run {current} has no recorded start: it cannot be continued")
+        chain.append(events)
+        link = conversation_of(events)
+        current = str(link["previous_run_id"]) if link and link.get("previous_run_id") else None
+    return list(reversed(chain))

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
+from . import follow_up_flow
 from . import formatting as fmt
 from .app_settings import load_settings, save_settings
 from .history_panel import HistoryPanel
@@ -105,6 +106,7 @@ class MainWindow(QMainWindow):
         self.history.compare_requested.connect(self.compare_runs)
         self.history.run_deleted.connect(self._run_deleted)
         self.run_view.fork_requested.connect(self.fork_from_node)
+        follow_up_flow.wire(self)  # the follow-up box under a finished run's answer
         self.run_view.header.run_link_activated.connect(self.open_run_in_background)
         self.controller.storage_problem.connect(self._storage_problem)
         self.controller.failed.connect(self._run_failed)
@@ -553,6 +555,7 @@ class MainWindow(QMainWindow):
 
     def _show_run(self, run_id: str, loaded: StoredRun) -> None:
         self.current_run_id = run_id
+        follow_up_flow.show_box_for(self, run_id)
         self.run_view.show_built(loaded.index, loaded.tree)
         self._set_findings(loaded.findings)
         self._analyse_current()

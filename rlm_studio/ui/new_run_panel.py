@@ -32,6 +32,7 @@ from . import formatting as fmt
 from .document_loader import DocumentLoadJob
 from .examples import find_example
 from .model_window import WindowLookup
+from .run_extras import RunExtras
 
 SAME_AS_ROOT = "(same as root model)"
 
@@ -220,6 +221,8 @@ class NewRunPanel(QWidget):
         self.prompt_box.toggled.connect(self.system_prompt.setVisible)
         self.prompt_box.toggled.connect(self.restore_prompt_button.setVisible)
 
+        self.extras = RunExtras()  # user tools and the answer protocol
+
         # run / stop
         self.run_button = QPushButton("Run  (Ctrl+Return)")
         self.run_button.setDefault(True)
@@ -240,6 +243,7 @@ class NewRunPanel(QWidget):
         layout.addWidget(docs_box, 1)
         layout.addWidget(question_box)
         layout.addWidget(model_box)
+        layout.addWidget(self.extras)
         layout.addWidget(self.prompt_box)
         layout.addStretch(1)
 
@@ -500,5 +504,6 @@ class NewRunPanel(QWidget):
             "max_tokens": self.max_tokens.value() or None,
             "max_wall_s": float(self.max_wall.value()) or None,
             "system_prompt": self.system_prompt_value(),
+            **self.extras.settings(),
         }
         return question, as_context(self.documents), settings

@@ -79,6 +79,26 @@ class RunController(QObject):
             return RlmSession.from_fork(plan, settings, resolver=lambda spec: resolve_model(spec, model_settings))
         return await self._run_session(make, settings_kwargs, store=store, on_event=on_event)
 
+    async def follow_up(self, plan: Any, question: str, settings_kwargs: dict[str, Any], *,
+                        model_settings: Any = None, store: Any = None,
+                        on_event: Callable[[Any], None] | None = None) -> Any | None:
+        """Run the next turn of a conversation (plan from engine.follow_up.plan_follow_up), like `run`."""
+        def make(settings: Any) -> Any:
+            from rlm_studio.engine.follow_up import follow_up_session
+            from rlm_studio.models.registry import resolve_model
+
+            return follow_up_session(plan, question, settings,
+                                     resolver=lambda spec: resolve_model(spec, model_settings))
+        result = await self._run_session(make, settings_kwargs, store=store, on_event=on_event)
+        if result is not None and store is not None:
+            from rlm_studio.storage.conversations import link_turn
+
+            try:
+                link_turn(store, result.run_id, plan.conversation_id, plan.turn, plan.previous_run_id)
+            except Exception as exc:
+                self._warn_storage(exc)
+        return result
+
     async def _run_session(self, make: Callable[[Any], Any], settings_kwargs: dict[str, Any], *,
                            store: Any = None, on_event: Callable[[Any], None] | None = None) -> Any | None:
         """The one path every run takes: settings, models, storage sink, live sink, run, close the writer."""
@@ -92,6 +112,10 @@ class RunController(QObject):
 
             settings = RunSettings(**settings_kwargs)
             settings.validate()
+            if settings.tools:  # a tools file that fails to import stops here, in a throwaway sandbox worker
+                from rlm_studio.engine.tools import check_tools
+
+                await check_tools(settings.tools, isolation=settings.isolation, timeout_s=settings.cell_timeout_s)
             if needs_litellm(settings.root_model, settings.sub_model):
                 await preload_litellm()
             session = make(settings)

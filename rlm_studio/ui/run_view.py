@@ -26,6 +26,7 @@ from rlm_studio.analysis.tree import RunTree
 
 from .detail_html import NodeDetail, build_detail, render_html, section_text
 from .event_index import EventIndex
+from .follow_up_box import FollowUpBox
 from .run_header import RunHeader
 from .tree_model import COL_NODE, FILTER_ROLE, KIND_ROLE, NODE_ID_ROLE, SORT_ROLE, RunTreeModel
 
@@ -164,6 +165,8 @@ class RunView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.header)
+        self.follow_up = FollowUpBox()  # ask the next turn on this run's REPL (shown once the run has ended)
+        layout.addWidget(self.follow_up)
         layout.addWidget(self.splitter, 1)
 
         self._refresh_timer = QTimer(self)
