@@ -51,6 +51,8 @@ FORGED = {
     "an error that is a string": ("control", "frame(dict(good, error='boom'))"),
     "restored names that are not reserved": ("control", "frame(dict(good, restored=['os']))"),
     "unknown fields": ("control", "frame(dict(good, admin=True))"),
+    "stdout over the capture limit": ("control", "frame(dict(good, stdout='x' * 1_000_001, stdout_chars=1_000_001))"),
+    "a negative size": ("control", "frame(dict(good, variables=[{'name': 'a', 'type': 'int', 'size': -1, 'summary': '1'}]))"),
     "a second ready": ("control", "frame({'op': 'ready', 'pid': 1})"),
     "an acknowledgement nobody waits for": ("control", "frame({'op': 'set_done', 'id': 999})"),
 }

@@ -226,3 +226,32 @@ def test_start_problems_are_explained(tmp_path):
         run(start(context_path=None, isolation="docker"))
     with pytest.raises(ValueError, match="memory_mb must be at least 64"):
         run(start(context_path=None, limits=SandboxLimits(memory_mb=10)))
+
+
+def test_code_too_deep_to_compile_is_an_error_in_the_cell_not_a_dead_worker(context_file):
+    async def body():
+        worker = await start_worker(context_file())
+        try:
+            deep = await worker.execute("x = 1" + "+1" * 200_000)
+            return deep, await worker.execute("'alive'"), worker.restarts
+        finally:
+            await worker.close()
+
+    deep, after, restarts = run(body())
+    assert deep.error["type"] == "RecursionError" and deep.crashed is None
+    assert after.stdout == "'alive'\n" and restarts == 0
+
+
+def test_final_var_of_a_variable_with_a_very_long_name(context_file):
+    name = "v" * 500
+
+    async def body():
+        worker = await start_worker(context_file())
+        try:
+            return await worker.execute(f"{name} = 'the answer'\nFINAL_VAR({name!r})")
+        finally:
+            await worker.close()
+
+    result = run(body())
+    assert result.crashed is None and result.final["value"] == "the answer"
+    assert result.final["var"].startswith("vvv") and len(result.final["var"]) <= 200
