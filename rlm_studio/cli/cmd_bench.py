@@ -117,6 +117,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     add_db_option(exp)
     exp.set_defaults(func=handle_export)
 
+    delete = sub.add_parser("delete", help="delete a bench (its runs stay in the run list unless --runs)")
+    delete.add_argument("bench")
+    delete.add_argument("--runs", action="store_true", help="also delete the bench's runs")
+    delete.add_argument("--yes", "-y", action="store_true", help="do not ask")
+    add_db_option(delete)
+    delete.set_defaults(func=handle_delete)
+
     plot = sub.add_parser("plot", help="accuracy and cost against input size per method (PNG or SVG)")
     plot.add_argument("bench")
     plot.add_argument("-o", "--output", required=True, metavar="FILE.png|FILE.svg")
@@ -489,4 +496,38 @@ def handle_plot(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CliError(str(exc)) from None
     print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def handle_delete(args: argparse.Namespace) -> int:
+    from rlm_studio.storage import StorageError
+
+    store = _bench_store(args)
+    try:
+        bench = _resolve(store, args.bench)
+        run_ids = [r["run_id"] for r in store.tasks(bench["id"]) if r["run_id"]]
+        what = f"bench {bench['id']} ({bench['suite']}, {bench['total']} tasks)" + (
+            f" and its {len(run_ids)} runs" if args.runs else "")
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise CliError(f"not deleting {what} without --yes (no terminal to ask on)")
+            if input(f"Delete {what}? [y/N] ").strip().lower() not in ("y", "yes"):
+                print("nothing deleted", file=sys.stderr)
+                return 1
+        if args.runs:
+            from .common import open_store
+
+            runs = open_store(args)
+            try:
+                for run_id in run_ids:
+                    try:
+                        runs.delete_run(run_id)
+                    except StorageError:
+                        pass  # already deleted
+            finally:
+                runs.close()
+        store.delete_bench(bench["id"])
+    finally:
+        store.close()
+    print(f"deleted {what}", file=sys.stderr)
     return 0

@@ -89,3 +89,23 @@ def test_failure_modes_are_counted_per_method_and_model(tmp_path, capsys):
     assert by_kind["iteration_limit"]["runs"] == by_kind["iteration_limit"]["of"] == 2
     assert main(["bench", "show", bench_id, *db]) == 0
     assert "iteration_limit  2 of 2" in capsys.readouterr().out
+
+
+def test_delete_a_bench_with_or_without_its_runs(tmp_path, capsys):
+    from rlm_studio.storage import Store
+
+    oracle = write_script(tmp_path, "oracle", ORACLE_CODE)
+    first = _run(tmp_path, capsys, oracle)
+    second = _run(tmp_path, capsys, oracle)
+    db = ["--db", str(tmp_path / "r.db")]
+    with Store.open(tmp_path / "r.db") as store:
+        assert len(store.list_runs()) == 8
+    assert main(["bench", "delete", first, *db]) == 2            # no terminal to ask on, no --yes
+    assert "without --yes" in capsys.readouterr().err
+    assert main(["bench", "delete", first, "--yes", *db]) == 0
+    assert main(["bench", "delete", second, "--yes", "--runs", *db]) == 0
+    capsys.readouterr()
+    assert main(["bench", "list", "--json", *db]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    with Store.open(tmp_path / "r.db") as store:
+        assert len(store.list_runs()) == 4                        # the first bench's runs stay
