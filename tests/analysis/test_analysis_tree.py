@@ -1,4 +1,3 @@
-import time
 
 import pytest
 
@@ -123,20 +122,15 @@ def test_ten_thousand_nodes_incremental_totals_equal_brute_force():
     events = b.events
     tree = RunTree()
     half = len(events) // 2
-    start = time.perf_counter()
     for event in events[:half]:
         tree.apply(event)
-    elapsed = time.perf_counter() - start
     _assert_all_totals_match(tree)  # a mid-stream check as well: totals are right at every moment
-    start = time.perf_counter()
     for event in events[half:]:
         tree.apply(event)
-    elapsed += time.perf_counter() - start
     assert len(tree) >= 10_000
     assert tree.totals().child_runs > 0 and tree.totals().max_depth >= 2 and tree.totals().errors > 0
     _assert_all_totals_match(tree)
-    assert tree.nodes == fold_nodes(events)
-    assert elapsed < 5.0, f"building a {len(tree)}-node tree took {elapsed:.2f}s"
+    assert tree.nodes == fold_nodes(events)   # how fast: benchmarks/bench_analysis.py
 
 
 def _assert_all_totals_match(tree):

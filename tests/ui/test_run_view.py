@@ -1,6 +1,5 @@
 """The run view on its own: keyboard navigation, filter, detail pane sections, Show all, copy."""
 
-import time
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QGuiApplication
@@ -87,14 +86,12 @@ def test_model_call_messages_show_roles(qtbot):
     assert "You are an RLM." in text
 
 
-def test_a_stored_10000_node_run_opens_quickly(qtbot):
+def test_a_stored_10000_node_run_opens(qtbot):
+    """How fast is bench_ui.py's figure ("open a stored 10,000-node run"); here, that it opens whole."""
     events = synthetic_run(iterations=100, subcalls_per_cell=48, child_every=0)
     view = RunView()
     qtbot.addWidget(view)
     view.show()
-    start = time.perf_counter()
     view.show_events(events)
     QGuiApplication.processEvents()
-    elapsed = time.perf_counter() - start
     assert len(view.model.tree) > 5000
-    assert elapsed < 2.0  # the benchmark measures ~0.1 s for this part; generous for a busy CI machine
