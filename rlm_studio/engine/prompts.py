@@ -29,6 +29,22 @@ print(len(chunks), len(hits))
 ```
 """
 
+# The bundled SmolLM2-135M was fine-tuned with this prompt (rlm_studio/training); it asks for the one
+# strategy a 135M model can carry out: search `context`, print windows around the hits, read, answer.
+BUNDLED_SYSTEM_PROMPT = """You answer a question about `context`, a large text loaded in a Python REPL \
+that you cannot read directly. Write Python code in a ```repl block and you see what it prints. \
+Search `context` for the names and words of the question, print short windows around the matches, \
+read them, then give the answer as FINAL(answer) on its own line. `llm_query(prompt)` asks a \
+sub-model about a piece of text.
+"""
+
+NAMED_PROMPTS = {"default": DEFAULT_SYSTEM_PROMPT, "bundled": BUNDLED_SYSTEM_PROMPT}
+
+
+def system_prompt_for(model: Any) -> str:
+    """The system prompt a model client asks for by name (its `prompt_name` attribute), else the default."""
+    return NAMED_PROMPTS.get(getattr(model, "prompt_name", None) or "default", DEFAULT_SYSTEM_PROMPT)
+
 
 def _fmt(n: int) -> str:
     return f"{n:,}"

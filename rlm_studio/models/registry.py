@@ -11,7 +11,8 @@ from typing import Any
 
 from .types import ModelClient
 
-BUNDLED_SPEC = "bundled"
+BUNDLED_SPEC = "bundled"            # SmolLM2-135M + the RLM adapter in resources/models
+BUNDLED_BASE_SPEC = "bundled-base"  # the same model without the adapter
 SCRIPT_PREFIX = "script:"
 
 # A few well-known chat models per provider, offered in pickers when that provider has a key configured.
@@ -84,18 +85,8 @@ def resolve_model(spec: str | None, settings: ModelSettings | None = None) -> Mo
             raise ScriptFileError("script: needs a file path, e.g. script:demo.json")
         return ScriptedModel(path, name=spec)
     from .litellm_client import LiteLLMModel
-    if spec == BUNDLED_SPEC:
-        from .local_server import BUNDLED_MODEL_ID, bundled_server
-        server = bundled_server()
-        common = _common(spec, settings)
-        common["concurrency"] = settings.concurrency.get(spec, 2)  # llama.cpp answers one request at a time
-        return LiteLLMModel(f"openai/{BUNDLED_MODEL_ID}", name=BUNDLED_SPEC, provider="openai", is_local=True,
-                            api_key="sk-bundled-no-key",  # the user's OpenAI key never goes to the local server
-                            context_window=settings.context_windows.get(spec, server.n_ctx),
-                            max_output_tokens=settings.max_output_tokens or settings.bundled_max_output_tokens,
-                            server_starter=server.start, token_counter=server.count_tokens,
-                            text_token_counter=server.count_text_tokens,
-                            output_shares_window=True, **common)
+    if spec in (BUNDLED_SPEC, BUNDLED_BASE_SPEC):
+        return _bundled_client(spec, settings)
     api_base = settings.api_bases.get(spec)
     provider = provider_of(spec, api_base)
     kwargs: dict[str, Any] = {}
@@ -103,6 +94,27 @@ def resolve_model(spec: str | None, settings: ModelSettings | None = None) -> Mo
         kwargs["context_window"] = settings.context_windows[spec]
     return LiteLLMModel(spec, api_base=api_base, provider=provider,
                         max_output_tokens=settings.max_output_tokens, **kwargs, **_common(spec, settings))
+
+
+def _bundled_client(spec: str, settings: ModelSettings) -> ModelClient:
+    from .litellm_client import LiteLLMModel
+    from .local_server import bundled_server
+
+    server = bundled_server(adapter=spec == BUNDLED_SPEC)
+    common = _common(spec, settings)
+    common["concurrency"] = settings.concurrency.get(spec, 2)  # llama.cpp answers one request at a time
+    if common["temperature"] is None:
+        common["temperature"] = 0.0  # the adapter was trained on one deterministic policy: sample greedily
+    client = LiteLLMModel(f"openai/{server.model_id}", name=spec, provider="openai", is_local=True,
+                          api_key="sk-bundled-no-key",  # the user's OpenAI key never goes to the local server
+                          context_window=settings.context_windows.get(spec, server.n_ctx),
+                          max_output_tokens=settings.max_output_tokens or settings.bundled_max_output_tokens,
+                          server_starter=server.start, token_counter=server.count_tokens,
+                          text_token_counter=server.count_text_tokens,
+                          output_shares_window=True, **common)
+    if server.lora_path is not None:
+        client.prompt_name = "bundled"  # type: ignore[attr-defined]  # the prompt the adapter was trained with
+    return client
 
 
 def provider_of(spec: str, api_base: str | None = None) -> str:
@@ -134,12 +146,18 @@ async def list_models(settings: ModelSettings | None = None, *, discover: bool =
                       discovery_timeout: float = 0.3, probes: Sequence[Any] | None = None) -> list[ModelChoice]:
     """Bundled model (if installed) + models on running local servers + suggested models of configured providers."""
     from .credentials import configured_providers
-    from .local_server import BUNDLED_MODEL_NOTE, bundled_available
+    from .local_server import BASE_MODEL_NOTE, BUNDLED_MODEL_NOTE, bundled_available, find_adapter
 
     choices: list[ModelChoice] = []
     if bundled_available():
-        choices.append(ModelChoice(BUNDLED_SPEC, "Bundled SmolLM2-135M (offline, tiny)", "bundled", True,
-                                   note=BUNDLED_MODEL_NOTE))
+        if find_adapter() is not None:
+            choices.append(ModelChoice(BUNDLED_SPEC, "Bundled SmolLM2-135M RLM (offline)", "bundled", True,
+                                       note=BUNDLED_MODEL_NOTE))
+            choices.append(ModelChoice(BUNDLED_BASE_SPEC, "Bundled SmolLM2-135M base (offline, no adapter)",
+                                       "bundled", True, note=BASE_MODEL_NOTE))
+        else:
+            choices.append(ModelChoice(BUNDLED_SPEC, "Bundled SmolLM2-135M (offline, tiny)", "bundled", True,
+                                       note=BASE_MODEL_NOTE))
     if discover:
         from .discovery import discover_local_servers
         found = await (discover_local_servers(discovery_timeout) if probes is None

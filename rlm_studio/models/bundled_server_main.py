@@ -1,0 +1,37 @@
+"""Entry point of the bundled llama.cpp server process: llama-cpp-python's server, with the CPU's extra
+(repacked, e.g. AMX) weight buffers turned off when a LoRA adapter is loaded.
+
+llama.cpp 0.3.36 segfaults on the first request when a LoRA adapter is applied over weights in an AMX
+buffer (seen on this project's build machine); plain CPU buffers work.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def _plain_cpu_buffers() -> None:
+    import llama_cpp.llama as llama_module
+    import llama_cpp.llama_cpp as C
+
+    original = C.llama_model_default_params
+
+    def params() -> object:
+        p = original()
+        p.use_extra_bufts = False
+        return p
+
+    C.llama_model_default_params = params
+    llama_module.llama_cpp.llama_model_default_params = params
+
+
+def main() -> None:
+    if "--lora_path" in sys.argv:
+        _plain_cpu_buffers()
+    from llama_cpp.server.__main__ import main as server_main
+
+    server_main()
+
+
+if __name__ == "__main__":
+    main()
