@@ -33,6 +33,7 @@ RequestHandler = Callable[[str, Message], Awaitable[Any]]
 START_TIMEOUT_S = 30.0
 HARD_KILL_GRACE_S = 2.0     # after a time limit or an interrupt, how long a cell may ignore the stop
 STDERR_TAIL_BYTES = 64 * 1024  # the worker's stderr is read as it comes; only its end is kept (for error messages)
+MAX_OUTSTANDING_REQUESTS = 256  # sub-calls in flight from one worker (its threads are capped at max_processes)
 
 
 class WorkerStartError(RuntimeError):
@@ -151,6 +152,8 @@ class _Connection:
             raise FrameViolation(f"a {str(op)[:40]!r} frame on the {'rpc' if from_rpc else 'control'} socket")
         if op == "req":
             check_request(message)
+            if len(self.tasks) >= MAX_OUTSTANDING_REQUESTS:
+                raise FrameViolation(f"more than {MAX_OUTSTANDING_REQUESTS} sub-model requests in flight at once")
             self._start_request(message)
         elif op == "result":
             check_result(message, self.owner._limits.max_output_chars)

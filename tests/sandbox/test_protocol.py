@@ -101,6 +101,26 @@ def test_a_well_formed_result_for_the_running_cell_is_believed_as_its_own_output
     assert after.stdout == "'hello context'\n"
 
 
+def test_a_flood_of_requests_is_a_violation_not_an_unbounded_pile_of_tasks(context_file):
+    async def never(kind, payload):
+        await asyncio.Event().wait()
+
+    flood = ("import os, sys, json\nfor i in range(1, 400):\n"
+             "    data = json.dumps({'op': 'req', 'id': i, 'kind': 'llm_query', 'prompt': 'x', 'model': None}).encode()\n"
+             "    os.write(int(sys.argv[2]), len(data).to_bytes(4, 'big') + data)")
+
+    async def body():
+        worker = await start_worker(context_file(), handler=never)
+        try:
+            return await worker.execute(flood), await worker.execute("'alive'")
+        finally:
+            await worker.close()
+
+    flooded, after = run(body())
+    assert flooded.protocol_violation and "256 sub-model requests in flight" in flooded.protocol_violation
+    assert after.stdout == "'alive'\n"
+
+
 # -- fuzz: arbitrary bytes and JSON into the real host-side channel -----------------------------------------
 GOOD_RESULT = {"op": "result", "id": 1, "stdout": "", "stderr": "", "stdout_chars": 0, "stderr_chars": 0,
                "error": None, "duration_ms": 1.0, "variables": [], "final": None, "timed_out": False,
