@@ -13,10 +13,15 @@ Sink = Callable[[Event], None]
 
 
 class EventEmitter:
-    """One per root run; child runs share it, so the whole tree is one ordered stream."""
+    """One per root run; child runs share it, so the whole tree is one ordered stream.
 
-    def __init__(self, run_id: str, sinks: list[Sink] | None = None):
+    `clock`, when given, stamps each event's `ts` as it is emitted (tests build exact streams with a fake
+    clock); otherwise an event keeps the time it was created at.
+    """
+
+    def __init__(self, run_id: str, sinks: list[Sink] | None = None, *, clock: Callable[[], float] | None = None):
         self.run_id = run_id
+        self._clock = clock
         self._sinks: list[Sink] = list(sinks or [])
         self._seq = itertools.count(1)
         self._node = itertools.count(1)
@@ -33,6 +38,8 @@ class EventEmitter:
     def emit(self, event: Event) -> Event:
         event.run_id = self.run_id
         event.seq = next(self._seq)
+        if self._clock is not None:
+            event.ts = self._clock()
         for sink in list(self._sinks):
             try:
                 sink(event)
