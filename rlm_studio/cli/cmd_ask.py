@@ -48,7 +48,7 @@ def handle(args: argparse.Namespace) -> int:
             raise CliError(str(exc)) from None
         store.mark_interrupted()
         chain = load_chain(store, run_id)
-        settings = RunSettings.from_dict(root_run_started(chain[-1]).settings)
+        settings = RunSettings.from_dict(getattr(root_run_started(chain[-1]), "settings", {}))
         if args.root_model:
             settings.root_model = args.root_model
         if args.sub_model:

@@ -60,3 +60,15 @@ def turn_events(store: Store, run_id: str) -> list[list[Any]]:
         link = conversation_of(events)
         current = str(link["previous_run_id"]) if link and link.get("previous_run_id") else None
     return list(reversed(chain))
+
+
+def turns_of(store: Store, run_ids: list[str]) -> dict[str, tuple[str, int]]:
+    """run id -> (conversation id, turn) for those of `run_ids` that are turns of a conversation."""
+    found: dict[str, tuple[str, int]] = {}
+    for start in range(0, len(run_ids), 500):
+        chunk = run_ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for run_id, conversation_id, turn in store._conn.execute(
+                f"SELECT run_id, conversation_id, turn FROM conversation_turns WHERE run_id IN ({marks})", chunk):
+            found[run_id] = (conversation_id, turn)
+    return found

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from . import formatting as fmt
 from .failure_badges import KIND_STYLES, kind_colour, kind_title
+from .history_conversations import all_items, group_conversations, item_order
 from .user_errors import describe_error
 
 STATUSES = ("", "running", "completed", "limit_hit", "failed", "cancelled", "interrupted", "damaged")
@@ -195,6 +196,7 @@ class HistoryPanel(QWidget):
             item.setData(COL_FLAGS, Qt.ItemDataRole.UserRole, list(flags))
             item.setToolTip(0, "\n".join(tip))
             self.runs.addTopLevelItem(item)
+        group_conversations(self.runs, self.store)  # a conversation: one entry, its later turns under it
 
     def _reasons(self, run_id: str, kinds: list[str]) -> str:
         """The tooltip of a flagged run: each failure mode and why it was flagged."""
@@ -217,12 +219,11 @@ class HistoryPanel(QWidget):
 
     def selected_runs(self) -> list[str]:
         """Ids of every selected run, in list order (the first is the comparison's baseline)."""
-        items = sorted(self.runs.selectedItems(), key=self.runs.indexOfTopLevelItem)
+        items = sorted(self.runs.selectedItems(), key=lambda item: item_order(self.runs, item))
         return [item.data(0, Qt.ItemDataRole.UserRole) for item in items]
 
     def select_run(self, run_id: str) -> None:
-        for i in range(self.runs.topLevelItemCount()):
-            item = self.runs.topLevelItem(i)
+        for item in all_items(self.runs):
             if item.data(0, Qt.ItemDataRole.UserRole) == run_id:
                 self.runs.setCurrentItem(item)
                 return

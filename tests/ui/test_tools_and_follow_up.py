@@ -56,3 +56,11 @@ def test_a_follow_up_from_the_box_under_a_finished_run(window, qloop, tmp_path):
     with sqlite3.connect(window.store.path) as conn:
         rows = conn.execute("select run_id, turn, previous_run_id from conversation_turns order by turn").fetchall()
     assert rows == [(first.run_id, 1, None), (second.run_id, 2, first.run_id)]
+    history = window.history
+    history.refresh()
+    assert history.runs.topLevelItemCount() == 1          # the conversation is one entry...
+    entry = history.runs.topLevelItem(0)
+    assert entry.text(0).endswith("(2 turns)") and entry.childCount() == 1
+    assert entry.child(0).text(0) == "Turn 2: And ten times that?"   # ...with its later turn under it
+    history.select_run(second.run_id)
+    assert history.selected_run() == second.run_id
