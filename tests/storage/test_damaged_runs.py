@@ -105,3 +105,39 @@ def test_a_migration_the_database_has_not_run_is_applied_whatever_its_version_sa
         conn = store._conn
         assert "m005_damaged_runs" in [r[0] for r in conn.execute("SELECT name FROM migrations")]
         assert "damage" in [c.name for c in store.db["runs"].columns]
+
+
+def test_a_run_the_database_cannot_fully_store_is_reported_damaged_by_the_cli(tmp_path):
+    """A provider that reports an absurd token count (more than SQLite's 64-bit integers hold): the run
+    itself completes, but its stored record is marked damaged, and `run --json` says so."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.models.fake_openai_server import FakeOpenAIServer
+
+    root = tmp_path / "root.json"
+    root.write_text(json.dumps({"responses": ["```repl\nprint(llm_query('hi'))\n```", "FINAL(done)"]}))
+    doc = tmp_path / "doc.txt"
+    doc.write_text("context " * 50)
+    db = tmp_path / "runs.db"
+    env = {**os.environ, "OPENAI_API_KEY": "sk-test-damaged-0000", "RLM_STUDIO_HOME": str(tmp_path / "home")}
+    with FakeOpenAIServer() as server:
+        server.usage_for = lambda body: (10 ** 20, 5)
+        out = subprocess.run([sys.executable, "-m", "rlm_studio", "run", "-c", str(doc), "-q", "q", "--root-model",
+                              f"script:{root}", "--sub-model", "openai/fake-model", "--api-base", server.base_url,
+                              "--db", str(db), "--json"], cwd=Path(__file__).resolve().parents[2], env=env,
+                             capture_output=True, text=True, timeout=180)
+    assert out.returncode == 1
+    assert "Traceback" not in out.stderr
+    summary = json.loads(out.stdout)
+    assert summary["status"] == "damaged" and "could not be stored" in summary["damage"]
+    assert summary["answer"] == "done"                       # the run itself went fine
+    assert "rlm-studio run: error: could not store events" in out.stderr
+    with Store.open(db) as store:
+        run = store.get_run(summary["run_id"])
+        assert run["status"] == "damaged" and run["damage"] == summary["damage"]
+        kinds = [e.kind for e in store.load_events(run["run_id"])]
+        assert kinds[0] == "run_started" and "cell_started" in kinds     # what could be stored, was
