@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import events as ev
+from .answer_protocols import setup_code
 from .events import Event
 from .recorded import recorded_context, root_run_started
 from .settings import RunSettings
@@ -233,6 +234,8 @@ async def rebuild_repl(plan: FollowUpPlan, rlm: Any) -> None:
         rlm.replaying = False
     if current is not plan.context:
         await rlm.worker.set_variable("context", plan.context)
+    if rlm.settings.answer_protocol == "answer-dict":   # the earlier turn's answer["ready"] must not end this one
+        await rlm.worker.execute(setup_code("answer-dict"), timeout_s=rlm.settings.cell_timeout_s)
     for name, value in plan.variables().items():
         await rlm.worker.set_variable(name, value)
     skipped = sum(t.skipped_cells for t in plan.turns)

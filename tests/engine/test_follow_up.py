@@ -100,3 +100,13 @@ def test_more_documents_join_the_context_of_the_next_turn():
     assert with_more_documents("old text", "new text") == {"context": "old text", "added": "new text"}
     assert with_more_documents({"a.txt": "1"}, {"a.txt": "2", "b.txt": "3"}) == {"a.txt": "1", "a.txt (2)": "2",
                                                                                "b.txt": "3"}
+
+
+def test_under_the_answer_dict_the_earlier_turns_ready_answer_does_not_end_the_next_turn(tmp_path):
+    root = script(tmp_path, "root1", responses=[repl("answer['content'] = 'first'\nanswer['ready'] = True")])
+    first, first_events = run_session("q1", CONTEXT, RunSettings(root_model=root, answer_protocol="answer-dict"))
+    assert first.answer == "first"
+    second, events = _next_turn(plan_follow_up([first_events]), "q2", script(tmp_path, "root2", responses=[
+        repl("print(answer, answer_1)"), repl("answer.update(content='second', ready=True)")]))
+    assert kinds(events, "cell_finished")[0].stdout.strip() == "{'content': '', 'ready': False} first"
+    assert second.answer == "second" and len(kinds(events, "iteration_started")) == 2
