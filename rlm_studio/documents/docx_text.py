@@ -36,7 +36,7 @@ def docx_to_text(path: Path, label: str, reporter: Reporter) -> str:
 
 
 def _paragraph_text(paragraph: object) -> str:
-    text = paragraph.text  # type: ignore[attr-defined]
+    text: str = paragraph.text  # type: ignore[attr-defined]
     style = getattr(getattr(paragraph, "style", None), "name", "") or ""
     if text.strip() and style.startswith("Heading "):
         level = style.removeprefix("Heading ").strip()

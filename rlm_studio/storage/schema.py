@@ -271,7 +271,7 @@ def applied_migrations(conn: sqlite3.Connection, where: str = "the database") ->
 
 def migrate(conn: sqlite3.Connection, where: str = "the database") -> list[str]:
     """Apply every migration the database has not run yet, in order, each in its own transaction."""
-    applied = []
+    applied: list[str] = []
     refuse_newer(read_version(conn), where)
     if applied_migrations(conn, where) >= {migration_number(step) for step in MIGRATIONS}:
         return applied

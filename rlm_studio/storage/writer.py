@@ -45,7 +45,7 @@ class EventWriter:
         self.run_id = run_id
         self._conn: sqlite3.Connection = connect(self.path)
         self._ingest = Ingest(writer_pid=os.getpid(), writer_host=socket.gethostname())
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._open_runs: set[str] = set()
         self._error: Exception | None = None
         #: run id -> what could not be stored, for runs that lost events (their status is 'damaged')
@@ -120,7 +120,7 @@ class EventWriter:
                     stop = True
                 elif isinstance(item, _Flush):
                     markers.append(item)
-                else:
+                elif isinstance(item, Event):
                     batch.append(item)
                 if stop or len(batch) >= MAX_BATCH:
                     break
