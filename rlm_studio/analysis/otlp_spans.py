@@ -164,6 +164,10 @@ def _node_attributes(node: NodeRecord, texts: _NodeTexts, tree: RunTree, run_id:
                       "rlm_studio.total.iterations": totals.iterations})
         if totals.cost_usd is not None:
             attrs["rlm_studio.total.cost_usd"] = totals.cost_usd
+        link = ((getattr(opened, "settings", None) or {}).get("extra") or {}).get("conversation")
+        if isinstance(link, dict):   # a follow-up turn (engine.follow_up)
+            attrs.update({"gen_ai.conversation.id": str(link.get("id", "")), "rlm_studio.turn": link.get("turn"),
+                          "rlm_studio.previous_run_id": link.get("previous_run_id")})
     elif node.kind == "final_answer":
         answer = getattr(opened, "answer", "")
         attrs.update({"rlm_studio.answer": answer, "rlm_studio.answer_via": getattr(opened, "via", ""),

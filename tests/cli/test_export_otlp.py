@@ -184,3 +184,16 @@ def test_bad_otlp_arguments_are_one_line_errors(stored_run):
     bad_header = cli("export", run_id, "--format", "otlp", "--endpoint", "http://127.0.0.1:9",
                      "--header", "novalue", "--db", str(db))
     assert bad_header.returncode == 2 and "NAME=VALUE" in bad_header.stderr
+
+
+def test_a_follow_up_turn_carries_its_conversation_id(stored_run, tmp_path):
+    db, run_id = stored_run
+    root = write_script(tmp_path, rules=[{"match": "turn 2", "content": "```repl\nFINAL(a)\n```"}])
+    out = cli("ask", run_id, "And again?", "--root-model", root, "--db", str(db), "--json")
+    assert out.returncode == 0, out.stderr
+    turn = json.loads(out.stdout)["run_id"]
+    with Store.open(db) as store:
+        (run_span,) = [s for s in build_spans(turn, store.load_events(turn)) if not s.parent_span_id]
+    attrs = _attrs(run_span)
+    assert attrs["gen_ai.conversation.id"] == run_id and attrs["rlm_studio.turn"] == 2
+    assert attrs["output.value"] == "nothing"   # `a` as the first turn's sub-call answered it, rebuilt
