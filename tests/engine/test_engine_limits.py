@@ -27,6 +27,10 @@ def test_iteration_limit_gives_no_answer_and_labels_the_best_candidate(tmp_path)
     assert finished.best_candidate == result.best_candidate
     summary = result.summary()
     assert summary["answer"] is None and summary["best_candidate"] == result.best_candidate
+    from rlm_studio.analysis.failure_modes import detect_failure_modes
+
+    [finding] = detect_failure_modes(events, kinds=["iteration_limit"])
+    assert "without giving a final answer (it had computed answer = 'partial 7')" in finding.reason
 
 
 def test_a_raw_code_response_is_never_reported_as_the_answer(tmp_path):

@@ -12,7 +12,12 @@ def detect_iteration_limit(facts: RunFacts, t: Thresholds) -> list[Finding]:
             node = facts.tree.nodes.get(e.node_id)
             iterations = len(facts.children_of_kind(e.node_id, "iteration")) if node else 0
             which = "The run" if node is None or node.depth == 0 else f"A child run (depth {node.depth})"
+            candidate = getattr(e, "best_candidate", None) or {}
+            closest = ""
+            if candidate.get("source", "").startswith("variable "):   # the last response is no evidence
+                shown = " ".join(str(candidate.get("text", "")).split())[:60]
+                closest = f" (it had computed {candidate['source'].removeprefix('variable ')} = {shown})"
             findings.append(Finding("iteration_limit",
                                     f"{which} reached its iteration limit after {iterations} iterations "
-                                    "without giving a final answer.", [e.node_id] if node else []))
+                                    f"without giving a final answer{closest}.", [e.node_id] if node else []))
     return findings
