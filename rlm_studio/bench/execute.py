@@ -15,6 +15,10 @@ from .spec import TaskResult, TaskSpec
 from .task import score
 
 
+# a run that failed for one of these reasons measured nothing: its row is 'failed' and `bench resume` runs it again
+UNREACHED_KINDS = frozenset({"auth", "connection", "not_found", "rate_limit", "server", "malformed"})
+
+
 def _model_settings(data: dict[str, Any]) -> Any:
     if not data:
         return None
@@ -57,9 +61,11 @@ async def execute_task(spec: TaskSpec, sink: Sink | None = None) -> TaskResult:
         except Exception:  # a detector bug must not lose the task's score
             findings = []
     error = (result.error or {}).get("message") if result.error else None
+    unreached = result.status == "failed" and (result.error or {}).get("kind") in UNREACHED_KINDS
     return TaskResult(
-        task_id=spec.task.id, method=spec.method, config=spec.config, run_id=spec.run_id, status="done",
-        score=score(spec.task, result.answer), answer=result.answer, run_status=result.status,
+        task_id=spec.task.id, method=spec.method, config=spec.config, run_id=spec.run_id,
+        status="failed" if unreached else "done", score=None if unreached else score(spec.task, result.answer),
+        answer=result.answer, run_status=result.status,
         cost_usd=None if totals.get("cost_unknown") else float(totals.get("cost_usd", 0.0)),
         cost_unknown=bool(totals.get("cost_unknown")), input_tokens=int(totals.get("input_tokens", 0)),
         output_tokens=int(totals.get("output_tokens", 0)), duration_ms=(time.monotonic() - started) * 1000.0,

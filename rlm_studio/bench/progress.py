@@ -31,6 +31,7 @@ class BenchProgress:
     listeners: list[Listener] = field(default_factory=list)
     last: TaskResult | None = None
     stopped: bool = False
+    stop_reason: str | None = None              # why the runner stopped on its own (an unreachable model)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def subscribe(self, listener: Listener) -> None:
@@ -102,4 +103,5 @@ class BenchProgress:
     def snapshot(self) -> dict[str, Any]:
         return {"total": self.total, "done": self.done, "failed": self.failed, "running": len(self.running),
                 "cost_usd": self.cost_usd, "cost_unknown": self.cost_unknown, "mean_score": self.mean_score,
-                "elapsed_s": self.elapsed_s(), "eta_s": self.eta_s(), "stopped": self.stopped}
+                "elapsed_s": self.elapsed_s(), "eta_s": self.eta_s(), "stopped": self.stopped,
+                "stop_reason": self.stop_reason}

@@ -88,8 +88,10 @@ def validate_plan(plan: BenchPlan) -> None:
 class BenchRunner:
     """Runs benches stored in the database at `db_path` with an executor (local by default)."""
 
-    def __init__(self, db_path: str | os.PathLike[str], executor: Executor | None = None):
+    def __init__(self, db_path: str | os.PathLike[str], executor: Executor | None = None,
+                 max_consecutive_failures: int = 3):
         self.db_path = Path(db_path)
+        self.max_consecutive_failures = max_consecutive_failures   # stop when the model is unreachable
         self.executor = executor or LocalExecutor(1)
         self.bench_store = BenchStore(self.db_path)
 
@@ -167,21 +169,38 @@ class BenchRunner:
             except Exception as exc:  # storing failed: the row stays missing, so resume runs it again
                 result.status, result.error = "failed", f"could not store the result: {exc}"
 
+        streak = [0]
+
         async def finish(result: TaskResult) -> None:
             await asyncio.to_thread(stored, result)
             progress.task_finished(result)      # listeners are told on the event loop's thread
+            streak[0] = streak[0] + 1 if result.status == "failed" else 0
+            if self.max_consecutive_failures and streak[0] >= self.max_consecutive_failures and not job.done():
+                progress.stop_reason = (f"the last {streak[0]} tasks failed without a model's answer "
+                                        f"({result.task_id} {result.method}: {result.error})")
+                job.cancel()
 
         def on_result(result: TaskResult) -> None:
             progress.task_stopped_running(result.key)
-            job = asyncio.ensure_future(finish(result))
-            pending.add(job)
-            job.add_done_callback(pending.discard)
+            storing = asyncio.ensure_future(finish(result))
+            pending.add(storing)
+            storing.add_done_callback(pending.discard)
 
         finished = False
+        job = asyncio.ensure_future(self.executor.run(specs, on_result, writer.append, progress.task_started))
         try:
-            await self.executor.run(specs, on_result, writer.append, progress.task_started)
-            finished = True
+            try:
+                await job
+                finished = True
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if progress.stop_reason is None or (current is not None and current.cancelling()):
+                    raise           # cancelled from outside (Ctrl+C, the app's Stop)
+                # else: stopped by the failure streak; the bench is 'stopped' and says why
         finally:
+            if not job.done():
+                job.cancel()
+                await asyncio.gather(job, return_exceptions=True)
             if pending:
                 await asyncio.shield(asyncio.gather(*pending, return_exceptions=True))
             writer.close()

@@ -278,10 +278,12 @@ def _execute(args: argparse.Namespace, runner: Any, bench_id: str, tasks: Any = 
     else:
         _print_report(store, bench, rows)
     missing = len(store.missing(bench["id"]))
+    if result is not None and result.stop_reason:
+        print(f"bench {bench['id']} stopped: {result.stop_reason}", file=sys.stderr)
     if stopped or missing:
         print(f"bench {bench['id']} stopped with {missing} of {bench['total']} tasks not done; "
               f"`rlm-studio bench resume {bench['id']}` runs them", file=sys.stderr)
-        return 130 if stopped else 1
+        return 130 if stopped and not (result is not None and result.stop_reason) else 1
     return 0
 
 

@@ -118,3 +118,26 @@ def test_bad_input_is_one_line(tmp_path, capsys):
     assert "script file not found" in capsys.readouterr().err
     assert main(["bench", "show", "zzz", "--db", db]) == 2
     assert "no bench with id" in capsys.readouterr().err
+
+
+def test_an_unreachable_model_stops_the_bench_and_resume_runs_those_tasks_again(tmp_path, capsys):
+    db = str(tmp_path / "runs.db")
+    script = tmp_path / "model.json"
+    script.write_text(json.dumps({"rules": [{"match": "", "content": "", "error": "connection"}]}))
+    code = main(["bench", "run", "sniah", "--sizes", "8k", "--tasks", "6", "--root-model", f"script:{script}",
+                 "--db", db])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "stopped: the last 3 tasks failed without a model's answer" in err and "connection" in err
+    runner = BenchRunner(db)
+    bench = runner.bench_store.list_benches()[0]
+    rows = runner.bench_store.tasks(bench["id"])
+    runner.close()
+    assert bench["status"] == "stopped"
+    assert [r["status"] for r in rows].count("failed") == 3 and all(r["score"] is None for r in rows)
+    assert all(r["run_id"] for r in rows if r["status"] == "failed")     # the failed runs are stored, to look at
+
+    script.write_text(json.dumps({"rules": [{"match": "", "content": ORACLE_CODE}]}))   # the model is back
+    assert main(["bench", "resume", bench["id"], "--db", db, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["status"] == "completed" and out["summary"][0]["score"] == 100.0 and out["summary"][0]["done"] == 6
