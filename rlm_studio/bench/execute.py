@@ -14,7 +14,6 @@ from .methods import run_method
 from .spec import TaskResult, TaskSpec
 from .task import score
 
-
 # a run that failed for one of these reasons measured nothing: its row is 'failed' and `bench resume` runs it again
 UNREACHED_KINDS = frozenset({"auth", "connection", "not_found", "rate_limit", "server", "malformed"})
 
