@@ -49,7 +49,8 @@ for pid in ancestors:
                 look(f'/proc/{pid}/fd/{fd}')
     except OSError:
         refused += 1
-print((found, read, refused, len(ancestors)))
+status = dict(line.split(':\t', 1) for line in open('/proc/self/status').read().splitlines() if ':\t' in line)
+print((found, read, refused, len(ancestors), int(status['CapEff'], 16), int(status['CapBnd'], 16)))
 """
 
 HOST = """
@@ -80,8 +81,11 @@ def test_a_cell_in_the_process_fallback_cannot_read_the_apps_key():
     assert FAKE_KEY not in done.stdout and FAKE_KEY not in done.stderr
     report = json.loads(done.stdout)
     assert report["error"] is None, report["error"]
-    found, read, refused, ancestors = eval(report["stdout"])
+    found, read, refused, ancestors, effective, bounding = eval(report["stdout"])
     assert found == []
+    assert effective == 0
+    if os.geteuid() == 0:
+        assert bounding == 0  # the shim gave up every capability: none to read around the non-dumpable app
     assert ancestors >= 2 and read > 0 and refused > 0  # it did reach the shim and the app, and was refused there
     warning = report["warning"]
     assert "Protected:" in warning and "Not protected:" in warning and "environment" in warning
