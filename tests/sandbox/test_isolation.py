@@ -203,3 +203,30 @@ def test_model_code_runs_without_privileges(context_file):
     assert no_new_privs.strip() == "1" and not regained
     if os.geteuid() == 0:
         assert uid != 0
+
+
+def test_a_bwrap_older_than_0_10_still_starts_the_sandbox_without_a_tmp_cap(context_file, tmp_path):
+    """bwrap < 0.10 has no --size: it is not passed (the run's warning says /tmp is uncapped)."""
+    from rlm_studio.sandbox import SandboxLimits
+    from rlm_studio.sandbox.isolation import OLD_BWRAP_WARNING, bwrap_version, caps_tmp, find_bwrap
+
+    real = find_bwrap()
+    old = tmp_path / "bwrap"
+    old.write_text("#!/bin/sh\n"
+                   "if [ \"$1\" = --version ]; then echo 'bubblewrap 0.8.0'; exit 0; fi\n"
+                   "for arg in \"$@\"; do [ \"$arg\" = --size ] && { echo 'bwrap: Unknown option --size' >&2; exit 1; }; done\n"
+                   f"exec {real} \"$@\"\n")
+    old.chmod(0o755)
+    assert bwrap_version(str(old)) == (0, 8, 0) and not caps_tmp(str(old)) and caps_tmp(real)
+
+    async def body():
+        worker = Worker(context_path=context_file("old bwrap"), handler=echo_handler, limits=SandboxLimits(),
+                        isolation="bwrap", bwrap=str(old), warning=None)
+        try:
+            await worker._spawn()
+            return await worker.execute("context")
+        finally:
+            await worker.close()
+
+    assert run(body()).stdout == "'old bwrap'\n"
+    assert "/tmp" in OLD_BWRAP_WARNING and "0.10" in OLD_BWRAP_WARNING
