@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 
 class FollowUpBox(QWidget):
@@ -18,16 +19,36 @@ class FollowUpBox(QWidget):
         self.question = QLineEdit()
         self.question.setPlaceholderText("Ask a follow-up question on this run's REPL (its variables stay)…")
         self.ask_button = QPushButton("Ask follow-up")
+        self.add_files_button = QPushButton("Add files…")
+        self.add_files_button.setToolTip("More documents for the follow-up (added to `context`)")
+        self.more_files: list[Path] = []
         self.turn_label = QLabel()
         self.turn_label.setStyleSheet("color:#666")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 2, 8, 2)
         layout.addWidget(self.turn_label)
         layout.addWidget(self.question, 1)
+        layout.addWidget(self.add_files_button)
         layout.addWidget(self.ask_button)
         self.ask_button.clicked.connect(self._ask)
+        self.add_files_button.clicked.connect(self._choose_files)
         self.question.returnPressed.connect(self._ask)
         self.setVisible(False)
+
+    def _choose_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "More documents for the follow-up")
+        if paths:
+            self.add_files([Path(p) for p in paths])
+
+    def add_files(self, paths: list[Path]) -> None:
+        self.more_files.extend(paths)
+        self.add_files_button.setText(f"Add files… ({len(self.more_files)})")
+
+    def take_files(self) -> list[Path]:
+        """The documents chosen for the next follow-up (then none again)."""
+        files, self.more_files = self.more_files, []
+        self.add_files_button.setText("Add files…")
+        return files
 
     def _ask(self) -> None:
         text = self.question.text().strip()

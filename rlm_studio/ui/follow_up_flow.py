@@ -26,7 +26,17 @@ async def ask_follow_up(window: Any, question: str) -> Any | None:
         return None
     try:
         chain = turn_events(window.store, run_id) if window.store is not None else [list(window.run_model.events)]
-        plan = plan_follow_up(chain)
+        files = window.run_view.follow_up.take_files()
+        context = None
+        if files:
+            import asyncio
+
+            from rlm_studio.engine.follow_up import with_more_documents
+            from rlm_studio.engine.recorded import recorded_context
+
+            more = await asyncio.get_running_loop().run_in_executor(None, _read_documents, files)
+            context = with_more_documents(recorded_context(chain[-1]), more)
+        plan = plan_follow_up(chain, context=context)
     except (FollowUpError, Exception) as exc:  # a missing turn, an unreadable run
         window.statusBar().showMessage(describe_error(exc, "preparing the follow-up"), 20000)
         return None
@@ -38,6 +48,15 @@ async def ask_follow_up(window: Any, question: str) -> Any | None:
     if result is not None:
         show_box_for(window, result.run_id)   # now linked: the box says which turn this is
     return result
+
+
+def _read_documents(paths: list[Any]) -> dict[str, str]:
+    """The chosen files as name -> text (documents.load_document: text, PDF, DOCX, ...)."""
+    from rlm_studio.documents import load_document
+    from rlm_studio.documents.context import unique_names
+
+    documents = [load_document(path) for path in paths]
+    return {name: doc.text for name, doc in zip(unique_names(documents), documents)}
 
 
 def show_box_for(window: Any, run_id: str | None) -> None:

@@ -64,3 +64,20 @@ def test_a_follow_up_from_the_box_under_a_finished_run(window, qloop, tmp_path):
     assert entry.child(0).text(0) == "Turn 2: And ten times that?"   # ...with its later turn under it
     history.select_run(second.run_id)
     assert history.selected_run() == second.run_id
+
+
+def test_a_follow_up_with_more_documents(window, qloop, tmp_path):
+    first = run_sales(window, qloop, tmp_path)
+    extra = tmp_path / "returns.txt"
+    extra.write_text("Returns: 4\n")
+    box = window.run_view.follow_up
+    box.add_files([extra])
+    assert box.add_files_button.text() == "Add files… (1)"
+    (tmp_path / "root.json").write_text(
+        '{"responses": ["```repl\\nFINAL(str(sorted(context)) + \' \' + str(total))\\n```"]}')
+    box.question.setText("With the returns file too?")
+    box.ask_button.click()
+    wait_on_loop(qloop, lambda: window._last_result is not None and window._last_result.run_id != first.run_id
+                 and not window.controller.running, timeout=60)
+    assert window._last_result.answer == "['context', 'returns.txt'] 21"
+    assert box.add_files_button.text() == "Add files…" and box.more_files == []
