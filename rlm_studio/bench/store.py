@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sqlite3
 import threading
 import time
@@ -12,6 +13,7 @@ from typing import Any
 
 from rlm_studio.storage.connection import connect
 from rlm_studio.storage.errors import StorageError
+from rlm_studio.storage.liveness import pid_alive
 
 TASK_KEY = ("task_id", "method", "config")
 RESULT_COLUMNS = ("run_id", "status", "score", "answer", "cost_usd", "cost_unknown", "input_tokens",
@@ -67,6 +69,7 @@ class BenchStore:
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
+        self.set_status(bench_id, "running")   # records this process as the bench's writer
         return bench_id
 
     def resolve_bench_id(self, prefix: str) -> str:
@@ -85,6 +88,7 @@ class BenchStore:
 
     def get_bench(self, bench_id: str) -> dict[str, Any]:
         bench_id = self.resolve_bench_id(bench_id)
+        self.mark_interrupted()
         bench = self._rows("SELECT * FROM benches WHERE id = ?", (bench_id,))[0]
         bench["settings"] = json.loads(bench["settings"] or "{}")
         counts = self._rows("SELECT status, count(*) AS n FROM bench_tasks WHERE bench_id = ? GROUP BY status",
@@ -94,6 +98,7 @@ class BenchStore:
         return bench
 
     def list_benches(self, limit: int = 100) -> list[dict[str, Any]]:
+        self.mark_interrupted()
         rows = self._rows(
             "SELECT b.*, count(t.task_id) AS total, sum(t.status = 'done') AS done, "
             "sum(t.status = 'failed') AS failed, avg(t.score) AS mean_score, sum(t.cost_usd) AS cost_usd "
@@ -104,10 +109,25 @@ class BenchStore:
         return rows
 
     def set_status(self, bench_id: str, status: str) -> None:
+        """'running' also records which process runs it, so a bench whose process died reads 'interrupted'."""
         finished = time.time() if status != "running" else None
+        writer = json.dumps({"pid": os.getpid(), "host": socket.gethostname()}) if status == "running" else "null"
         with self._lock:
-            self._conn.execute("UPDATE benches SET status = ?, finished_at = ? WHERE id = ?",
-                               (status, finished, bench_id))
+            self._conn.execute("UPDATE benches SET status = ?, finished_at = ?, "
+                               "settings = json_set(settings, '$._writer', json(?)) WHERE id = ?",
+                               (status, finished, writer, bench_id))
+
+    def mark_interrupted(self) -> list[str]:
+        """Benches left 'running' by a process of this host that is gone become 'interrupted'; their ids."""
+        marked = []
+        for row in self._rows("SELECT id, json_extract(settings, '$._writer.pid') AS pid, "
+                              "json_extract(settings, '$._writer.host') AS host FROM benches WHERE status = 'running'"):
+            if row["host"] == socket.gethostname() and row["pid"] is not None and not pid_alive(int(row["pid"])):
+                with self._lock:
+                    self._conn.execute("UPDATE benches SET status = 'interrupted' WHERE id = ? AND status = 'running'",
+                                       (row["id"],))
+                marked.append(str(row["id"]))
+        return marked
 
     def delete_bench(self, bench_id: str) -> None:
         """The bench and its rows (its runs stay in the run list)."""

@@ -98,3 +98,26 @@ def test_progress_counts_cost_and_eta():
     progress.task_finished(TaskResult(task_id="t2", method="rlm", config="", run_id="r2", status="done", score=1.0,
                                       answer="y", cost_usd=None, cost_unknown=True))
     assert seen[-1]["cost_unknown"] is True and json.dumps(seen[-1])
+
+
+def test_a_bench_whose_process_died_reads_interrupted_and_resumes(tmp_path, capsys):
+    from rlm_studio.bench.runner import BenchPlan, BenchRunner
+    from rlm_studio.cli.main import main
+
+    db = tmp_path / "r.db"
+    oracle = write_script(tmp_path, "oracle", ORACLE_CODE)
+    runner = BenchRunner(db)
+    bench_id, _ = runner.create(BenchPlan(suite="sniah", sizes=[8192], tasks=2, settings={"root_model": oracle}))
+    runner.bench_store.set_status(bench_id, "running")
+    assert runner.bench_store.get_bench(bench_id)["status"] == "running"     # this process is alive
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE benches SET settings = json_set(settings, '$._writer.pid', ?) WHERE id = ?",
+                 (gone.pid, bench_id))
+    conn.commit()
+    conn.close()
+    assert runner.bench_store.list_benches()[0]["status"] == "interrupted"
+    runner.close()
+    assert main(["bench", "resume", bench_id, "--db", str(db), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["status"] == "completed"
