@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
+from rlm_studio.engine.emitter import EventEmitter
 from rlm_studio.engine.events import (
     CellFinished,
     CellStarted,
@@ -25,22 +25,21 @@ from rlm_studio.engine.events import (
 
 
 class StreamBuilder:
+    """Events numbered, stamped and given node ids by the engine's own EventEmitter (its clock is `ts`)."""
+
     def __init__(self, run_id: str = "run-a", t0: float = 1_000.0, step: float = 0.5):
         self.run_id = run_id
         self.events: list[Event] = []
-        self._seq = itertools.count(1)
-        self._node = itertools.count(1)
         self.ts = t0
         self.step = step
+        self.emitter = EventEmitter(run_id, [self.events.append], clock=lambda: self.ts)
 
     def emit(self, event: Event, *, dt: float | None = None) -> Event:
         self.ts += self.step if dt is None else dt
-        event.run_id, event.seq, event.ts = self.run_id, next(self._seq), self.ts
-        self.events.append(event)
-        return event
+        return self.emitter.emit(event)
 
     def new_node(self) -> str:
-        return f"n{next(self._node)}"
+        return self.emitter.new_node_id()
 
     def start_run(self, question: str = "What is the answer?", *, depth: int = 0, parent: str | None = None,
                   context: str | None = "some long context text") -> str:

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from rlm_studio.engine.run_tree import fold_nodes
 from rlm_studio.engine.fork import ForkError, plan_fork
+from rlm_studio.engine.run_tree import fold_nodes
 from rlm_studio.engine.session import RlmSession
 from rlm_studio.engine.settings import RunSettings
 from rlm_studio.storage import Store

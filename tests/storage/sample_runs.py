@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+from rlm_studio.engine.emitter import EventEmitter
 from rlm_studio.engine.events import (
     CellFinished,
     CellStarted,
@@ -28,25 +29,30 @@ SYSTEM_PROMPT = ("You are tasked with answering a query with associated context.
 
 
 class Stamp:
-    """Gives events their run id, seq, time and node ids the way the engine's emitter does."""
+    """Events numbered, stamped and given node ids by the engine's own EventEmitter (its clock is `t`)."""
 
     def __init__(self, run_id: str | None = None, t0: float = 1_764_000_000.0):
-        self.run_id = run_id or new_run_id()
-        self.seq = 0
         self.node = 0
         self.t = t0
         self.events: list[Event] = []
+        self.emitter = EventEmitter(run_id or new_run_id(), [self.events.append], clock=lambda: self.t)
+
+    @property
+    def run_id(self) -> str:
+        return self.emitter.run_id
+
+    @property
+    def seq(self) -> int:
+        """How many events were stamped so far (the last one's seq)."""
+        return len(self.events)
 
     def node_id(self) -> str:
         self.node += 1
-        return f"n{self.node}"
+        return self.emitter.new_node_id()
 
     def __call__(self, event: Event, dt: float = 0.25) -> Event:
-        self.seq += 1
         self.t += dt
-        event.run_id, event.seq, event.ts = self.run_id, self.seq, self.t
-        self.events.append(event)
-        return event
+        return self.emitter.emit(event)
 
 
 def usage(inp: int, out: int) -> dict:

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 
-from conftest import FIXTURES
-
 from rlm_studio.analysis.failure_modes import detect_failure_modes
 from rlm_studio.engine.settings import RunSettings
 from tests.engine.scripts import repl, run_session, script
+from tests.support.files import FIXTURES
 
 
 def _final(store, run_id):

@@ -78,7 +78,7 @@ def test_runs_and_show_say_damaged(capsys, db_path):
 def test_the_damaged_status_migration_keeps_old_runs_and_the_status_check(tmp_path):
     import shutil
 
-    from conftest import FIXTURES
+    from tests.support.files import FIXTURES
 
     copy = tmp_path / "v1.db"
     shutil.copy(FIXTURES / "schema_v1.db", copy)

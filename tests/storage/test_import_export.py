@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, counts
 from sample_runs import sample_run
 
 from rlm_studio.storage import StorageError, Store
+from tests.support.files import FIXTURES, counts
 
 HERE = Path(__file__).resolve().parent
 

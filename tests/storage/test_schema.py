@@ -6,10 +6,10 @@ import shutil
 import sqlite3
 
 import pytest
-from conftest import FIXTURES
 
 from rlm_studio.storage import LATEST_VERSION, StorageError, Store
 from rlm_studio.storage.schema import MIGRATIONS, migration_number
+from tests.support.files import FIXTURES
 
 EXPECTED_COLUMNS = {
     "runs": ["id", "question", "status", "created_at", "ended_at", "root_model", "sub_model", "settings",

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from .payloads import NodeKind
+from .upgrade import upgrade
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2   # 2: run_finished.totals is the run tree's Totals (upgrade.py reads v1)
 
 _REGISTRY: dict[str, type[Event]] = {}
 
@@ -56,7 +57,8 @@ class Event:
 
 
 def event_from_dict(data: dict[str, Any]) -> Event:
-    """Rebuild a typed event; fields unknown to this version are ignored, a newer schema is refused."""
+    """Rebuild a typed event; an older schema is upgraded, fields unknown to this version are ignored, a
+    newer schema is refused."""
     if not isinstance(data, dict):
         raise EventFormatError(f"an event must be a JSON object, not {type(data).__name__}")
     kind = data.get("kind")
@@ -64,8 +66,12 @@ def event_from_dict(data: dict[str, Any]) -> Event:
     if cls is None:
         raise EventFormatError(f"unknown event kind {kind!r}")
     version = data.get("v", 1)
-    if not isinstance(version, int) or version > SCHEMA_VERSION:
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise EventFormatError(f"event schema version {version!r} is not a version number")
+    if version > SCHEMA_VERSION:
         raise EventFormatError(f"event schema version {version!r} is newer than this app reads ({SCHEMA_VERSION})")
+    if version < SCHEMA_VERSION:
+        data = upgrade(data, version, SCHEMA_VERSION)
     names = _field_names(cls)
     try:
         return cls(**{k: v for k, v in data.items() if k in names})
