@@ -74,6 +74,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     run.add_argument("--max-task-cost", type=float, default=None, metavar="USD", help="per task cost limit")
     run.add_argument("--max-time", type=float, default=None, metavar="SECONDS", help="per task wall-time limit")
     run.add_argument("--cell-timeout", type=float, default=120.0, metavar="SECONDS")
+    run.add_argument("--output-limit", type=int, default=20_000, metavar="CHARS",
+                     help="REPL output shown to the root model per block (default 20000)")
+    run.add_argument("--system-prompt", type=Path, default=None, metavar="FILE", help="the RLM's system prompt")
     run.add_argument("--isolation", choices=("auto", "bwrap", "process"), default="auto")
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -215,7 +218,12 @@ def _plan(args: argparse.Namespace) -> Any:
     settings = {"root_model": args.root_model, "sub_model": args.sub_model, "max_iterations": args.max_iterations,
                 "max_subcalls": args.max_subcalls, "max_tokens": args.max_tokens, "max_cost_usd": args.max_task_cost,
                 "max_wall_s": args.max_time, "cell_timeout_s": args.cell_timeout, "isolation": args.isolation,
-                "max_depth": args.max_depth[0]}
+                "max_depth": args.max_depth[0], "output_limit_chars": args.output_limit}
+    if args.system_prompt is not None:
+        try:
+            settings["system_prompt"] = args.system_prompt.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CliError(f"{args.system_prompt}: {getattr(exc, 'strerror', None) or exc}") from None
     sweep: dict[str, list[Any]] = {}
     if len(args.max_depth) > 1:
         sweep["max_depth"] = args.max_depth
