@@ -8,13 +8,14 @@ models, sandboxed workers, a SQLite file, the CLI in-process.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from rlm_studio.storage import Store
+from tests.support.scripts import repl
+from tests.support.scripts import script as _script
 
 from .surfaces import (
     app_counts,
@@ -27,16 +28,6 @@ from .surfaces import (
 )
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-
-
-def repl(code: str) -> str:
-    return f"```repl\n{code}\n```"
-
-
-def _script(tmp: Path, name: str, **content: Any) -> str:
-    path = tmp / f"{name}.json"
-    path.write_text(json.dumps(content), encoding="utf-8")
-    return f"script:{path}"
 
 
 def _run(db: Path, context: Path, root: str, sub: str, *extra: str) -> dict[str, Any]:

@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from rlm_studio.engine.session import RlmSession
 from rlm_studio.engine.settings import RunSettings
+from tests.support.scripts import repl, script
 
-
-def repl(code: str, text: str = "") -> str:
-    """A root response with one ```repl block."""
-    return f"{text}\n```repl\n{code}\n```\n"
-
-
-def script(tmp_path: Path, name: str, **content: Any) -> str:
-    path = tmp_path / f"{name}.json"
-    path.write_text(json.dumps(content), encoding="utf-8")
-    return f"script:{path}"
+__all__ = ["kinds", "repl", "run_session", "script"]
 
 
 def run_session(question: str, context: Any, settings: RunSettings, *,

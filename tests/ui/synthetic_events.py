@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+from rlm_studio.engine.emitter import EventEmitter
 from rlm_studio.engine.events import (
     CellFinished,
     CellStarted,
@@ -24,18 +25,10 @@ from rlm_studio.engine.events import (
 def synthetic_run(iterations: int = 3, subcalls_per_cell: int = 4, child_every: int = 2, run_id: str = "synthetic"):
     """Root run with `iterations` iterations, each a model call and a cell with sub-calls; some cells
     start a child run; the last iteration answers with FINAL_VAR. Returns the list of events."""
-    events = []
-    seq = itertools.count(1)
-    nid = itertools.count(1)
+    events: list = []
     clock = itertools.count(0)
-
-    def emit(event):
-        event.run_id, event.seq, event.ts = run_id, next(seq), 1_700_000_000.0 + next(clock) * 0.05
-        events.append(event)
-        return event
-
-    def node():
-        return f"n{next(nid)}"
+    emitter = EventEmitter(run_id, [events.append], clock=lambda: 1_700_000_000.0 + next(clock) * 0.05)
+    emit, node = emitter.emit, emitter.new_node_id
 
     def run(depth: int, parent: str | None, question: str, n_iter: int) -> str:
         root = node()

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from pathlib import Path
 from typing import Any
 
+from tests.support import scripts as support_scripts
+
 
 def repl(code: str, text: str = "Let me look.") -> str:
-    return f"{text}\n```repl\n{code}\n```\n"
+    return support_scripts.repl(code, text)
 
 
 def write_script(folder: Path, name: str, **content: Any) -> str:
-    path = folder / f"{name}.json"
-    path.write_text(json.dumps(content), encoding="utf-8")
-    return f"script:{path}"
+    return support_scripts.script(folder, name, **content)
 
 
 def run_coro(loop: asyncio.AbstractEventLoop, coro, timeout: float = 30.0):
