@@ -81,7 +81,7 @@ def stage(app_dir: Path, root: Path, version: str, arch: str) -> None:
     control.chmod(0o644)
 
 
-def build_deb(app_dir: Path, out_dir: Path, *, compression: str = "xz", level: int | None = None) -> Path:
+def build_deb(app_dir: Path, out_dir: Path, *, compression: str = "gzip", level: int | None = None) -> Path:
     if shutil.which("dpkg-deb") is None:
         raise SystemExit("build_deb: dpkg-deb is not installed (Debian package dpkg)")
     version, arch = project_version(), debian_arch()
@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("app_dir", type=Path, help="the frozen folder (dist/rlm-studio)")
     parser.add_argument("out_dir", type=Path, help="where the .deb goes")
-    parser.add_argument("--compression", default="xz", choices=("xz", "gzip", "zstd", "none"))
+    parser.add_argument("--compression", default="gzip", choices=("xz", "gzip", "zstd", "none"))
     parser.add_argument("--level", type=int, default=None, help="compression level (dpkg-deb -z)")
     args = parser.parse_args(argv)
     print(build_deb(args.app_dir, args.out_dir, compression=args.compression, level=args.level))

@@ -59,7 +59,7 @@ def frozen_app(tmp_path_factory: pytest.TempPathFactory) -> FrozenApp:
 
 @pytest.fixture(scope="session")
 def deb_package(frozen_app: FrozenApp, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The .deb, compressed fast (gzip -1) to keep the suite short; scripts/package uses xz."""
+    """The .deb, compressed fast (gzip -1) to keep the suite short; scripts/package uses gzip -9."""
     out = tmp_path_factory.mktemp("deb")
     started = time.perf_counter()
     done = subprocess.run(

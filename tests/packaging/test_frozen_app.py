@@ -8,13 +8,16 @@ import os
 import shutil
 import sqlite3
 import statistics
+import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from .conftest import FIGURES, FrozenApp
-from .helpers import run_app, smoke_report, write_inputs
+from .helpers import app_env, run_app, smoke_report, write_inputs
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]  # the first test also waits for the build
 
@@ -108,3 +111,34 @@ def test_a_helper_start_loads_neither_qt_nor_the_cli(frozen_app: FrozenApp, tmp_
     assert not loaded & {"PySide6", "shiboken6", "litellm", "matplotlib", "pkg_resources", "numpy"}, sorted(loaded)
     assert "rlm_studio.cli" not in json.loads(done.stdout)
     FIGURES["helper_start_median_s"] = round(statistics.median(times), 3)
+
+
+@pytest.fixture
+def world_readable_copy(frozen_app: FrozenApp) -> Iterator[Path]:
+    """The frozen folder hard-linked into a world-readable temporary folder (pytest's own are root-only)."""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to run the app as another user")
+    base = Path(tempfile.mkdtemp(prefix="rlm-frozen-user-"))
+    try:
+        base.chmod(0o755)
+        shutil.copytree(frozen_app.folder, base / "rlm-studio", copy_function=os.link, symlinks=True)
+        yield base
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_an_unprivileged_user_gets_the_bwrap_sandbox_through_a_user_namespace(world_readable_copy: Path) -> None:
+    work = world_readable_copy / "work"
+    work.mkdir()
+    doc, model = write_inputs(work)
+    home = work / "home"
+    home.mkdir()
+    os.chown(home, 65534, 65534)
+    exe = world_readable_copy / "rlm-studio" / "rlm-studio"
+    done = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", str(exe), "run", "--context", str(doc),
+         "--question", "Vault code?", "--root-model", model, "--isolation", "bwrap", "--no-db", "--json"],
+        capture_output=True, text=True, timeout=180, env=app_env(home), cwd=str(home))
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["isolation"] == "bwrap" and result["answer"].split("|")[:2] == ["7731", str(exe)]
