@@ -42,7 +42,8 @@ def run_counts(totals: Totals) -> dict[str, Any]:
 
 def fts_query(text: str) -> str:
     """Plain words to an FTS5 query: every word must appear (quotes keep FTS syntax out of it)."""
-    words = [w for w in storable(text).split() if w]
+    # NUL ends an FTS5 string literal early ("unterminated string"): it separates words here, as a space would
+    words = [w for w in storable(text).replace("\x00", " ").split() if w]
     return " ".join('"' + w.replace('"', '""') + '"' for w in words)
 
 
@@ -218,10 +219,13 @@ class Store:
         if model:
             where.append("(root_model LIKE ? OR sub_model LIKE ?)")
             params += [f"%{storable(model)}%"] * 2
-        if text and text.strip():
+        if text and text.strip() and fts_query(text):
             where.append("(id IN (SELECT run_id FROM search_index WHERE search_index MATCH ?)"
                          " OR name LIKE ? OR note LIKE ? OR question LIKE ?)")
             params += [fts_query(text)] + [f"%{storable(text).strip()}%"] * 3
+        elif text and text.strip():   # no searchable word (only NULs, say): the plain-text columns only
+            where.append("(name LIKE ? OR note LIKE ? OR question LIKE ?)")
+            params += [f"%{storable(text).strip()}%"] * 3
         start, end = to_epoch(since, "since"), to_epoch(until, "until")
         if start is not None:
             where.append("created_at >= ?")

@@ -122,3 +122,17 @@ def test_search_and_filters_with_a_lone_surrogate_in_the_query(tmp_path):
         out = cli(*argv, home=home)
         assert b"Traceback" not in out.stderr, (argv, out.stderr)
         assert out.returncode in (0, 2), (argv, out.stderr)
+
+
+def test_a_nul_in_a_search_is_a_word_break_not_an_sqlite_error(tmp_path):
+    """Found by the storage fuzz: FTS5 reads NUL as the end of a quoted string ("unterminated string")."""
+    from sample_runs import sample_run
+
+    from rlm_studio.storage import StorageError
+
+    with Store.open(tmp_path / "runs.db") as store:
+        store.ingest_events(sample_run())
+        assert store.search("aurora\x00borealis")                   # two words
+        assert store.list_runs(text="aurora\x00") and store.list_runs(text="\x00") is not None
+        with pytest.raises(StorageError, match="give some words"):
+            store.search("\x00")
