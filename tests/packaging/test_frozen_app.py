@@ -19,6 +19,7 @@ import pytest
 from .conftest import FIGURES, FrozenApp
 from .helpers import app_env, run_app, smoke_report, write_inputs
 
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]  # the first test also waits for the build
 
 
@@ -142,3 +143,21 @@ def test_an_unprivileged_user_gets_the_bwrap_sandbox_through_a_user_namespace(wo
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["isolation"] == "bwrap" and result["answer"].split("|")[:2] == ["7731", str(exe)]
+
+
+def test_the_bundled_model_files_are_found_inside_the_app(frozen_app: FrozenApp, tmp_path: Path) -> None:
+    """The GGUF, and the LoRA adapter when this checkout has one, are looked up inside the frozen folder."""
+    code = ("import json\nfrom rlm_studio.models import local_server as s\n"
+            "finder = getattr(s, 'find_adapter', lambda: None)\n"
+            "print(json.dumps([str(s.find_bundled_gguf()), str(finder() or ''), s.missing_server_modules()]))")
+    done = run_app(frozen_app.exe, "-I", "-S", "-c", code, home=tmp_path / "home")
+    assert done.returncode == 0, done.stderr
+    gguf, adapter, missing = json.loads(done.stdout)
+    assert Path(gguf).is_relative_to(frozen_app.folder) and Path(gguf).is_file() and missing == []
+    shipped = sorted((ROOT / "resources" / "models").glob("*.gguf")) if (ROOT / "resources" / "models").is_dir() else []
+    if shipped:
+        assert Path(adapter).is_relative_to(frozen_app.folder) and Path(adapter).is_file(), adapter
+        bundled = frozen_app.folder / "_internal" / "resources" / "models"
+        assert sorted(p.name for p in bundled.glob("*.gguf")) == [p.name for p in shipped]
+    else:
+        assert adapter == ""
