@@ -51,6 +51,30 @@ def harness_overhead(n_tasks: int) -> dict[str, float]:
             "outside_run_ms_per_task": wall * 1000.0 / n_tasks - statistics.fmean(r["duration_ms"] for r in rows)}
 
 
+def plain_session_overhead(n_tasks: int) -> float:
+    """The same tasks as plain RlmSession runs (no bench, no storage): the engine's own share, ms per run."""
+    from rlm_studio.bench.tasks import sniah
+    from rlm_studio.engine.session import RlmSession
+    from rlm_studio.engine.settings import RunSettings
+
+    tasks = sniah.generate(n_tasks, 8192, seed=0)
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "oracle.json"
+        script.write_text(json.dumps({"responses": [ORACLE] * (n_tasks + 1), "delay_ms": MODEL_MS}))
+        settings = RunSettings(root_model=f"script:{script}")
+
+        async def run_all() -> float:
+            total = 0.0
+            for task in tasks:
+                started = time.perf_counter()
+                result = await RlmSession(task.question, task.context, settings).run()
+                total += (time.perf_counter() - started) * 1000.0 - MODEL_MS
+                assert result.answer == task.answer
+            return total / n_tasks
+
+        return asyncio.run(run_all())
+
+
 def generate_1m() -> dict[str, float]:
     code = ("import time; t = time.perf_counter()\n"
             "from rlm_studio.bench.tasks import sniah\n"
@@ -69,7 +93,8 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=20)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    figures = {"harness": harness_overhead(args.tasks), "generate_1m": generate_1m()}
+    figures = {"harness": harness_overhead(args.tasks), "plain_session_overhead_ms": plain_session_overhead(args.tasks),
+               "generate_1m": generate_1m()}
     if args.json:
         print(json.dumps(figures))
         return
@@ -78,6 +103,8 @@ def main() -> None:
           f"({h['tasks']} tasks, {h['model_ms_per_task']:.0f} ms model time each; inside the run alone "
           f"{h['overhead_ms_in_run_median']:.0f} ms median, most of it starting the sandboxed worker; the bench's "
           f"own storing and scoring outside the run {h['outside_run_ms_per_task']:.0f} ms)  (target <= 150 ms)")
+    print(f"the same runs as plain RlmSession runs, without the bench: {figures['plain_session_overhead_ms']:.0f} ms "
+          "beyond model time each")
     print(f"generate the 1M-token S-NIAH task ({g['tokens']:,} tokens): {g['cold_s']:.2f} s with the tokenizer "
           f"load, {g['warm_s']:.2f} s warm  (target <= 2 s)")
 
