@@ -17,6 +17,13 @@ FAMILIES: dict[str, tuple[list[int], str]] = {
     "browsecomp": ([2 ** 17], "BrowseComp-Plus-style 2-3 hop questions over generated documents (stand-in)"),
     "codeqa": ([2 ** 17], "LongBench-v2 CodeQA-style multiple choice over a real code base (the stdlib by default)"),
 }
+# what a generated family is not: said before a bench with it starts
+STAND_INS = {
+    "oolong": "an OOLONG-style stand-in generated from templates, not the released OOLONG data (use --data for that)",
+    "oolong-pairs": "an OOLONG-Pairs-style stand-in over generated entries, not the released data",
+    "browsecomp": "a BrowseComp-Plus-style stand-in over generated documents, not the released corpus",
+    "codeqa": "LongBench-v2 CodeQA-style, with questions computed from the code rather than the released ones",
+}
 SUITES: dict[str, list[str]] = {
     "paper": ["sniah", "oolong", "oolong-pairs", "browsecomp", "codeqa"],
     "sniah-all": ["sniah", "sniah-multikey", "sniah-multivalue"],

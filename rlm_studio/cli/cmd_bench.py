@@ -357,6 +357,11 @@ def handle_run(args: argparse.Namespace) -> int:
 
         guess = estimate(specs, ModelSettings(**plan.model_settings) if plan.model_settings else None)
         if not args.quiet and not args.json:
+            from rlm_studio.bench.suites import STAND_INS, families_of
+
+            for family in families_of(plan.suite):
+                if family in STAND_INS and not plan.data:
+                    print(f"note: {family} is {STAND_INS[family]}", file=sys.stderr)
             print(f"bench {bench_id}: {len(specs)} tasks ({len(tasks)} tasks x {len(plan.methods)} methods x "
                   f"{len(plan.configs())} settings); estimate: {guess.describe()}", file=sys.stderr)
         if args.max_cost is not None and not args.yes and (not guess.known or guess.cost_usd > args.max_cost):
