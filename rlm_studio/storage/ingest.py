@@ -176,7 +176,7 @@ class Ingest:
             state.indexed_prompts.add(hash(("answer", event.answer)))
         elif kind == "run_finished" and event.node_id == state.root_node_id \
                 and hash(("answer", event.answer)) not in state.indexed_prompts:
-            found.append((event.answer, "answer"))
+            found.append((event.answer, "answer"))   # runs stored before answers needed FINAL kept a partial one
         elif kind == "cell_started":
             found.append((event.code, "code"))
         elif kind == "cell_finished":

@@ -1,10 +1,10 @@
 
 import pytest
 
-from rlm_studio.analysis.totals import brute_force_totals
 from rlm_studio.analysis.tree import RunTree, TreeChange
 from rlm_studio.engine.run_tree import fold_nodes
 from tests.analysis.analysis_streams import StreamBuilder, big_run, simple_run
+from tests.support.totals import brute_force_totals
 
 
 def test_simple_run_shape_rows_and_parents():
@@ -135,7 +135,7 @@ def test_ten_thousand_nodes_incremental_totals_equal_brute_force():
 
 def _assert_all_totals_match(tree):
     for node_id in tree.walk():
-        fast, slow = tree.totals(node_id), brute_force_totals(tree.nodes, tree._children, node_id)
+        fast, slow = tree.totals(node_id), brute_force_totals(tree, node_id)
         assert fast.known_cost_usd == pytest.approx(slow.known_cost_usd, rel=1e-9, abs=1e-12)
         assert fast.to_dict() | {"known_cost_usd": 0, "cost_usd": 0} == \
             slow.to_dict() | {"known_cost_usd": 0, "cost_usd": 0}

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from ..events import Event, event_from_dict
 from .fold import apply_event
 from .node import NodeRecord
-from .totals import FIELDS, Totals, contribution, make_totals
+from .totals import Totals, contribution, make_totals
 
 
 def as_event(event: Event | dict[str, Any]) -> Event:
@@ -55,7 +55,6 @@ class RunTree:
         self._own: dict[str, list[float]] = {}
         self._sum: dict[str, list[float]] = {}
         self._max_depth: dict[str, int] = {}
-        self.events_applied = 0
 
     # -- building -------------------------------------------------------------------------
     @classmethod
@@ -78,7 +77,6 @@ class RunTree:
     def apply(self, event: Event | dict[str, Any]) -> TreeChange | None:
         """Apply one event; return what changed in the tree, or None when nothing did."""
         event = as_event(event)
-        self.events_applied += 1
         existed = event.node_id in self.nodes
         opens = event.opens is not None
         if opens and not event.node_id:
@@ -140,7 +138,6 @@ class RunTree:
         other._own = dict(self._own)  # replaced, never mutated in place
         other._sum = {k: list(v) for k, v in self._sum.items()}
         other._max_depth = dict(self._max_depth)
-        other.events_applied = self.events_applied
         return other
 
     def same_as(self, other: RunTree) -> bool:
@@ -248,15 +245,3 @@ class RunTree:
     def structure(self) -> list[tuple[str, str | None, int]]:
         """(id, parent, row) of every node depth-first: compare two trees' shapes."""
         return [(n, self._parent[n], self._row[n]) for n in self.walk()]
-
-    def brute_force_totals(self, node_id: str) -> Totals:
-        """Recompute a subtree's totals from scratch (for checks; the tree keeps them incrementally)."""
-        vector = [0.0] * len(FIELDS)
-        max_depth = 0
-        for current in self.walk(node_id):
-            node = self.nodes[current]
-            for i, value in enumerate(contribution(node)):
-                vector[i] += value
-            max_depth = max(max_depth, node.depth)
-        root = self.nodes[node_id]
-        return make_totals(vector, max_depth, node=root, own_iterations=self._own_iterations(root))
