@@ -179,6 +179,7 @@ class ProgressBar:
         self.quiet = quiet
         self.tty = sys.stderr.isatty()
         self.last_draw = 0.0
+        self.printed: Any = None   # the last result printed as a line (no terminal)
 
     def __call__(self, progress: Any) -> None:
         if self.quiet:
@@ -198,10 +199,8 @@ class ProgressBar:
             if now - self.last_draw >= 0.1 or finished == snap["total"]:
                 self.last_draw = now
                 print("\r" + line, end="", file=sys.stderr, flush=True)
-        elif progress.last is not None and progress.running.get(progress.last.key) is None \
-                and getattr(progress, "_printed", None) is not progress.last:
-            progress._printed = progress.last
-            r = progress.last
+        elif progress.last is not None and self.printed is not progress.last:
+            self.printed = r = progress.last
             print(f"{r.task_id} {r.method}{' [' + r.config + ']' if r.config else ''}: "
                   f"score {'-' if r.score is None else f'{r.score:.2f}'} ({r.run_status or r.status})  {line}",
                   file=sys.stderr, flush=True)
