@@ -5,23 +5,43 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from rlm_studio.engine.events import Event
+from rlm_studio.engine.events import (
+    CellFinished,
+    CellStarted,
+    Event,
+    FinalAnswer,
+    IterationFinished,
+    IterationStarted,
+    ModelCallFinished,
+    ModelCallStarted,
+    RunFinished,
+    RunStarted,
+    SubcallFinished,
+    SubcallStarted,
+)
 from rlm_studio.engine.run_tree import NodeEvents, RunTree, Totals
 
 from .errors import StorageError
 from .run_file import write_run_file
 
+if TYPE_CHECKING:
+    from .store import Store
+
 FORMATS = ("rlm-studio", "official")
 
 
-def export_run(store, run_id: str, path: Path | None, format: str = "rlm-studio", out: IO[str] | None = None):
+def export_run(store: Store, run_id: str, path: Path | None, format: str = "rlm-studio",
+               out: IO[str] | None = None) -> Path | None:
+    """Write the run to `path` (returned), or to `out` when given."""
     if format not in FORMATS:
         raise StorageError(f"unknown export format {format!r}; use one of: {', '.join(FORMATS)}")
     run = store.get_run(run_id)
     events = store.load_events(run_id)
     if out is None:
+        if path is None:
+            raise StorageError("give a file to export to")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             with open(path, "w", encoding="utf-8", newline="\n") as handle:
@@ -68,7 +88,7 @@ def _usage_summary(model: str, totals: Totals) -> dict[str, Any]:
 
 def official_lines(events: list[Event]) -> list[dict[str, Any]]:
     tree = _Tree(events)
-    roots = tree.kids(None, "run")
+    roots = tree.kids(None, RunStarted)
     if not roots:
         raise StorageError("this run has no run_started event; it cannot be exported")
     root = roots[0]
@@ -79,7 +99,7 @@ def official_lines(events: list[Event]) -> list[dict[str, Any]]:
     return lines
 
 
-def _run_metadata(run: Event) -> dict[str, Any]:
+def _run_metadata(run: RunStarted) -> dict[str, Any]:
     settings = run.settings or {}
     return {"root_model": run.root_model, "max_depth": settings.get("max_depth", 1),
             "max_iterations": settings.get("max_iterations", 30), "backend": "rlm-studio",
@@ -87,18 +107,18 @@ def _run_metadata(run: Event) -> dict[str, Any]:
             "environment_kwargs": {}, "other_backends": [run.sub_model] if run.sub_model else None}
 
 
-def _iterations(tree: _Tree, run: Event) -> list[dict[str, Any]]:
-    finals = tree.kids(run.node_id, "final_answer")
+def _iterations(tree: _Tree, run: RunStarted) -> list[dict[str, Any]]:
+    finals = tree.kids(run.node_id, FinalAnswer)
     entries = []
-    iterations = tree.kids(run.node_id, "iteration")
+    iterations = tree.kids(run.node_id, IterationStarted)
     for number, iteration in enumerate(iterations, start=1):
         next_seq = iterations[number].seq if number < len(iterations) else float("inf")
-        calls = tree.kids(iteration.node_id, "model_call")
+        calls = tree.kids(iteration.node_id, ModelCallStarted)
         call = calls[0] if calls else None
-        response_event = tree.closed.get(call.node_id) if call else None
+        response_event = tree.closing(call.node_id, ModelCallFinished) if call else None
         final = next((f for f in finals if iteration.seq < f.seq < next_seq), None)
-        blocks = [_code_block(tree, cell, final) for cell in tree.kids(iteration.node_id, "cell")]
-        closed = tree.closed.get(iteration.node_id)
+        blocks = [_code_block(tree, cell, final) for cell in tree.kids(iteration.node_id, CellStarted)]
+        closed = tree.closing(iteration.node_id, IterationFinished)
         entries.append({
             "type": "iteration", "iteration": number, "timestamp": _iso(closed.ts if closed else iteration.ts),
             "prompt": call.messages if call else [],
@@ -110,21 +130,23 @@ def _iterations(tree: _Tree, run: Event) -> list[dict[str, Any]]:
     return entries
 
 
-def _code_block(tree: _Tree, cell: Event, final: Event | None) -> dict[str, Any]:
-    done = tree.closed.get(cell.node_id)
-    calls = []
+def _code_block(tree: _Tree, cell: CellStarted, final: FinalAnswer | None) -> dict[str, Any]:
+    done = tree.closing(cell.node_id, CellFinished)
+    calls: list[dict[str, Any]] = []
     for node_id in tree.children.get(cell.node_id, []):
         opened = tree.opened[node_id]
-        closed = tree.closed.get(node_id)
-        if opened.opens == "subcall":
-            call = {"root_model": (closed.model if closed and closed.model else opened.model),
-                    "prompt": opened.prompt, "response": closed.response if closed else "",
-                    "usage_summary": _usage_summary(opened.model, tree.run_tree.totals(node_id)),
-                    "execution_time": (closed.latency_ms / 1000.0) if closed else 0.0}
-            if closed and closed.error:
-                call["error"] = closed.error.get("message", "")
+        if isinstance(opened, SubcallStarted):
+            closed = tree.closing(node_id, SubcallFinished)
+            call: dict[str, Any] = {
+                "root_model": (closed.model if closed and closed.model else opened.model),
+                "prompt": opened.prompt, "response": closed.response if closed else "",
+                "usage_summary": _usage_summary(opened.model, tree.run_tree.totals(node_id)),
+                "execution_time": (closed.latency_ms / 1000.0) if closed else 0.0}
+            error = closed.error_info if closed else None
+            if error is not None:
+                call["error"] = error.message
             calls.append(call)
-        elif opened.opens == "run":
+        elif isinstance(opened, RunStarted):
             calls.append(_child_call(tree, opened))
     final_here = final is not None and final.source == "code" and final.cell_id == cell.node_id
     return {"code": cell.code, "result": {
@@ -133,11 +155,11 @@ def _code_block(tree: _Tree, cell: Event, final: Event | None) -> dict[str, Any]
                    if isinstance(v, dict) and v.get("name")},
         "execution_time": (done.duration_ms / 1000.0) if done else 0.0,
         "rlm_calls": calls,
-        "final_answer": final.answer if final_here else None}}
+        "final_answer": final.answer if final is not None and final_here else None}}
 
 
-def _child_call(tree: _Tree, run: Event) -> dict[str, Any]:
-    finished = tree.closed.get(run.node_id)
+def _child_call(tree: _Tree, run: RunStarted) -> dict[str, Any]:
+    finished = tree.closing(run.node_id, RunFinished)
     return {"root_model": run.root_model, "prompt": run.question,
             "response": (finished.answer or "") if finished else "",
             "usage_summary": _usage_summary(run.root_model, tree.run_tree.totals(run.node_id)),

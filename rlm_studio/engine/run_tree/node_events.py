@@ -7,8 +7,11 @@ need the events themselves (exports, detectors), next to the tree's figures.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeVar
 
 from ..events import Event
+
+E = TypeVar("E", bound=Event)
 
 
 class NodeEvents:
@@ -24,6 +27,11 @@ class NodeEvents:
             elif event.closes:
                 self.closed.setdefault(event.node_id, event)
 
-    def kids(self, node_id: str | None, kind: str) -> list[Event]:
-        """The opening events of the node's children of one node kind ("iteration", "cell", ...), in order."""
-        return [self.opened[n] for n in self.children.get(node_id, ()) if self.opened[n].opens == kind]
+    def kids(self, node_id: str | None, cls: type[E]) -> list[E]:
+        """The opening events of the node's children that are `cls` events (IterationStarted, ...), in order."""
+        return [e for n in self.children.get(node_id, ()) if isinstance(e := self.opened[n], cls)]
+
+    def closing(self, node_id: str, cls: type[E]) -> E | None:
+        """The event that closed the node, when it is a `cls` event."""
+        event = self.closed.get(node_id)
+        return event if isinstance(event, cls) else None
