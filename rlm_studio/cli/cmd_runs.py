@@ -17,7 +17,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--since", metavar="DATE", help="created at or after, e.g. 2026-01-31 or 2026-01-31T14:00")
     p.add_argument("--until", metavar="DATE", help="created at or before")
     p.add_argument("--tag")
-    p.add_argument("--flag", metavar="KIND", help="runs flagged with this failure mode, e.g. over_subcalling")
+    p.add_argument("--finding", "--flag", dest="finding", metavar="KIND",
+                   help="runs with a finding of this failure mode, e.g. over_subcalling (--flag: the older name)")
     p.add_argument("--limit", type=int, default=200)
     p.add_argument("--json", action="store_true", help="print a JSON list of run objects")
     add_db_option(p)
@@ -38,7 +39,7 @@ def handle(args: argparse.Namespace) -> int:
     try:
         store.mark_interrupted()
         runs = store.list_runs(status=args.status, model=args.model, text=args.text, since=args.since,
-                               until=args.until, tag=args.tag, flag=args.flag, limit=args.limit)
+                               until=args.until, tag=args.tag, flag=args.finding, limit=args.limit)
     except StorageError as exc:
         raise CliError(str(exc)) from None
     finally:

@@ -48,12 +48,10 @@ def load_run_events(store, run: str) -> tuple[str, list]:
 
 
 def save_findings(store, run_id: str) -> list[dict]:
-    """Detect the run's failure modes from its stored events and keep them (history badges, --flag)."""
-    from rlm_studio.analysis.failure_modes import detect_failure_modes
+    """Detect the run's findings from its stored events and save them (history badges, `runs --finding`)."""
+    from rlm_studio.analysis.findings import detect_and_save_findings
 
-    findings = [f.to_dict() for f in detect_failure_modes(store.load_events(run_id))]
-    store.save_findings(run_id, findings)
-    return findings
+    return detect_and_save_findings(store, run_id, store.load_events(run_id))
 
 
 def print_answer(answer: str | None, best_candidate: dict[str, Any] | None) -> None:

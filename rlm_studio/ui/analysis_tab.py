@@ -1,62 +1,79 @@
-"""The "Analysis" tab of the open run: failure-mode badges above the charts (widgets from failure_badges
-and charts_view); filled only when the tab is looked at, so opening a big run stays fast."""
+"""The "Analysis" tab of the open run: its findings (failure-mode badges) above the charts. It observes
+the window's OpenRun and redraws only while it is looked at, so opening a big run stays fast."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
+from rlm_studio.analysis.open_run import OpenRun
+
 from .charts_view import ChartsView
-from .failure_badges import FailureList
+from .failure_badges import FindingsList
+from .open_run_signals import OpenRunSignals
+
+EMPTY_NOTE = "<i>Open or run something to see its findings and charts.</i>"
+LIVE_REDRAW_MS = 500   # while a run goes and the tab is shown, the charts follow it this often
 
 
 class AnalysisTab(QWidget):
     node_activated = Signal(str)
 
-    def __init__(self, parent=None):
+    def __init__(self, run: OpenRun | None = None, signals: OpenRunSignals | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.failures = FailureList()
+        self.run = run if run is not None else OpenRun()
+        self.run_signals = signals if signals is not None else OpenRunSignals(self.run, self)
+        self.findings = FindingsList()
         self.charts = ChartsView()
-        self.note = QLabel("<i>Open or run something to see its failure modes and charts.</i>")
+        self.note = QLabel(EMPTY_NOTE)
         splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.failures)
+        splitter.addWidget(self.findings)
         splitter.addWidget(self.charts)
         splitter.setSizes([160, 600])
         layout = QVBoxLayout(self)
         layout.addWidget(self.note)
         layout.addWidget(splitter, 1)
-        self.failures.nodeActivated.connect(self.node_activated)
+        self.findings.node_activated.connect(self.node_activated)
         self.charts.node_activated.connect(self.node_activated)
-        self._events: list[Any] = []
-        self._findings: list[Any] | None = None
-        self._shown_for: object | None = None
+        self._stale = True
+        self._redraw = QTimer(self)
+        self._redraw.setSingleShot(True)
+        self._redraw.setInterval(LIVE_REDRAW_MS)
+        self._redraw.timeout.connect(self.refresh)
+        self.run_signals.changed.connect(self._run_changed)
 
-    def set_events(self, events: list[Any], findings: list[Any] | None = None) -> None:
-        """The run to analyse (applied on the next `refresh`); `findings`: its stored failure modes
-        (None: detect them when shown)."""
-        self._events = events
-        self._findings = findings
-        self._shown_for = None
+    def _run_changed(self, change: str) -> None:
+        if change in ("links", "isolation", "warnings"):
+            return
+        self._stale = True
+        if self.isVisible():
+            if change == "events":
+                if not self._redraw.isActive():
+                    self._redraw.start()
+            else:
+                self.refresh()
 
-    def set_findings(self, findings: list[Any]) -> None:
-        """The open run's failure modes, as stored (shown instead of detecting them again)."""
-        self._findings = findings
-        self._shown_for = None
+    def showEvent(self, event: object) -> None:  # type: ignore[override]
+        super().showEvent(event)  # type: ignore[arg-type]
+        self.refresh()
 
     def refresh(self) -> None:
-        if self._shown_for is self._events:
+        """Show the open run's findings and charts (nothing to do when they are up to date)."""
+        if not self._stale:
             return
-        self._shown_for = self._events
-        if not self._events:
-            self.note.setText("<i>Open or run something to see its failure modes and charts.</i>")
+        self._stale = False
+        run = self.run
+        if run.root_id is None:
+            self.note.setText(EMPTY_NOTE)
+            self.findings.set_findings([])
+            self.charts.clear()
             return
-        if self._findings is not None:
-            self.failures.set_findings(self._findings)
+        self.findings.set_findings(run.findings or [])
+        self.charts.show_run(run)
+        count = len(run.findings or [])
+        if run.findings is None:
+            self.note.setText("Findings come when the run ends." if run.running else "No findings computed.")
         else:
-            self.failures.set_events(self._events)
-        self.charts.set_events(self._events)
-        count = len(self.failures.findings)
-        self.note.setText(f"{count} possible failure mode(s) found; click one to see its nodes in the run."
-                          if count else "No failure modes found in this run.")
+            self.note.setText(f"{count} finding(s): possible failure modes; click one to see its nodes in the run."
+                              if count else "No findings: none of the known failure modes showed up in this run.")

@@ -26,6 +26,9 @@ def build_window(db_path: str | None = None):
 
         app.setWindowIcon(QIcon(str(icon)))
     app.setQuitOnLastWindowClosed(False)
+    from .ui_thread_gc import collect_on_ui_thread
+
+    collect_on_ui_thread(app)  # garbage collection never frees Qt objects from a worker thread
     from .main_window import MainWindow
 
     window = MainWindow(db_path)

@@ -106,20 +106,18 @@ class FindingRow(QFrame):
         super().keyPressEvent(event)
 
 
-class FailureList(QWidget):
-    """Shows failure-mode findings. Activating a finding emits `nodeActivated` with one of its node ids
-    (the next one on each click, so a finding about many nodes walks through them) and
-    `findingActivated` with all of them."""
+class FindingsList(QWidget):
+    """Shows a run's findings (detected failure modes). Activating a finding emits `node_activated` with
+    one of its node ids (the next one on each click, so a finding about many nodes walks through them)."""
 
-    nodeActivated = Signal(str)
-    findingActivated = Signal(list)
+    node_activated = Signal(str)
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.rows: list[FindingRow] = []
         self._next: dict[int, int] = {}
         self.title = QLabel()
-        self.empty = QLabel("No known failure modes found in this run.")
+        self.empty = QLabel("No findings: none of the known failure modes showed up in this run.")
         self.empty.setStyleSheet("color: #2e7d32;")
         self._box = QWidget()
         self._rows_layout = QVBoxLayout(self._box)
@@ -152,13 +150,7 @@ class FailureList(QWidget):
             self._rows_layout.insertWidget(self._rows_layout.count() - 1, row)
             self.rows.append(row)
         self.empty.setVisible(not read)
-        self.title.setText(f"<b>Failure modes</b> ({len(read)} found)" if read else "<b>Failure modes</b>")
-
-    def set_events(self, events: Iterable[Any], thresholds: Any = None) -> None:
-        """Run every failure-mode detector over a run's events and show what they find."""
-        from rlm_studio.analysis.failure_modes import detect_failure_modes
-
-        self.set_findings(detect_failure_modes(events, thresholds))
+        self.title.setText(f"<b>Findings</b> ({len(read)} possible failure modes)" if read else "<b>Findings</b>")
 
     @property
     def findings(self) -> list[tuple[str, str, list[str]]]:
@@ -168,12 +160,11 @@ class FailureList(QWidget):
     def activate(self, number: int) -> str | None:
         """Activate finding `number` (0-based); returns the node id it pointed at, if it has nodes."""
         row = self.rows[number]
-        self.findingActivated.emit(list(row.nodes))
         if not row.nodes:
             return None
         position = self._next.get(number, 0) % len(row.nodes)
         self._next[number] = position + 1
         row.set_position(position + 1)
         node_id = row.nodes[position]
-        self.nodeActivated.emit(node_id)
+        self.node_activated.emit(node_id)
         return node_id

@@ -29,11 +29,11 @@ from .history_conversations import all_items, group_conversations, item_order
 from .user_errors import describe_error
 
 STATUSES = ("", "running", "completed", "limit_hit", "failed", "cancelled", "interrupted", "damaged")
-COL_FLAGS = 4  # the failure-mode column (the run title also carries the badges as coloured dots)
+COL_FINDINGS = 4  # the findings column (the run title also carries them as coloured dots)
 
 
-def flag_dots(kinds: list[str], size: int = 10) -> QIcon:
-    """One coloured dot per failure mode, side by side (the history's badge in its first column)."""
+def finding_dots(kinds: list[str], size: int = 10) -> QIcon:
+    """One coloured dot per failure mode found, side by side (the history's badge in its first column)."""
     pixmap = QPixmap(max(1, len(kinds)) * (size + 2), size + 2)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
@@ -61,11 +61,11 @@ class HistoryPanel(QWidget):
         self.status = QComboBox()
         for status in STATUSES:
             self.status.addItem(fmt.status(status) if status else "any status", status)
-        self.flag = QComboBox()
-        self.flag.setToolTip("Show only runs flagged with this failure mode")
-        self.flag.addItem("any failure mode", "")
+        self.finding = QComboBox()
+        self.finding.setToolTip("Show only runs with a finding of this failure mode")
+        self.finding.addItem("any findings", "")
         for kind in KIND_STYLES:
-            self.flag.addItem(flag_dots([kind]), kind_title(kind), kind)
+            self.finding.addItem(finding_dots([kind]), kind_title(kind), kind)
         self.model = QLineEdit()
         self.model.setPlaceholderText("model")
         self.tag = QLineEdit()
@@ -76,7 +76,7 @@ class HistoryPanel(QWidget):
         self.since.setEnabled(False)
         self.use_since.toggled.connect(self.since.setEnabled)
         self.runs = QTreeWidget()
-        self.runs.setHeaderLabels(["Run", "Status", "Cost", "Started", "Failure modes"])
+        self.runs.setHeaderLabels(["Run", "Status", "Cost", "Started", "Findings"])
         self.runs.setRootIsDecorated(False)
         self.runs.setUniformRowHeights(True)
         self.runs.setAlternatingRowColors(True)
@@ -100,7 +100,7 @@ class HistoryPanel(QWidget):
         dates = QHBoxLayout()
         dates.addWidget(self.use_since)
         dates.addWidget(self.since)
-        dates.addWidget(self.flag, 1)
+        dates.addWidget(self.finding, 1)
         actions = QHBoxLayout()
         for button in (self.rename_button, self.tag_button, self.note_button, self.delete_button):
             actions.addWidget(button)
@@ -124,7 +124,7 @@ class HistoryPanel(QWidget):
         for edit in (self.search, self.model, self.tag):
             edit.textChanged.connect(self._debounce.start)
         self.status.currentIndexChanged.connect(self._debounce.start)
-        self.flag.currentIndexChanged.connect(self._debounce.start)
+        self.finding.currentIndexChanged.connect(self._debounce.start)
         self.use_since.toggled.connect(self._debounce.start)
         self.since.dateChanged.connect(self._debounce.start)
         self.runs.itemActivated.connect(self._open)
@@ -149,7 +149,7 @@ class HistoryPanel(QWidget):
         self.message.setText(text)
 
     def _set_enabled(self, enabled: bool) -> None:
-        for widget in (self.search, self.status, self.flag, self.model, self.tag, self.use_since, self.rename_button,
+        for widget in (self.search, self.status, self.finding, self.model, self.tag, self.use_since, self.rename_button,
                        self.tag_button, self.note_button, self.delete_button, self.replay_button,
                        self.compare_button):
             widget.setEnabled(enabled)
@@ -167,7 +167,7 @@ class HistoryPanel(QWidget):
                                         model=self.model.text().strip() or None,
                                         text=self.search.text().strip() or None, since=since,
                                         tag=self.tag.text().strip() or None,
-                                        flag=self.flag.currentData() or None, limit=500)
+                                        flag=self.finding.currentData() or None, limit=500)
         except Exception as exc:
             self._error(describe_error(exc, "reading the history"))
             return
@@ -185,21 +185,21 @@ class HistoryPanel(QWidget):
                 tip.append("Tags: " + ", ".join(run["tags"]))
             if run.get("note"):
                 tip.append("Note: " + run["note"])
-            flags = run.get("flags") or []
-            if flags:
-                item.setIcon(0, flag_dots(flags))
-                item.setText(COL_FLAGS, ", ".join(kind_title(k) for k in flags))
-                item.setForeground(COL_FLAGS, QBrush(QColor(kind_colour(flags[0]))))
-                reasons = self._reasons(run["id"], flags)
-                item.setToolTip(COL_FLAGS, reasons)
+            kinds = run.get("flags") or []   # the store lists the failure modes found as "flags"
+            if kinds:
+                item.setIcon(0, finding_dots(kinds))
+                item.setText(COL_FINDINGS, ", ".join(kind_title(k) for k in kinds))
+                item.setForeground(COL_FINDINGS, QBrush(QColor(kind_colour(kinds[0]))))
+                reasons = self._reasons(run["id"], kinds)
+                item.setToolTip(COL_FINDINGS, reasons)
                 tip.append(reasons)
-            item.setData(COL_FLAGS, Qt.ItemDataRole.UserRole, list(flags))
+            item.setData(COL_FINDINGS, Qt.ItemDataRole.UserRole, list(kinds))
             item.setToolTip(0, "\n".join(tip))
             self.runs.addTopLevelItem(item)
         group_conversations(self.runs, self.store)  # a conversation: one entry, its later turns under it
 
     def _reasons(self, run_id: str, kinds: list[str]) -> str:
-        """The tooltip of a flagged run: each failure mode and why it was flagged."""
+        """The tooltip of a run with findings: each failure mode found and why."""
         try:
             findings = self.store.findings(run_id)
         except Exception:
@@ -207,11 +207,11 @@ class HistoryPanel(QWidget):
         lines = [f"⚑ {kind_title(f['kind'])}" + (f": {f['reason']}" if f.get("reason") else "") for f in findings]
         if len(lines) > 8:
             lines = lines[:8] + [f"… and {len(lines) - 8} more"]
-        return "Failure modes:\n" + "\n".join(lines)
+        return "Findings:\n" + "\n".join(lines)
 
     def _filtered(self) -> bool:
         return bool(self.search.text().strip() or self.model.text().strip() or self.tag.text().strip()
-                    or self.status.currentData() or self.flag.currentData() or self.use_since.isChecked())
+                    or self.status.currentData() or self.finding.currentData() or self.use_since.isChecked())
 
     def selected_run(self) -> str | None:
         item = self.runs.currentItem()

@@ -1,10 +1,10 @@
-"""The main window: history sidebar, "New run" and "Run" tabs (room for replay/compare), menus and shortcuts."""
+"""The main window: wiring. The history sidebar, the tabs (registered in `_build_tabs`), menus and shortcuts,
+around one OpenRun (analysis.open_run) that the run view, analysis tab, header and status bar observe."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -21,14 +21,19 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
+from rlm_studio.analysis.findings import detect_and_save_findings
+from rlm_studio.analysis.open_run import OpenRun, RunLink
+from rlm_studio.analysis.run_summary import summarize
+
 from . import follow_up_flow
 from . import formatting as fmt
 from .app_settings import load_settings, save_settings
+from .header_text import status_line
 from .history_panel import HistoryPanel
 from .new_run_panel import NewRunPanel
 from .run_controller import RunController, test_connection
 from .run_view import RunView
-from .stored_run import StoredRun, detect_failure_modes, load_stored_run, recorded_response
+from .stored_run import StoredRun, load_stored_run, recorded_response
 from .user_errors import describe_error
 
 log = logging.getLogger(__name__)
@@ -46,7 +51,7 @@ class MainWindow(QMainWindow):
         self.store_problem: str | None = None
         self.controller = RunController(self)
         self.current_run_id: str | None = None
-        self._run_started_at: float | None = None
+        self.run_model = OpenRun()   # the run shown in the Run and Analysis tabs, header and status bar
         self._last_result: Any | None = None
         self._storage_message: str | None = None
         self._close_after_run = False
@@ -54,32 +59,8 @@ class MainWindow(QMainWindow):
         self._tasks: set[asyncio.Future] = set()
         self.open_fork_dialog: Any | None = None  # the Fork dialog while it is open
 
-        self.new_run = NewRunPanel()
-        self.run_view = RunView()
-        self.tabs = QTabWidget()
-        scroll = QScrollArea()
-        scroll.setWidget(self.new_run)
-        scroll.setWidgetResizable(True)
-        new_run_page = QWidget()
-        page_layout = QVBoxLayout(new_run_page)
-        page_layout.setContentsMargins(0, 0, 0, 0)
-        page_layout.addWidget(scroll, 1)
-        page_layout.addWidget(self.new_run.action_bar)
-        self.tabs.addTab(new_run_page, "New run")
-        self.tabs.addTab(self.run_view, "Run")
-        from .analysis_tab import AnalysisTab
-        from .compare_view import CompareView
-        from .replay_view import ReplayView
-
-        self.analysis = AnalysisTab()
-        self.replay_view = ReplayView()
-        self.compare_view = CompareView()
-        self.tabs.addTab(self.analysis, "Analysis")
-        self.tabs.addTab(self.replay_view, "Replay")
-        self.tabs.addTab(self.compare_view, "Compare")
+        self._build_tabs()
         self.tabs.currentChanged.connect(self._tab_changed)
-        self.analysis.node_activated.connect(self.show_node)
-        self.compare_view.node_activated.connect(self._compare_node)
         self.setCentralWidget(self.tabs)
         self.history = HistoryPanel()
         dock = QDockWidget("History", self)
@@ -105,6 +86,7 @@ class MainWindow(QMainWindow):
         self.history.replay_requested.connect(self.replay_run)
         self.history.compare_requested.connect(self.compare_runs)
         self.history.run_deleted.connect(self._run_deleted)
+        self.run_view.run_signals.changed.connect(self._update_run_status)
         self.run_view.fork_requested.connect(self.fork_from_node)
         follow_up_flow.wire(self)  # the follow-up box under a finished run's answer
         self.run_view.header.run_link_activated.connect(self.open_run_in_background)
@@ -130,6 +112,36 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(300, self._discover_models)
         if preload_models:
             QTimer.singleShot(1500, self._preload_models)
+
+    # -- tabs ---------------------------------------------------------------------------------
+    def _build_tabs(self) -> None:
+        """Every tab of the window, in order: a new tab is one `add_tab` call here."""
+        from .analysis_tab import AnalysisTab
+        from .compare_view import CompareView
+        from .replay_view import ReplayView
+
+        self.tabs = QTabWidget()
+        self.new_run = NewRunPanel()
+        scroll = QScrollArea()
+        scroll.setWidget(self.new_run)
+        scroll.setWidgetResizable(True)
+        new_run_page = QWidget()
+        page_layout = QVBoxLayout(new_run_page)
+        page_layout.setContentsMargins(0, 0, 0, 0)
+        page_layout.addWidget(scroll, 1)
+        page_layout.addWidget(self.new_run.action_bar)
+        self.add_tab(new_run_page, "New run")
+        self.run_view = self.add_tab(RunView(self.run_model), "Run")
+        self.analysis = self.add_tab(AnalysisTab(self.run_model, self.run_view.run_signals), "Analysis")
+        self.replay_view = self.add_tab(ReplayView(), "Replay")
+        self.compare_view = self.add_tab(CompareView(), "Compare")
+        self.analysis.node_activated.connect(self.show_node)
+        self.compare_view.node_activated.connect(self._compare_node)
+
+    def add_tab(self, widget: Any, title: str) -> Any:
+        """Add a tab (after the existing ones) and return its widget."""
+        self.tabs.addTab(widget, title)
+        return widget
 
     # -- menus and shortcuts ----------------------------------------------------------------
     def _action(self, menu, text: str, slot, *shortcuts) -> QAction:
@@ -235,13 +247,12 @@ class MainWindow(QMainWindow):
         text = message + " The run goes on; its events stay in this window."
         self._storage_message = message
         self.statusBar().showMessage(text, 30000)
-        self.run_view.header.sandbox.setText(self.run_view.header.sandbox.text()
-                                             + f"<br><span style='color:#c62828'>⚠ {text}</span>")
+        self.run_model.add_warning(text)   # kept in the header after refreshes and after the run ends
 
     def _run_deleted(self, run_id: str) -> None:
         if run_id == self.current_run_id and not self.controller.running:
             self.current_run_id = None
-            self.run_view.show_events([])
+            self.run_view.show_run(OpenRun())
 
     # -- models -------------------------------------------------------------------------------
     def _discover_models(self) -> None:
@@ -324,13 +335,12 @@ class MainWindow(QMainWindow):
         if not self.warmup.done:  # never import the same modules on two threads at once
             await asyncio.get_running_loop().run_in_executor(None, self.warmup.wait)
         self.run_view.begin_live()
-        self.run_view.header.set_lineage(lineage, [])
+        self.run_model.set_links(RunLink(*lineage) if lineage is not None else None)
         self.tabs.setCurrentWidget(self.run_view)
         panel.set_running(True)
         self.stop_action.setEnabled(True)
         self.run_action.setEnabled(False)
         self.fork_action.setEnabled(False)
-        self._run_started_at = time.monotonic()
         self._status_timer.start()
         self.statusBar().showMessage("Starting the run…")
         self._last_result = None
@@ -351,12 +361,10 @@ class MainWindow(QMainWindow):
             self.run_action.setEnabled(True)
             self.fork_action.setEnabled(True)
         self._last_result = result
-        if result is not None:
-            await self._flag_finished_run(result.run_id)
-        self._analyse_current()
         if result is not None and result.isolation:
-            self.run_view.index.isolation = result.isolation
-            self.run_view.refresh_header()
+            self.run_model.set_isolation(result.isolation)
+        if result is not None:
+            await self._save_findings(result.run_id)
         if result is not None:
             done = f"Run {fmt.status(result.status)}."
             if self._storage_message:
@@ -371,23 +379,18 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self.close)
         return result
 
-    async def _flag_finished_run(self, run_id: str) -> None:
-        """Detect the finished run's failure modes (off the UI thread), store them, mark the tree's nodes."""
-        events, store, thresholds = list(self.run_view.index.events), self.store, self._thresholds()
-
-        def detect() -> list[dict[str, Any]]:
-            findings = [f.to_dict() for f in detect_failure_modes(events, thresholds)]
-            if store is not None:
-                store.save_findings(run_id, findings)
-            return findings
+    async def _save_findings(self, run_id: str) -> None:
+        """Detect the finished run's findings (off the UI thread), save them, show them on the open run."""
+        events, store, thresholds = list(self.run_model.events), self.store, self._thresholds()
         try:
-            findings = await asyncio.get_running_loop().run_in_executor(None, detect)
+            findings = await asyncio.get_running_loop().run_in_executor(
+                None, detect_and_save_findings, store, run_id, events, thresholds)
         except Exception as exc:
             log.warning("failure-mode detection for %s failed", run_id, exc_info=True)
             self.statusBar().showMessage(describe_error(exc, "checking the run for failure modes"), 15000)
             return
         if self.current_run_id == run_id:
-            self._set_findings(findings)
+            self.run_model.set_findings(findings)
 
     def _thresholds(self) -> Any:
         try:
@@ -395,10 +398,6 @@ class MainWindow(QMainWindow):
         except ValueError as exc:
             self.statusBar().showMessage(f"{exc}; using the default failure-mode thresholds.", 15000)
             return None
-
-    def _set_findings(self, findings: list[dict[str, Any]]) -> None:
-        self.run_view.model.set_findings(findings)
-        self.analysis.set_findings(findings)
 
     # -- forking --------------------------------------------------------------------------------
     def fork_selected(self) -> None:
@@ -446,7 +445,7 @@ class MainWindow(QMainWindow):
             return None
         events = self._load_events(parent_id) if self.store is not None else None
         if events is None:
-            events = list(self.run_view.index.events)
+            events = list(self.run_model.events)
         try:
             plan = plan_fork(events, iteration)
         except ForkError as exc:
@@ -488,7 +487,7 @@ class MainWindow(QMainWindow):
 
     def _run_failed(self, message: str) -> None:
         self.new_run.run_message.setText(message)
-        if self.run_view.index.root_started is None:  # nothing ran: go back to the panel
+        if self.run_model.root_started is None:  # nothing ran: go back to the panel
             self.tabs.setCurrentIndex(0)
         self.statusBar().showMessage(message, 30000)
 
@@ -497,20 +496,8 @@ class MainWindow(QMainWindow):
             self.controller.stop()
             self.statusBar().showMessage("Stopping… what ran so far is kept.", 5000)
 
-    def _update_run_status(self) -> None:
-        tree = self.run_view.model.tree
-        root = tree.root_id
-        if root is None:
-            self.run_status.setText("")
-            return
-        iterations = sum(1 for c in tree.children(root) if tree.node(c).kind == "iteration")
-        totals = tree.totals(root)
-        node = tree.node(root)
-        end = node.ended_ts if node.ended_ts is not None else time.time()
-        cost = fmt.dollars(totals.cost_usd) if totals.cost_usd is not None else f"≥ {fmt.dollars(totals.known_cost_usd)}"
-        state = "Running" if self.controller.running else fmt.status(node.status).capitalize()
-        self.run_status.setText(f"{state} · iteration {iterations} · {fmt.duration_ms((end - node.started_ts) * 1000)}"
-                                f" · {cost} · {totals.subcalls} sub-calls")
+    def _update_run_status(self, _change: str = "") -> None:
+        self.run_status.setText(status_line(summarize(self.run_model), running=self.controller.running))
 
     # -- history --------------------------------------------------------------------------------
     def open_run(self, run_id: str) -> bool:
@@ -556,24 +543,14 @@ class MainWindow(QMainWindow):
     def _show_run(self, run_id: str, loaded: StoredRun) -> None:
         self.current_run_id = run_id
         follow_up_flow.show_box_for(self, run_id)
-        self.run_view.show_built(loaded.index, loaded.tree)
-        self._set_findings(loaded.findings)
-        self._analyse_current()
-        self.run_view.index.isolation = loaded.info.get("isolation") or ""
-        self.run_view.header.set_lineage(loaded.parent, loaded.forks)
-        self.run_view.refresh_header()
+        self.run_view.show_run(loaded.run)
         self.tabs.setCurrentWidget(self.run_view)
         self._update_run_status()
-        if loaded.flags_saved:  # first look at an older or imported run: its badges are new
+        if loaded.findings_saved:  # first look at an older or imported run: its badges are new
             self.history.refresh()
             self.history.select_run(run_id)
 
     # -- analysis, replay, compare ------------------------------------------------------------
-    def _analyse_current(self) -> None:
-        self.analysis.set_events(self.run_view.index.events, self.run_view.model.findings())
-        if self.tabs.currentWidget() is self.analysis:
-            self.analysis.refresh()
-
     def _tab_changed(self, _index: int) -> None:
         if self.tabs.currentWidget() is self.analysis:
             self.analysis.refresh()

@@ -93,7 +93,6 @@ class NewRunPanel(QWidget):
     run_requested = Signal()
     stop_requested = Signal()
     test_connection_requested = Signal(str)
-    documents_changed = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -446,7 +445,6 @@ class NewRunPanel(QWidget):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.doc_table.setItem(row, col, item)
         self._update_total()
-        self.documents_changed.emit()
 
     def _update_total(self) -> None:
         chars = sum(d.chars for d in self.documents)

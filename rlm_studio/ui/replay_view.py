@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -54,11 +54,7 @@ def describe_event(event: Any, tree: RunTree) -> str:
 
 
 class ReplayView(QWidget):
-    """Step through a stored run. Call `load(events)`; the main window may connect `node_selected`."""
-
-    node_selected = Signal(str)
-    position_changed = Signal(int)
-    reexecution_finished = Signal(list)   # the cell differences (empty: none)
+    """Step through a stored run. Call `load(events)`."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -129,7 +125,6 @@ class ReplayView(QWidget):
         self.slider.valueChanged.connect(self._slider_moved)
         self.reexecute_button.clicked.connect(self.start_reexecution)
         self.result.anchorClicked.connect(self._result_link)
-        self.run_view.node_selected.connect(self.node_selected)
         self._shortcuts()
         self._update_controls()
 
@@ -222,7 +217,7 @@ class ReplayView(QWidget):
     def _after_move(self, *, select: bool) -> None:
         replay = self.replay
         view = self.run_view
-        view.header.update_from(view.model.tree, view.index, running=view.running)
+        view.refresh_header()
         self.slider.blockSignals(True)
         self.slider.setValue(replay.position)
         self.slider.blockSignals(False)
@@ -236,7 +231,6 @@ class ReplayView(QWidget):
             if select and event.node_id in view.model.tree:
                 view.select_node(event.node_id)
         self._update_controls()
-        self.position_changed.emit(replay.position)
 
     def _slider_moved(self, value: int) -> None:
         if self.replay is not None and value != self.replay.position:
@@ -359,7 +353,6 @@ class ReplayView(QWidget):
         total = sum(self.splitter.sizes())
         if differences and self.splitter.sizes()[1] < total // 4:
             self.splitter.setSizes([total - total // 3, total // 3])  # room to read the diffs
-        self.reexecution_finished.emit(differences)
         return differences
 
     def _result_link(self, url) -> None:

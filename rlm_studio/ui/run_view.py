@@ -22,32 +22,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from rlm_studio.analysis.tree import RunTree
+from rlm_studio.analysis.open_run import OpenRun
 
 from .detail_html import NodeDetail, build_detail, render_html, section_text
-from .event_index import EventIndex
 from .follow_up_box import FollowUpBox
+from .open_run_signals import OpenRunSignals
 from .run_header import RunHeader
 from .tree_model import COL_NODE, FILTER_ROLE, KIND_ROLE, NODE_ID_ROLE, SORT_ROLE, RunTreeModel
 
 AUTO_EXPAND_KINDS = ("run", "iteration", "cell")
-FORK_KINDS = ("iteration", "model_call", "cell")  # nodes "Fork from here" works on (of the root run)
 LIVE_FLUSH_MS = 40     # how often queued live events reach the tree
 SLICE_S = 0.008        # UI-thread time spent applying them per turn
-
-
-def fork_iteration(tree: RunTree, node_id: str | None) -> int | None:
-    """The root iteration (1-based) a fork from `node_id` starts at: the node is a root iteration, or its
-    model call or one of its cells; None for any other node."""
-    if node_id is None or node_id not in tree or tree.node(node_id).kind not in FORK_KINDS:
-        return None
-    iteration = node_id if tree.node(node_id).kind == "iteration" else tree.parent(node_id)
-    root = tree.root_id
-    if iteration is None or root is None or tree.node(iteration).kind != "iteration" \
-            or tree.parent(iteration) != root:
-        return None
-    siblings = [c for c in tree.children(root) if tree.node(c).kind == "iteration"]
-    return siblings.index(iteration) + 1
 
 
 class NodeProxyModel(QSortFilterProxyModel):
@@ -78,16 +63,18 @@ class NodeProxyModel(QSortFilterProxyModel):
 
 
 class RunView(QWidget):
+    """Shows one OpenRun (its own, or the window's): the view observes it and never keeps a second copy."""
+
     node_selected = Signal(str)
     fork_requested = Signal(str)  # a node id of an iteration, its model call or one of its cells
 
-    def __init__(self, parent=None):
+    def __init__(self, run: OpenRun | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.index = EventIndex()
-        self.model = RunTreeModel()
+        self.run = run if run is not None else OpenRun()
+        self.run_signals = OpenRunSignals(self.run, self)
+        self.model = RunTreeModel(self.run.tree)
         self.proxy = NodeProxyModel(self)
         self.proxy.setSourceModel(self.model)
-        self.running = False
         self._detail: NodeDetail | None = None
         self._expanded: set[str] = set()
         self._selected: str | None = None
@@ -178,21 +165,48 @@ class RunView(QWidget):
         self._flush_timer.setSingleShot(True)
         self._flush_timer.timeout.connect(self.flush)
         self._live_queue: deque[Any] = deque()
+        self.run_signals.changed.connect(self._run_changed)
+
+    @property
+    def index(self) -> OpenRun:
+        """The open run's events by node (the name older callers use for `run`)."""
+        return self.run
+
+    @property
+    def running(self) -> bool:
+        return self.run.running
+
+    @running.setter
+    def running(self, running: bool) -> None:
+        self.run.set_running(running)
+
+    def _run_changed(self, change: str) -> None:
+        if change == "reset":
+            self._flush_timer.stop()
+            self._live_queue.clear()
+            self.model.set_tree(self.run.tree)
+            if self.run.findings is not None:
+                self.model.set_findings(self.run.findings)
+            self._selected = None
+            self._detail = None
+            self.detail.clear()
+            self.fork_button.setVisible(False)
+            if not self.run.running:
+                self._expand_top()
+            self._refresh_now()
+        elif change == "findings":
+            self.model.set_findings(self.run.findings or [])
+        elif change == "links":
+            self.header.show_links(self.run)
+        elif change == "events":
+            self._schedule()
+        else:  # isolation, warnings, state: shown at once
+            self.refresh_header()
 
     # -- feeding ----------------------------------------------------------------------------
     def begin_live(self) -> None:
         """Clear the view for a run that is about to start."""
-        self._flush_timer.stop()
-        self._live_queue.clear()
-        self.index = EventIndex()
-        self.model.set_tree(RunTree())
-        self._selected = None
-        self._detail = None
-        self.detail.clear()
-        self.running = True
-        self.fork_button.setVisible(False)
-        self.header.clear()
-        self.header.set_lineage(None, [])
+        self.run.reset(running=True)
 
     def add_live_event(self, event: Any) -> None:
         """A live run's event, as an engine sink: only queued here (the engine may emit a thousand at
@@ -204,13 +218,14 @@ class RunView(QWidget):
 
     def add_event(self, event: Any, *, batch: bool = False) -> None:
         """One event: index it, grow the tree (now, or batched), refresh header/detail soon (throttled)."""
-        self.index.add(event)
+        change = self.model.show_change(self.run.apply(event), defer=batch)
+        if not batch:
+            self.run.publish()
         if event.kind == "model_call_delta":
             if event.node_id == self._selected:
                 self._detail_dirty = True
                 self._schedule()
             return
-        change = self.model.apply(event, defer=batch)
         if self._selected is not None and (event.node_id == self._selected
                                            or (change and self._selected in change.updated[:1])):
             self._detail_dirty = True
@@ -227,41 +242,25 @@ class RunView(QWidget):
             if deadline is not None and count % 16 == 0 and time.perf_counter() > deadline:
                 break
         self.model.flush()
+        self.run.publish()
         if queue:
             self._flush_timer.start(0)  # more to do: continue after Qt has had its turn
 
     def end_live(self) -> None:
         self._flush_timer.stop()
         self.flush(None)
-        self.running = False
         self._detail_dirty = True
+        self.run.set_running(False)
         self._refresh_now()
         self._update_fork_button()
 
-    @staticmethod
-    def build(events: list[Any]) -> tuple[EventIndex, RunTree]:
-        """Index and tree of a stored run; pure Python without Qt, so it may run on a worker thread."""
-        index = EventIndex.from_events(events)
-        return index, RunTree.from_events(index.events)
-
     def show_events(self, events: list[Any]) -> None:
-        """Open a stored run: build the tree once, then one model reset."""
-        self.show_built(*self.build(events))
+        """Open a stored run: build it once, then one model reset."""
+        self.show_run(OpenRun.from_events(events))
 
-    def show_built(self, index: EventIndex, tree: RunTree) -> None:
-        """Show a run built by `build` (one model reset)."""
-        self._flush_timer.stop()
-        self._live_queue.clear()
-        self.running = False
-        self.index = index
-        self.model.set_tree(tree)
-        self._selected = None
-        self._detail = None
-        self.detail.clear()
-        self.fork_button.setVisible(False)
-        self.header.set_lineage(None, [])
-        self._expand_top()
-        self._refresh_now()
+    def show_run(self, built: OpenRun) -> None:
+        """Show a run built with OpenRun.from_events (e.g. on a worker thread): one model reset."""
+        self.run.reset(built)
 
     def _expand_top(self) -> None:
         """Expand the root run and its iterations (not every cell: a stored run can be huge)."""
@@ -282,7 +281,7 @@ class RunView(QWidget):
                 self.tree_view.expand(self.proxy.mapFromSource(index))
 
     def refresh_header(self) -> None:
-        self.header.update_from(self.model.tree, self.index, running=self.running)
+        self.header.show_run(self.run)
 
     def _schedule(self) -> None:
         if not self._refresh_timer.isActive():
@@ -291,7 +290,7 @@ class RunView(QWidget):
     def _refresh_now(self) -> None:
         if self.model.pending:
             self.model.flush()
-        self.header.update_from(self.model.tree, self.index, running=self.running)
+        self.header.show_run(self.run)
         if self._detail_dirty and self._selected is not None:
             self._render_detail(keep_scroll=True)
         self._detail_dirty = False
@@ -331,7 +330,7 @@ class RunView(QWidget):
         """The iteration a fork from `node_id` (default: the selected node) starts at; None: not forkable now."""
         if self.running:
             return None
-        return fork_iteration(self.model.tree, self._selected if node_id is None else node_id)
+        return self.run.fork_iteration(self._selected if node_id is None else node_id)
 
     def _update_fork_button(self) -> None:
         self.fork_button.setVisible(self.fork_iteration() is not None)
@@ -350,10 +349,10 @@ class RunView(QWidget):
 
     def _render_detail(self, keep_scroll: bool) -> None:
         node_id = self._selected
-        if node_id is None or node_id not in self.model.tree:
+        if node_id is None or node_id not in self.run.tree:
             return
-        node = self.model.tree.node(node_id)
-        self._detail = build_detail(node, self.index.for_node(node_id), self.index.streaming.get(node_id))
+        node = self.run.tree.node(node_id)
+        self._detail = build_detail(node, self.run.for_node(node_id), self.run.streaming.get(node_id))
         bar = self.detail.verticalScrollBar()
         position = bar.value()
         self.detail.setHtml(render_html(self._detail, self._expanded))

@@ -231,7 +231,7 @@ class SettingsDialog(QDialog):
 
         page = QWidget()
         form = QFormLayout(page)
-        note = QLabel("When a run is flagged with a failure mode (badges in the history and the Analysis tab). "
+        note = QLabel("When a run gets a finding of a failure mode (badges in the history and the Analysis tab). "
                       "Applies to runs that end or are opened for the first time from now on.")
         note.setWordWrap(True)
         form.addRow(note)

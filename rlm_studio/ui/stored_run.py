@@ -1,19 +1,13 @@
-"""A stored run read for the run view (events, tree, failure-mode findings, fork links), and the
-failure-mode detection the app runs when a run ends or is first opened. Touches no widget: runs on worker threads."""
+"""A stored run read for the app (events, tree, findings, fork links, isolation) as an OpenRun, and the
+recorded root response a fork starts from. Touches no widget: runs on worker threads."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from .run_view import RunView, fork_iteration  # build and fork_iteration are plain Python
-
-
-def detect_failure_modes(events: list[Any], thresholds: Any = None) -> list[Any]:
-    """analysis.failure_modes.detect_failure_modes, imported when first needed."""
-    from rlm_studio.analysis.failure_modes import detect_failure_modes as detect
-
-    return detect(events, thresholds)
+from rlm_studio.analysis.findings import detect_and_save_findings
+from rlm_studio.analysis.open_run import OpenRun, RunLink
 
 
 def recorded_response(events: list[Any], iteration_node: str) -> str:
@@ -25,31 +19,28 @@ def recorded_response(events: list[Any], iteration_node: str) -> str:
 
 @dataclass
 class StoredRun:
-    """A stored run read for the run view: built on a worker thread, shown on the UI thread."""
+    """A stored run read for the app: built on a worker thread, shown on the UI thread."""
 
-    index: Any
-    tree: Any
+    run: OpenRun
     info: dict[str, Any]
-    findings: list[dict[str, Any]]
-    flags_saved: bool = False                       # findings were computed (and stored) just now
-    parent: tuple[str, str, int] | None = None      # (run id, title, iteration) of the run it was forked from
-    forks: list[tuple[str, str, int]] = field(default_factory=list)
+    findings_saved: bool = False   # findings were detected (and saved) just now: the history shows new badges
 
 
 def load_stored_run(store: Any, run_id: str, thresholds: Any = None) -> StoredRun:
-    """Events, tree, failure-mode findings (computed and stored the first time) and fork links of a run."""
-    events = store.load_events(run_id)
-    index, tree = RunView.build(events)
+    """Events, tree, findings (detected and saved the first time), fork links and isolation of a run."""
+    run = OpenRun.from_events(store.load_events(run_id), run_id)
     info = store.get_run(run_id)
-    flags_saved = False
-    if info.get("flags_computed"):
-        findings = store.findings(run_id)
+    saved = False
+    if info.get("flags_computed") or info.get("findings_computed"):
+        run.set_findings(store.findings(run_id))
     else:
-        findings = [f.to_dict() for f in detect_failure_modes(index.events, thresholds)]
-        store.save_findings(run_id, findings)
-        flags_saved = True
+        run.set_findings(detect_and_save_findings(store, run_id, run.events, thresholds))
+        saved = True
+    run.set_isolation(info.get("isolation") or "")
     parent = None
-    forked = getattr(index.root_started, "forked_from", None) or {}
+    forked = getattr(run.root_started, "forked_from", None) or {}
+    if not isinstance(forked, dict):
+        forked = {"run_id": getattr(forked, "run_id", None), "iteration": getattr(forked, "iteration", 0)}
     parent_id = info.get("parent_run_id") or forked.get("run_id")
     if parent_id:
         try:
@@ -57,9 +48,8 @@ def load_stored_run(store: Any, run_id: str, thresholds: Any = None) -> StoredRu
             title = parent_info.get("name") or parent_info.get("question") or parent_id[:8]
         except Exception:  # the parent was deleted
             title = f"{parent_id[:8]} (deleted)"
-        parent = (parent_id, title, int(forked.get("iteration") or 0))
-    forks = []
-    for fork in store.forks(run_id):
-        at = fork_iteration(tree, fork.get("fork_node_id"))
-        forks.append((fork["id"], fork.get("name") or fork.get("question") or fork["id"][:8], at or 0))
-    return StoredRun(index, tree, info, findings, flags_saved, parent, forks)
+        parent = RunLink(parent_id, title, int(forked.get("iteration") or 0))
+    forks = [RunLink(fork["id"], fork.get("name") or fork.get("question") or fork["id"][:8],
+                     run.fork_iteration(fork.get("fork_node_id")) or 0) for fork in store.forks(run_id)]
+    run.set_links(parent, forks)
+    return StoredRun(run, info, saved)

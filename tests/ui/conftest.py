@@ -18,10 +18,19 @@ def app_home(tmp_path, monkeypatch):
     return home
 
 
+@pytest.fixture(autouse=True)
+def _collect_on_the_ui_thread(qapp):
+    """As the app does (ui/app.py): cyclic garbage collection on the UI thread only."""
+    from rlm_studio.ui.ui_thread_gc import collect_on_ui_thread
+
+    collect_on_ui_thread(qapp)
+
+
 @pytest.fixture
 def qloop(qapp):
     """A qasync event loop on the test QApplication, as the app runs it."""
     import asyncio
+    import gc
 
     import qasync
 
@@ -30,6 +39,10 @@ def qloop(qapp):
     yield loop
     loop.close()
     asyncio.set_event_loop(None)
+    del loop
+    # qasync's timer and worker QObjects sit in reference cycles: free them here, between tests, and not
+    # in a garbage collection that happens to run inside a later Qt timer callback (a segfault in Qt)
+    gc.collect()
 
 
 @pytest.fixture

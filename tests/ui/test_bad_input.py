@@ -134,6 +134,17 @@ def test_database_locked_during_a_run_keeps_the_events(window, qloop, tmp_path, 
     assert problems and "locked" in problems[0]
     assert "locked" in window.statusBar().currentMessage()
     assert window.run_view.header.figures["subcalls"] == 6  # everything is still in the window
+    # the warning stays in the header after the run ended and after further refreshes
+    header = window.run_view.header
+    warning = f"⚠ {problems[0]} The run goes on; its events stay in this window."
+    assert warning in header.plain_text()
+    window.run_view.refresh_header()
+    window.run_model.set_isolation("bwrap")      # any change to the run redraws the header
+    assert warning in header.plain_text() and "Sub-calls 6" in header.plain_text()
+    # another run starts: its header has no warning from this one
+    window.new_run.question.setPlainText("Again?")
+    again = run_coro(qloop, window.run_once())
+    assert again.status == "completed" and "locked" not in header.plain_text()
 
 
 def test_a_crashed_repl_worker_is_shown_and_the_run_goes_on(window, qloop, tmp_path):

@@ -1,4 +1,4 @@
-"""Failure-mode badges over a real run that goes wrong: shown with their reasons, clicks point at nodes."""
+"""Findings (failure-mode badges) over a real run that goes wrong: shown with their reasons, clicks point at nodes."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from PySide6.QtCore import Qt
 
 from rlm_studio.analysis.detectors import Finding
 from rlm_studio.analysis.failure_modes import detect_failure_modes
+from rlm_studio.analysis.findings import detect_findings
 from rlm_studio.engine.settings import RunSettings
-from rlm_studio.ui.failure_badges import KIND_STYLES, FailureList, badge_html, kind_colour, kind_title
+from rlm_studio.ui.failure_badges import KIND_STYLES, FindingsList, badge_html, kind_colour, kind_title
 from rlm_studio.ui.run_view import RunView
 from tests.engine.scripts import repl, run_session, script
 
@@ -28,14 +29,14 @@ def failing_run(tmp_path_factory):
 
 @pytest.fixture
 def failures(qtbot):
-    widget = FailureList()
+    widget = FindingsList()
     qtbot.addWidget(widget)
     widget.resize(700, 300)
     return widget
 
 
 def test_findings_of_a_real_run_are_listed_with_badges_and_reasons(qtbot, failures, failing_run):
-    failures.set_events(failing_run)
+    failures.set_findings(detect_findings(failing_run))
     kinds = [kind for kind, _, _ in failures.findings]
     assert kinds == ["repeated_errors", "iteration_limit", "no_code"]
     assert failures.findings == [(f.kind, f.reason, f.nodes) for f in detect_failure_modes(failing_run)]
@@ -43,24 +44,22 @@ def test_findings_of_a_real_run_are_listed_with_badges_and_reasons(qtbot, failur
     assert row.badge.text() == "Repeated errors" and "ZeroDivisionError" in row.reason_label.text()
     assert KIND_STYLES["repeated_errors"][1] in row.badge.styleSheet()
     assert row.where.text() == "3 nodes"
-    assert "3 found" in failures.title.text() and failures.empty.isHidden()
+    assert "3 possible failure modes" in failures.title.text() and failures.empty.isHidden()
     failures.show()
     qtbot.waitExposed(failures)
     assert not failures.grab().isNull()
 
 
 def test_clicking_a_finding_walks_through_its_nodes(qtbot, failures, failing_run):
-    failures.set_events(failing_run)
+    failures.set_findings(detect_findings(failing_run))
     row = failures.rows[0]
-    seen, whole = [], []
-    failures.nodeActivated.connect(seen.append)
-    failures.findingActivated.connect(whole.append)
+    seen = []
+    failures.node_activated.connect(seen.append)
     for _ in range(4):
         qtbot.mouseClick(row, Qt.MouseButton.LeftButton)
     assert seen == [*row.nodes, row.nodes[0]]            # one node per click, then round again
-    assert whole == [row.nodes] * 4
     assert row.where.text() == "node 1 of 3"
-    with qtbot.waitSignal(failures.nodeActivated) as signal:
+    with qtbot.waitSignal(failures.node_activated) as signal:
         failures.rows[1].setFocus()
         qtbot.keyClick(failures.rows[1], Qt.Key.Key_Return)
     assert signal.args == [failures.rows[1].nodes[0]]
@@ -70,8 +69,8 @@ def test_activating_a_finding_selects_its_node_in_the_run_tree(qtbot, failures, 
     view = RunView()
     qtbot.addWidget(view)
     view.show_events(failing_run)
-    failures.nodeActivated.connect(view.select_node)
-    failures.set_events(failing_run)
+    failures.node_activated.connect(view.select_node)
+    failures.set_findings(detect_findings(failing_run))
     no_code = [r.kind for r in failures.rows].index("no_code")
     target = failures.activate(no_code)
     assert view.selected_node == target

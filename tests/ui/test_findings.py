@@ -5,7 +5,7 @@ from PySide6.QtGui import QColor
 from ui_helpers import repl, run_coro, run_sales, write_script
 
 from rlm_studio.ui.failure_badges import kind_colour
-from rlm_studio.ui.history_panel import COL_FLAGS
+from rlm_studio.ui.history_panel import COL_FINDINGS
 
 
 def _failing_root(folder):
@@ -19,7 +19,7 @@ def _history_items(history):
 
 
 def _filter_by(history, kind):
-    history.flag.setCurrentIndex(history.flag.findData(kind))
+    history.finding.setCurrentIndex(history.finding.findData(kind))
     history.refresh()
     return set(_history_items(history))
 
@@ -42,10 +42,10 @@ def test_badges_filter_and_node_markers(window, qtbot, qloop, tmp_path, qtmodelt
     items = _history_items(window.history)
     flagged, plain = items[bad.run_id], items[clean.run_id]
     assert not flagged.icon(0).isNull() and plain.icon(0).isNull()
-    assert "Repeated errors" in flagged.text(COL_FLAGS) and "Iteration limit" in flagged.text(COL_FLAGS)
-    assert "3 consecutive cells failed" in flagged.toolTip(COL_FLAGS)
+    assert "Repeated errors" in flagged.text(COL_FINDINGS) and "Iteration limit" in flagged.text(COL_FINDINGS)
+    assert "3 consecutive cells failed" in flagged.toolTip(COL_FINDINGS)
     assert "ZeroDivisionError" in flagged.toolTip(0)
-    assert plain.text(COL_FLAGS) == ""
+    assert plain.text(COL_FINDINGS) == ""
 
     # the failure-mode filter selects the failing run and not the clean one
     assert _filter_by(window.history, "repeated_errors") == {bad.run_id}
@@ -73,7 +73,7 @@ def test_badges_filter_and_node_markers(window, qtbot, qloop, tmp_path, qtmodelt
 
     # the Analysis tab shows the stored findings
     window.tabs.setCurrentWidget(window.analysis)
-    assert {k for k, _, _ in window.analysis.failures.findings} == {"repeated_errors", "iteration_limit"}
+    assert {k for k, _, _ in window.analysis.findings.findings} == {"repeated_errors", "iteration_limit"}
 
     # opening the clean run clears the markers
     assert window.open_run(clean.run_id)
@@ -111,4 +111,4 @@ def test_runs_never_checked_are_flagged_when_opened_with_the_set_thresholds(wind
     info = store.get_run(result.run_id)
     assert info["flags_computed"] and info["flags"] == ["iteration_limit"]
     item = _history_items(window.history)[result.run_id]
-    assert not item.icon(0).isNull() and item.text(COL_FLAGS) == "Iteration limit"
+    assert not item.icon(0).isNull() and item.text(COL_FINDINGS) == "Iteration limit"
