@@ -10,8 +10,21 @@ import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from rlm_studio.engine.events import Event
+from rlm_studio.engine.events import (
+    CellFinished,
+    CellStarted,
+    Event,
+    FinalAnswer,
+    ModelCallFinished,
+    ModelCallStarted,
+    Notice,
+    RunFinished,
+    RunStarted,
+    SubcallFinished,
+    SubcallStarted,
+)
 from rlm_studio.engine.run_tree import NodeRecord, RunTree, Totals
 
 from .blobs import BlobCollector, store_blobs
@@ -40,7 +53,7 @@ class RunState:
     dirty: set[str] = field(default_factory=set)
 
 
-def node_row(run_id: str, node: NodeRecord) -> tuple:
+def node_row(run_id: str, node: NodeRecord) -> tuple[Any, ...]:
     return (run_id, node.id, node.parent_id, node.kind, node.depth, node.order, node.label, node.summary,
             node.model, node.status, node.error, node.iteration, node.started_ts, node.ended_ts,
             node.duration_ms, node.input_tokens, node.output_tokens, node.cached_tokens,
@@ -89,8 +102,8 @@ class Ingest:
     def write(self, conn: sqlite3.Connection, events: Iterable[Event], now: float) -> None:
         conn.execute("PRAGMA defer_foreign_keys = ON")
         collectors: dict[str, BlobCollector] = {}
-        event_rows: list[tuple] = []
-        search_rows: list[tuple] = []
+        event_rows: list[tuple[Any, ...]] = []
+        search_rows: list[tuple[str, str, str, str]] = []
         touched: list[str] = []
         for event in events:
             if event.ephemeral:
@@ -123,8 +136,7 @@ class Ingest:
                              search_rows)
 
     def _run_effects(self, conn: sqlite3.Connection, state: RunState, event: Event) -> None:
-        kind = event.kind
-        if kind == "run_started" and event.depth == 0 and event.parent_id is None:
+        if isinstance(event, RunStarted) and event.depth == 0 and event.parent_id is None:
             state.root_node_id = event.node_id
             state.warnings = list(event.warnings)
             forked = dict(event.forked_from or {})
@@ -148,11 +160,11 @@ class Ingest:
                  json.dumps(state.warnings, ensure_ascii=False), forked.get("run_id"), forked.get("node_id"),
                  event.system_prompt, event.node_id, event.app_version, self.writer_pid, self.writer_host,
                  event.ts))
-        elif kind == "notice" and event.level in ("warning", "error") and event.message:
+        elif isinstance(event, Notice) and event.level in ("warning", "error") and event.message:
             state.warnings.append(event.message)
             conn.execute("UPDATE runs SET warnings = ? WHERE id = ?",
                          (json.dumps(state.warnings, ensure_ascii=False), event.run_id))
-        elif kind == "run_finished" and event.node_id == state.root_node_id:
+        elif isinstance(event, RunFinished) and event.node_id == state.root_node_id:
             totals = run_totals(state.tree, state.root_node_id)
             given = event.totals or {}
             root = state.tree.nodes.get(event.node_id)
@@ -166,26 +178,25 @@ class Ingest:
             update_run_totals(conn, event.run_id, totals)
 
     @staticmethod
-    def _search_rows(state: RunState, event: Event, rows: list[tuple]) -> None:
-        kind = event.kind
+    def _search_rows(state: RunState, event: Event, rows: list[tuple[str, str, str, str]]) -> None:
         found: list[tuple[str | None, str]] = []
-        if kind == "run_started":
+        if isinstance(event, RunStarted):
             found.append((event.question, "question"))
-        elif kind == "final_answer":
+        elif isinstance(event, FinalAnswer):
             found.append((event.answer, "answer"))
             state.indexed_prompts.add(hash(("answer", event.answer)))
-        elif kind == "run_finished" and event.node_id == state.root_node_id \
+        elif isinstance(event, RunFinished) and event.node_id == state.root_node_id \
                 and hash(("answer", event.answer)) not in state.indexed_prompts:
             found.append((event.answer, "answer"))   # runs stored before answers needed FINAL kept a partial one
-        elif kind == "cell_started":
+        elif isinstance(event, CellStarted):
             found.append((event.code, "code"))
-        elif kind == "cell_finished":
+        elif isinstance(event, CellFinished):
             found.append(("\n".join(t for t in (event.stdout, event.stderr) if t), "output"))
-        elif kind == "subcall_started":
+        elif isinstance(event, SubcallStarted):
             found.append((event.prompt, "prompt"))
-        elif kind == "subcall_finished" or kind == "model_call_finished":
+        elif isinstance(event, (SubcallFinished, ModelCallFinished)):
             found.append((event.response, "response"))
-        elif kind == "model_call_started":
+        elif isinstance(event, ModelCallStarted):
             for message in event.messages:
                 content = message.get("content") if isinstance(message, dict) else None
                 if isinstance(content, str) and message.get("role") != "assistant":
