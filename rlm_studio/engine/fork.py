@@ -54,7 +54,7 @@ def plan_fork(events: list[Event], at_iteration: int, *, edited_response: str | 
     kept_iterations = {e.node_id: e.index for e in iterations if e.index < at_iteration}
 
     # every node below a kept iteration, in stream order
-    parent_of = {e.node_id: e.parent_id for e in events if e.kind.endswith("_started") or e.kind == "final_answer"}
+    parent_of = {e.node_id: e.parent_id for e in events if e.opens is not None}
     def kept(node_id: str | None) -> bool:
         while node_id is not None:
             if node_id in kept_iterations:
