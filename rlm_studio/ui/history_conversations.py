@@ -6,15 +6,17 @@ from collections.abc import Iterator
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QTreeWidgetItemIterator
+from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
 
 
 def all_items(tree: QTreeWidget) -> Iterator[QTreeWidgetItem]:
     """Every run item, turns under their conversation included, in the order shown."""
-    iterator = QTreeWidgetItemIterator(tree)
-    while iterator.value() is not None:
-        yield iterator.value()
-        iterator += 1
+    # walked by index: PySide's QTreeWidgetItemIterator hands out items it then frees (a double delete later)
+    for row in range(tree.topLevelItemCount()):
+        item = tree.topLevelItem(row)
+        yield item
+        for child in range(item.childCount()):
+            yield item.child(child)
 
 
 def item_order(tree: QTreeWidget, item: QTreeWidgetItem) -> tuple[int, int]:
