@@ -2,17 +2,21 @@
 
 Each reader returns {count name: value} for the counts that surface has; the cross-surface test checks
 that every surface agrees with every other on each count they share. The app is read through its tree
-model (what the run view shows); when the header or status bar change, adapt `app_counts` only.
+model (what the run view shows), its header and its status bar (their text, read back by regex: when
+those widgets change, adapt `header_counts` / `status_bar_counts` only).
 """
 
 from __future__ import annotations
 
 import io
 import json
+import re
 from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any
 
+from rlm_studio.analysis.open_run import OpenRun
+from rlm_studio.analysis.run_summary import summarize
 from rlm_studio.cli.main import main
 from rlm_studio.engine.events import event_from_dict
 from rlm_studio.engine.run_tree import RunTree
@@ -113,3 +117,36 @@ def app_counts(events: list[Any]) -> dict[str, Any]:
             "input_tokens": sum(figure(i, COL_IN) or 0 for _, _, i in rows),
             "output_tokens": sum(figure(i, COL_OUT) or 0 for _, _, i in rows),
             "known_cost_usd": figure(root, COL_SUBTREE_COST)}
+
+
+def _numbers(text: str, patterns: dict[str, str]) -> dict[str, Any]:
+    found = {}
+    for name, pattern in patterns.items():
+        match = re.search(pattern, text)
+        assert match, (pattern, text)
+        found[name] = int(match.group(1).replace(",", ""))
+    return found
+
+
+def header_counts(events: list[Any]) -> dict[str, Any]:
+    """The app's run header: the counts in its totals line (the text the label shows)."""
+    from rlm_studio.ui.header_text import header_text
+
+    summary = summarize(OpenRun.from_events(events))
+    text = header_text(summary, running=False).totals
+    return _numbers(text, {"iterations": r"<b>Iterations</b> ([\d,]+)", "subcalls": r"<b>Sub-calls</b> ([\d,]+)",
+                           "child_runs": r"<b>Child runs</b> ([\d,]+)", "max_depth": r"<b>Deepest depth</b> ([\d,]+)"})
+
+
+def status_bar_counts(events: list[Any]) -> dict[str, Any]:
+    """The app's status bar line."""
+    from rlm_studio.ui.header_text import status_line
+
+    text = status_line(summarize(OpenRun.from_events(events)), running=False)
+    return _numbers(text, {"iterations": r"iteration ([\d,]+)", "subcalls": r"([\d,]+) sub-calls"})
+
+
+def app_summary_counts(events: list[Any]) -> dict[str, Any]:
+    """The plain figures the header and status bar are made from (OpenRun -> RunSummary)."""
+    figures = summarize(OpenRun.from_events(events)).figures()
+    return _pick(figures)

@@ -2,7 +2,7 @@
 with one failed item, an error cell, a worker crash, a limit stop, a fork and an imported official log.
 
 Surfaces: `run --json`, `show --json` (the run and its root node's subtree), `runs --json`, our export
-and the official export, and the app's run-tree view (offscreen). All parts are real: scripted root
+and the official export, and the app: its run-tree view (offscreen), header and status bar. All parts are real: scripted root
 models, sandboxed workers, a SQLite file, the CLI in-process.
 """
 
@@ -19,12 +19,15 @@ from tests.support.scripts import script as _script
 
 from .surfaces import (
     app_counts,
+    app_summary_counts,
     cli_json,
+    header_counts,
     official_export_counts,
     own_export_counts,
     run_json_counts,
     runs_counts,
     show_counts,
+    status_bar_counts,
 )
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -78,7 +81,8 @@ def _surfaces(runs: dict[str, Any], name: str) -> dict[str, dict[str, Any]]:
         events = store.load_events(run_id)
     found = {"show --json run": show_run, "show --json root subtree": show_root, "runs --json": runs_counts(db, run_id),
              "our export": own_export_counts(db, run_id, tmp), "official export": official_export_counts(db, run_id, tmp),
-             "app tree view": app_counts(events)}
+             "app tree view": app_counts(events), "app header": header_counts(events),
+             "app status bar": status_bar_counts(events), "app run summary": app_summary_counts(events)}
     if summary is not None and "iterations" in summary:
         found["run --json"] = run_json_counts(summary)
     return found
