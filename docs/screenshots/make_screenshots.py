@@ -82,6 +82,19 @@ async def main() -> int:
     await asyncio.sleep(0.3)
     window.grab().save(str(HERE / "run_view_code_cell.png"))
 
+    # the Analysis tab: findings above the charts, the pointer over a sub-call of the batch (its read-out)
+    window.tabs.setCurrentWidget(window.analysis)
+    await asyncio.sleep(0.5)
+    waterfall = window.analysis.charts.timeline_chart
+    sub = next(b for b in waterfall.waterfall.bars if b["kind"] == "subcall" and b["lane"] == 1)
+    from PySide6.QtTest import QTest
+
+    QTest.mouseMove(waterfall.viewport(), waterfall.call_point(sub["node_id"]))
+    await asyncio.sleep(0.3)
+    window.grab().save(str(HERE / "charts.png"))
+    window.analysis.charts.export_to(work / "charts.svg")   # the same figures through matplotlib
+    window.tabs.setCurrentWidget(view)
+
     # fork at the third iteration with an edited response: the dialog, then the fork with its link
     tree = view.model.tree
     third = [c for c in tree.children(tree.root_id) if tree.node(c).kind == "iteration"][2]

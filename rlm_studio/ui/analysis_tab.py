@@ -66,14 +66,17 @@ class AnalysisTab(QWidget):
         run = self.run
         if run.root_id is None:
             self.note.setText(EMPTY_NOTE)
+            self.note.setVisible(True)
             self.findings.set_findings([])
             self.charts.clear()
             return
         self.findings.set_findings(run.findings or [])
         self.charts.show_run(run)
-        count = len(run.findings or [])
         if run.findings is None:
-            self.note.setText("Findings come when the run ends." if run.running else "No findings computed.")
+            self.note.setText("<i>Findings come when the run ends.</i>" if run.running
+                              else "<i>This run has not been checked for findings.</i>")
+        elif run.findings:
+            self.note.setText("Click a finding to see its nodes in the run.")
         else:
-            self.note.setText(f"{count} finding(s): possible failure modes; click one to see its nodes in the run."
-                              if count else "No findings: none of the known failure modes showed up in this run.")
+            self.note.setText("")
+        self.note.setVisible(bool(self.note.text()))

@@ -25,7 +25,9 @@ def test_analysis_replay_and_compare_from_the_history(window, qloop, tmp_path):
     # analysis of the run just finished, built when its tab is shown
     window.tabs.setCurrentWidget(window.analysis)
     assert window.analysis.charts.series, "the charts got the run's iterations"
-    assert "failure mode" in window.analysis.note.text()
+    assert window.run_model.findings is not None            # detected and saved when the run ended
+    assert [k for k, _, _ in window.analysis.findings.findings] == [f["kind"] for f in window.run_model.findings]
+    assert window.store.findings(second) == window.run_model.findings
     # replay the first run from the history
     history = window.history
     history.select_run(first)
