@@ -15,7 +15,7 @@ from .spec import TaskResult, TaskSpec
 from .task import score
 
 # a run that failed for one of these reasons measured nothing: its row is 'failed' and `bench resume` runs it again
-UNREACHED_KINDS = frozenset({"auth", "connection", "not_found", "rate_limit", "server", "malformed"})
+UNREACHED_KINDS = frozenset({"auth", "connection", "not_found", "rate_limit", "server", "malformed", "timeout"})
 
 
 def _model_settings(data: dict[str, Any]) -> Any:

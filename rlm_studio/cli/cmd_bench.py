@@ -74,6 +74,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     run.add_argument("--max-task-cost", type=float, default=None, metavar="USD", help="per task cost limit")
     run.add_argument("--max-time", type=float, default=None, metavar="SECONDS", help="per task wall-time limit")
     run.add_argument("--cell-timeout", type=float, default=120.0, metavar="SECONDS")
+    run.add_argument("--max-output-tokens", type=int, default=None, metavar="N",
+                     help="cap each model answer at N tokens (default: the model's own; the bundled model 1024)")
+    run.add_argument("--model-timeout", type=float, default=None, metavar="SECONDS",
+                     help="give up on one model call after this long (default 120)")
     run.add_argument("--output-limit", type=int, default=20_000, metavar="CHARS",
                      help="REPL output shown to the root model per block (default 20000)")
     run.add_argument("--system-prompt", type=Path, default=None, metavar="FILE", help="the RLM's system prompt")
@@ -232,6 +236,14 @@ def _plan(args: argparse.Namespace) -> Any:
         else:
             settings["batch_concurrency"] = args.subcall_concurrency[0]
     model_settings: dict[str, Any] = {}
+    if args.max_output_tokens is not None:
+        if args.max_output_tokens < 1:
+            raise CliError("--max-output-tokens must be at least 1")
+        model_settings["max_output_tokens"] = args.max_output_tokens
+    if args.model_timeout is not None:
+        if args.model_timeout <= 0:
+            raise CliError("--model-timeout must be positive")
+        model_settings["timeout_s"] = args.model_timeout
     if args.api_base:
         model_settings["api_bases"] = {s: args.api_base for s in {args.root_model, args.sub_model or args.root_model}}
     options = {"code_root": args.code_root} if args.code_root else {}
