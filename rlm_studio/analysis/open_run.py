@@ -68,7 +68,7 @@ class OpenRun:
         is held weakly: observing never keeps a view (or a window) alive, nor makes a cycle with it."""
         ref: Callable[[], Observer | None]
         if hasattr(observer, "__self__") and hasattr(observer, "__func__"):
-            ref = weakref.WeakMethod(observer)  # type: ignore[arg-type]
+            ref = weakref.WeakMethod(observer)
         else:
             ref = lambda: observer  # noqa: E731
         self._observers.append(ref)

@@ -4,6 +4,7 @@ the window's OpenRun and redraws only while it is looked at, so opening a big ru
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from rlm_studio.analysis.open_run import OpenRun
@@ -54,8 +55,8 @@ class AnalysisTab(QWidget):
             else:
                 self.refresh()
 
-    def showEvent(self, event: object) -> None:  # type: ignore[override]
-        super().showEvent(event)  # type: ignore[arg-type]
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
         self.refresh()
 
     def refresh(self) -> None:

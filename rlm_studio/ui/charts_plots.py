@@ -52,7 +52,7 @@ def _title(text: str, entries: list[tuple[str, str]] | None = None) -> str:
     return f"<b style='color:#212121'>{text}</b>" + (f" &nbsp; &nbsp; {keys}" if keys else "")
 
 
-class IterationBars(pg.PlotWidget):
+class IterationBars(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph has no type hints
     """Stacked bars, one per root iteration; x zooms and pans, hover reads a bar out, click emits its row."""
 
     bar_activated = Signal(int)
@@ -118,13 +118,15 @@ class IterationBars(pg.PlotWidget):
         assert self.series is not None
         top = self.series.totals[i]
         scene = self.getViewBox().mapViewToScene(QPointF(i + 1, top / 2 if top > 0 else 0.0))
-        return self.mapFromScene(scene)
+        point: QPoint = self.mapFromScene(scene)
+        return point
 
     def _view_point(self, scene_pos: QPointF) -> QPointF | None:
         vb = self.getViewBox()
         if not vb.sceneBoundingRect().contains(scene_pos):
             return None
-        return vb.mapSceneToView(scene_pos)
+        point: QPointF = vb.mapSceneToView(scene_pos)
+        return point
 
     def _moved(self, scene_pos: QPointF) -> None:
         point = self._view_point(scene_pos)
@@ -148,7 +150,7 @@ class IterationBars(pg.PlotWidget):
             self.bar_activated.emit(i)
 
 
-class CallWaterfall(pg.PlotWidget):
+class CallWaterfall(pg.PlotWidget):  # type: ignore[misc]
     """Every call as a bar over time, parallel calls in separate lanes, iterations as background bands.
     Wheel zooms, drag pans (both axes); hover reads a call out; click emits its node id."""
 
@@ -231,7 +233,8 @@ class CallWaterfall(pg.PlotWidget):
         assert self.waterfall is not None
         bar = next(b for b in self.waterfall.bars if b["node_id"] == node_id)
         scene = self.getViewBox().mapViewToScene(QPointF((bar["start_s"] + bar["end_s"]) / 2, bar["lane"]))
-        return self.mapFromScene(scene)
+        point: QPoint = self.mapFromScene(scene)
+        return point
 
     def _call_under(self, scene_pos: QPointF) -> dict[str, Any] | None:
         vb = self.getViewBox()

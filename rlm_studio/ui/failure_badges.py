@@ -112,7 +112,7 @@ class FindingsList(QWidget):
 
     node_activated = Signal(str)
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.rows: list[FindingRow] = []
         self._next: dict[int, int] = {}

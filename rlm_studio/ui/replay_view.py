@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from rlm_studio.analysis.replay import Replay
 from rlm_studio.analysis.tree import RunTree
 
-from .compare_view import diff_html
+from .replay_text import describe_event, differences_html
 from .run_view import RunView
 
 SPEEDS: tuple[tuple[str, float | None], ...] = (
@@ -39,18 +39,6 @@ SPEEDS: tuple[tuple[str, float | None], ...] = (
 DEFAULT_SPEED_INDEX = 1
 FAST_BATCH_S = 0.015      # "as fast as possible" applies events for this long, then lets the UI draw
 FAR_JUMP_EVENTS = 400     # a forward jump longer than this rebuilds the view once instead of feeding it
-
-
-def describe_event(event: Any, tree: RunTree) -> str:
-    """One line about an event: its kind and the node it concerns."""
-    what = event.kind.replace("_", " ")
-    node = tree.nodes.get(event.node_id)
-    if node is not None:
-        label = node.label + (f": {node.summary}" if node.summary else "")
-        if len(label) > 90:
-            label = label[:89] + "…"
-        what += f" — {label}"
-    return what
 
 
 class ReplayView(QWidget):
@@ -361,32 +349,3 @@ class ReplayView(QWidget):
             if node_id not in self.run_view.model.tree:
                 self.seek(len(self.replay))
             self.run_view.select_node(node_id)
-
-
-def _value_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dict):
-        return ", ".join(f"{k}: {v}" for k, v in value.items() if v not in (None, ""))
-    return str(value)
-
-
-def differences_html(differences: list[dict[str, Any]], seconds: float | None = None) -> str:
-    """The re-execution result: 'no differences', or each differing cell with a coloured diff."""
-    took = f" (re-executed in {seconds:.1f} s)" if seconds is not None else ""
-    if not differences:
-        return (f"<p><b style='color:#2e7d32'>No differences</b>{took}: every cell printed the same output "
-                "as in the recording.</p>")
-    parts = [f"<p><b style='color:#c62828'>{len(differences)} difference{'s' if len(differences) != 1 else ''}"
-             f"</b>{took}: these cells behaved differently from the recording.</p>"]
-    for d in differences:
-        where = html.escape(d["path"])
-        if d.get("node_a"):
-            where = f"<a href='node:{html.escape(d['node_a'])}'>{where}</a>"
-        parts.append(f"<p><b>{where}</b> — {html.escape(str(d['field']))}</p>")
-        if d["field"] == "cell":
-            parts.append("<p>This cell ran only in the "
-                         f"{'recording' if d['a'] else 're-execution'}.</p>")
-            continue
-        parts.append(diff_html(_value_text(d["a"]), _value_text(d["b"]), "recorded", "re-executed"))
-    return "".join(parts)
