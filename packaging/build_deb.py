@@ -8,6 +8,7 @@ Needs only dpkg-deb. Stdlib only, so it runs with any Python 3.11+.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -20,7 +21,7 @@ APP_ID = "io.github.rlm_studio.RlmStudio"
 PACKAGE = "rlm-studio"
 INSTALL_DIR = "usr/lib/rlm-studio"
 # What the bundled Qt needs from the system on a desktop (the wheel carries Qt itself, not X11/GL/fonts).
-DEPENDS = ("libc6 (>= 2.31), libgl1, libegl1, libfontconfig1, libfreetype6, libdbus-1-3, libxkbcommon0, "
+DEPENDS = ("libgl1, libegl1, libfontconfig1, libfreetype6, libdbus-1-3, libxkbcommon0, "
            "libxkbcommon-x11-0, libx11-xcb1, libxcb-cursor0, libxcb-icccm4, libxcb-keysyms1, libxcb-shape0, "
            "libxcb-randr0, libxcb-render-util0, libxcb-image0, libxcb-xkb1")
 DESCRIPTION = """\
@@ -32,6 +33,12 @@ Run, watch, replay and compare Recursive Language Models
  with tokens, cost and time on every node, kept in a local database, and can
  be replayed, forked and compared. Includes a tiny offline model
  (SmolLM2-135M-Instruct, served by llama.cpp) and the bubblewrap sandbox."""
+
+
+def glibc_depends() -> str:
+    """The frozen binaries need at least the C library of the machine they were built on."""
+    version = (os.confstr("CS_GNU_LIBC_VERSION") or "glibc 2.31").split()[-1]
+    return f"libc6 (>= {version})"
 
 
 def project_version() -> str:
@@ -75,7 +82,7 @@ def stage(app_dir: Path, root: Path, version: str, arch: str) -> None:
     control.write_text(
         f"Package: {PACKAGE}\nVersion: {version}\nArchitecture: {arch}\n"
         "Maintainer: RLM Studio developers <rlm-studio@users.noreply.github.com>\n"
-        f"Installed-Size: {size_kib}\nDepends: {DEPENDS}\nSection: science\nPriority: optional\n"
+        f"Installed-Size: {size_kib}\nDepends: {glibc_depends()}, {DEPENDS}\nSection: science\nPriority: optional\n"
         "Homepage: https://github.com/rlm-studio/rlm-studio\n"
         f"Description: {DESCRIPTION}\n", encoding="utf-8")
     control.chmod(0o644)

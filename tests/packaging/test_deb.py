@@ -35,7 +35,9 @@ def test_package_metadata(deb_package: Path) -> None:
     arch = subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True).stdout.strip()
     assert (field(deb_package, "Package"), field(deb_package, "Version"), field(deb_package, "Architecture")) \
         == ("rlm-studio", "0.1.0", arch)
-    assert "libxcb-cursor0" in field(deb_package, "Depends")
+    depends = field(deb_package, "Depends")
+    assert "libxcb-cursor0" in depends
+    assert f"libc6 (>= {os.confstr('CS_GNU_LIBC_VERSION').split()[-1]})" in depends  # the build machine's C library
     listing = subprocess.run(["dpkg-deb", "-c", str(deb_package)], capture_output=True, text=True,
                              check=True).stdout
     assert "root/root" in listing and "./usr/lib/rlm-studio/rlm-studio" in listing
