@@ -137,6 +137,10 @@ class MainWindow(QMainWindow):
         self.compare_view = self.add_tab(CompareView(), "Compare")
         self.analysis.node_activated.connect(self.show_node)
         self.compare_view.node_activated.connect(self._compare_node)
+        from .bench_view import BenchView
+
+        self.bench_view = self.add_tab(BenchView(self), "Bench")
+        self.bench_view.run_opened.connect(self.open_run_in_background)   # a bench task's run, as the history opens one
 
     def add_tab(self, widget: Any, title: str) -> Any:
         """Add a tab (after the existing ones) and return its widget."""
