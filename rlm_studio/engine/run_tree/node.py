@@ -40,7 +40,10 @@ class NodeRecord:
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> NodeRecord:
         """A node as `Store.load_nodes` returns it (extra columns such as run_id are ignored)."""
-        return cls(**{k: row[k] for k in _NAMES if k in row})
+        try:
+            return cls(*[row[k] for k in _NAMES])    # positional: this runs for every stored node
+        except KeyError:
+            return cls(**{k: row[k] for k in _NAMES if k in row})
 
 
 _NAMES = tuple(f.name for f in fields(NodeRecord))

@@ -69,9 +69,28 @@ class RunTree:
         """A stored run's tree from its node records (what the `nodes` table holds), in opening order."""
         tree = cls()
         for node in sorted(nodes, key=lambda n: n.start_seq):
-            if node.id not in tree.nodes:
-                tree.nodes[node.id] = node
-                tree._insert(node)
+            if node.id in tree.nodes:
+                continue
+            tree.nodes[node.id] = node
+            parent = node.parent_id if node.parent_id in tree.nodes and node.parent_id != node.id else None
+            siblings = tree._children.setdefault(parent, [])
+            tree._row[node.id] = len(siblings)
+            siblings.append(node.id)
+            tree._children.setdefault(node.id, [])
+            tree._parent[node.id] = parent
+            own = contribution(node)
+            tree._own[node.id] = own
+            tree._sum[node.id] = list(own)
+            tree._max_depth[node.id] = node.depth
+        # children were opened after their parents: going backwards adds each subtree before its parent's
+        for node_id in reversed(list(tree._parent)):
+            parent = tree._parent[node_id]
+            if parent is not None:
+                acc, mine = tree._sum[parent], tree._sum[node_id]
+                for i, value in enumerate(mine):
+                    acc[i] += value
+                if tree._max_depth[parent] < tree._max_depth[node_id]:
+                    tree._max_depth[parent] = tree._max_depth[node_id]
         return tree
 
     def apply(self, event: Event | dict[str, Any]) -> TreeChange | None:
