@@ -63,6 +63,15 @@ class BenchForm(QWidget):
         self.concurrency.setValue(2)
         self.concurrency.setSuffix(" tasks at once")
         form.addRow("Concurrency", self.concurrency)
+        self.executor = QComboBox()
+        self.executor.addItems(["local", "ray"])
+        self.executor.setToolTip("local: tasks run in this app; ray: as Ray tasks on a cluster (needs the [ray] extra)")
+        self.address = QLineEdit()
+        self.address.setPlaceholderText("Ray cluster: auto, ray://HOST:10001, or empty for a local Ray instance")
+        self.address.setEnabled(False)
+        self.executor.currentTextChanged.connect(lambda name: self.address.setEnabled(name == "ray"))
+        form.addRow("Executor", self.executor)
+        form.addRow("Ray address", self.address)
         self.seed = QSpinBox()
         self.seed.setRange(0, 2 ** 31 - 1)
         form.addRow("Seed", self.seed)
@@ -84,6 +93,11 @@ class BenchForm(QWidget):
     def set_methods(self, names: list[str]) -> None:
         for name, box in self.methods.items():
             box.setChecked(name in names)
+
+    def executor_choice(self) -> tuple[str, str | None]:
+        """(executor name, Ray address or None)."""
+        name = self.executor.currentText()
+        return name, (self.address.text().strip() or None) if name == "ray" else None
 
     def plan(self, model_settings: dict[str, Any] | None = None) -> BenchPlan:
         sizes = parse_sizes(self.sizes.text()) if self.sizes.text().strip() else None

@@ -244,6 +244,7 @@ class BenchView(QWidget):
             return
         self._say("Preparing the tasks…")
         self._set_running(True)
+        self.job.executor_name, self.job.address = self.form.executor_choice()
         self.job.start_new(path, plan)
 
     def resume(self) -> None:
@@ -252,6 +253,7 @@ class BenchView(QWidget):
             return
         self._say(f"Resuming bench {self.bench_id[:10]}…")
         self._set_running(True)
+        self.job.executor_name, self.job.address = self.form.executor_choice()
         self.job.resume(path, self.bench_id)
 
     def stop(self) -> None:

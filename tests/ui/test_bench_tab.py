@@ -10,9 +10,11 @@ import csv
 import io
 import json
 
+import pytest
 from PySide6.QtCore import Qt
 
 from rlm_studio.bench.store import BenchStore
+from rlm_studio.storage import Store
 from tests.bench.scripts import ORACLE_CODE, write_script
 from tests.ui.ui_helpers import run_coro
 
@@ -205,3 +207,24 @@ def test_bad_input_is_one_line_and_stores_nothing(qtbot, qloop, window, tmp_path
         assert view.start_button.isEnabled()
 
     _on_loop(qloop, scenario)
+
+
+def test_the_tab_runs_a_bench_on_the_ray_executor(qtbot, qloop, window, tmp_path):
+    ray = pytest.importorskip("ray")
+    view = window.bench_view
+    window.tabs.setCurrentWidget(view)
+    _setup(view, model=write_script(tmp_path, "oracle", ORACLE_CODE), sizes="2k", tasks=2)
+    view.form.executor.setCurrentText("ray")
+    assert view.form.address.isEnabled() and view.form.executor_choice() == ("ray", None)
+
+    async def scenario() -> None:
+        await _run_to_end(qtbot, view)
+        assert "completed" in view.message.text()
+        assert [_cell(view.table.summary, 0, c) for c in range(4)] == ["rlm", "sniah", "2/2", "100.0%"]
+
+    try:
+        _on_loop(qloop, scenario)
+    finally:
+        ray.shutdown()
+    with Store.open(window.store.path) as store:
+        assert all(store.get_run(r["run_id"])["status"] == "completed" for r in view.rows)
