@@ -35,14 +35,15 @@ def diff_items(items_a: dict[str, Item], items_b: dict[str, Item]) -> list[dict[
     keys = {path: item.key for path, item in items_a.items()}
     keys.update({path: item.key for path, item in items_b.items() if path not in keys})
     missing: set[str] = set()
-    differences = []
+    differences: list[dict[str, Any]] = []
     for path in sorted(keys, key=lambda p: keys[p]):
         a, b = items_a.get(path), items_b.get(path)
         if a is None or b is None:
             if _has_missing_ancestor(path, missing):
                 continue
             missing.add(path)
-            present = a or b
+            present = a if a is not None else b
+            assert present is not None
             differences.append({"path": path, "field": "presence",
                                 "a": "present" if a else "missing", "b": "present" if b else "missing",
                                 "diff": f"{present.kind.replace('_', ' ')} only in run {'A' if a else 'B'}"})

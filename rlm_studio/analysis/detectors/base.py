@@ -70,9 +70,9 @@ class RunFacts:
 
     @classmethod
     def read(cls, events: Iterable[Event | dict[str, Any]]) -> RunFacts:
-        events = [e for e in as_events(events) if not e.ephemeral]
-        by_node = NodeEvents(events)
-        return cls(events=events, tree=RunTree.from_events(events), started=by_node.opened, finished=by_node.closed)
+        stored = [e for e in as_events(events) if not e.ephemeral]
+        by_node = NodeEvents(stored)
+        return cls(events=stored, tree=RunTree.from_events(stored), started=by_node.opened, finished=by_node.closed)
 
     def runs(self) -> list[str]:
         return self.tree.find("run")
