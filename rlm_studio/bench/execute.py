@@ -37,7 +37,7 @@ def _model_ms(events: list[Event]) -> float:
 
 async def execute_task(spec: TaskSpec, sink: Sink | None = None) -> TaskResult:
     """Run the spec; a harness failure (bad settings, a crash) is a 'failed' result, never an exception."""
-    from rlm_studio.analysis.failure_modes import detect_failure_modes
+    from rlm_studio.analysis.findings import detect_findings
 
     events: list[Event] = []
     sinks: list[Sink] = [events.append] + ([sink] if sink is not None else [])
@@ -56,7 +56,7 @@ async def execute_task(spec: TaskSpec, sink: Sink | None = None) -> TaskResult:
     findings: list[dict[str, Any]] = []
     if spec.method.startswith("rlm"):  # the detectors describe RLM runs (a base run has no code by design)
         try:
-            findings = [f.to_dict() for f in detect_failure_modes(events)]
+            findings = detect_findings(events)
         except Exception:  # a detector bug must not lose the task's score
             findings = []
     error = (result.error or {}).get("message") if result.error else None

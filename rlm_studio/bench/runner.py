@@ -144,7 +144,7 @@ class BenchRunner:
     async def run(self, bench_id: str, progress: BenchProgress | None = None,
                   tasks: list[Task] | None = None) -> BenchProgress:
         """Run the bench's missing rows. On cancellation the finished ones are kept and the bench is 'stopped'."""
-        from rlm_studio.analysis.failure_modes import detect_failure_modes  # noqa: F401  (import before timing)
+        from rlm_studio.analysis.findings import detect_findings  # noqa: F401  (import before timing)
         from rlm_studio.storage import Store
 
         bench_id = self.bench_store.resolve_bench_id(bench_id)
