@@ -46,7 +46,6 @@ class ForkDialog(QDialog):
         self.setWindowTitle("Fork from here")
         self.resize(720, 640)
         self.base = settings.to_dict()
-        self.recorded_response = recorded_response
         intro = QLabel(f"Fork <b>{html.escape(parent_title)}</b> at iteration <b>{at_iteration}</b>: the new run "
                        f"keeps iterations 1–{at_iteration - 1} as they were recorded (their code runs again with "
                        f"the recorded sub-call answers) and continues from iteration {at_iteration}."

@@ -71,7 +71,6 @@ class SettingsDialog(QDialog):
         page = QWidget()
         layout = QVBoxLayout(page)
         usable, description = keyring_status()
-        self.keyring_usable = usable
         banner = QLabel()
         banner.setWordWrap(True)
         if usable:

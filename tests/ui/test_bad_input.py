@@ -5,7 +5,8 @@ import subprocess
 import sys
 
 import pytest
-from ui_helpers import Heartbeat, run_coro, sales_document, sales_scripts, write_script
+
+from tests.ui.ui_helpers import Heartbeat, run_coro, sales_document, sales_scripts, write_script
 
 
 def test_binary_file_is_refused_with_its_name(window, qtbot, tmp_path):
@@ -148,7 +149,7 @@ def test_database_locked_during_a_run_keeps_the_events(window, qloop, tmp_path, 
 
 
 def test_a_crashed_repl_worker_is_shown_and_the_run_goes_on(window, qloop, tmp_path):
-    from ui_helpers import repl
+    from tests.ui.ui_helpers import repl
 
     root = write_script(tmp_path, "root", responses=[
         repl("x = 41\nimport os\nos._exit(3)"),

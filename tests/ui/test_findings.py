@@ -2,10 +2,10 @@
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from ui_helpers import repl, run_coro, run_sales, write_script
 
 from rlm_studio.ui.failure_badges import kind_colour
 from rlm_studio.ui.history_panel import COL_FINDINGS
+from tests.ui.ui_helpers import repl, run_coro, run_sales, write_script
 
 
 def _failing_root(folder):

@@ -3,9 +3,9 @@
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialogButtonBox, QLabel
-from ui_helpers import repl, run_coro, run_sales, sales_document, sales_scripts, wait_on_loop
 
 from rlm_studio.ui.tree_model import KIND_ROLE, NODE_ID_ROLE
+from tests.ui.ui_helpers import repl, run_coro, run_sales, sales_document, sales_scripts, wait_on_loop
 
 
 def _nodes(view, kind):

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QUrl
-from ui_helpers import run_coro
 
 from rlm_studio.analysis.replay import Replay
 from rlm_studio.analysis.tree import RunTree
@@ -18,6 +17,7 @@ from rlm_studio.engine.settings import RunSettings
 from rlm_studio.storage import Store
 from rlm_studio.ui.replay_view import ReplayView
 from tests.engine.scripts import repl, run_session, script
+from tests.ui.ui_helpers import run_coro
 
 # tests save their screenshot in a temporary folder; RLM_STUDIO_SCREENSHOTS=docs/screenshots refreshes the README's
 SCREENSHOTS = Path(os.environ.get("RLM_STUDIO_SCREENSHOTS") or tempfile.mkdtemp(prefix="rlm-studio-shots-"))

@@ -1,8 +1,7 @@
 """The whole flow with scripted models: load a document, run, watch the tree fill, inspect a cell."""
 
-from ui_helpers import run_coro, sales_document, sales_scripts
-
 from rlm_studio.ui.tree_model import COL_STATUS, KIND_ROLE, NODE_ID_ROLE
+from tests.ui.ui_helpers import run_coro, sales_document, sales_scripts
 
 
 def _all_indexes(model, parent=None):

@@ -3,11 +3,11 @@
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QGuiApplication
-from synthetic_events import synthetic_run
 
 from rlm_studio.engine.events import CellFinished, CellStarted
 from rlm_studio.ui.detail_html import PREVIEW_CHARS
 from rlm_studio.ui.run_view import RunView
+from tests.ui.synthetic_events import synthetic_run
 
 
 def _view(qtbot, events):

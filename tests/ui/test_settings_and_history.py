@@ -4,11 +4,11 @@ import json
 
 import pytest
 from PySide6.QtWidgets import QMessageBox
-from synthetic_events import synthetic_run
-from ui_helpers import wait_on_loop
 
 from rlm_studio.ui.app_settings import AppSettings, load_settings, save_settings, settings_path
 from rlm_studio.ui.settings_dialog import SettingsDialog, keyring_status
+from tests.ui.synthetic_events import synthetic_run
+from tests.ui.ui_helpers import wait_on_loop
 
 
 def test_settings_round_trip_in_rlm_studio_home_without_keys(app_home):

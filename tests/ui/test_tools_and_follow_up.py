@@ -2,7 +2,7 @@
 
 import sqlite3
 
-from ui_helpers import repl, run_coro, run_sales, wait_on_loop, write_script
+from tests.ui.ui_helpers import repl, run_coro, run_sales, wait_on_loop, write_script
 
 
 def test_tools_and_the_answer_protocol_reach_the_run(window, qloop, tmp_path):

@@ -1,6 +1,5 @@
 import pytest
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
-from synthetic_events import synthetic_run
 
 from rlm_studio.analysis.tree import RunTree
 from rlm_studio.ui.tree_model import (
@@ -13,6 +12,7 @@ from rlm_studio.ui.tree_model import (
     SORT_ROLE,
     RunTreeModel,
 )
+from tests.ui.synthetic_events import synthetic_run
 
 
 def _walk(model, parent=QModelIndex()):

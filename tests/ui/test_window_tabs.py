@@ -1,6 +1,6 @@
 """The window's Analysis, Replay and Compare tabs, fed from the history."""
 
-from ui_helpers import run_coro, sales_document, sales_scripts
+from tests.ui.ui_helpers import run_coro, sales_document, sales_scripts
 
 
 def _two_runs(window, qloop, tmp_path):
