@@ -10,7 +10,9 @@ from PySide6.QtGui import QDropEvent
 def test_first_start_selects_the_bundled_model_and_offers_the_example(window, qtbot):
     panel = window.new_run
     assert panel.root_model.spec() == "bundled"
-    assert "tiny" in panel.model_note.text()
+    from rlm_studio.models.local_server import BUNDLED_MODEL_NOTE
+
+    assert panel.model_note.text() == BUNDLED_MODEL_NOTE   # what the bundled model can and cannot do
     assert panel.example_button.isVisible() and "station_logbook.txt" in panel.example_button.text()
     panel.example_button.click()
     qtbot.waitUntil(lambda: len(panel.documents) == 1, timeout=10000)
