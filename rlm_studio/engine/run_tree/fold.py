@@ -31,6 +31,7 @@ from ..events import (
     SubcallFinished,
     SubcallStarted,
 )
+from ..events.payloads import NodeStatus
 from .node import NodeRecord
 
 Nodes = dict[str, NodeRecord]
@@ -46,7 +47,7 @@ def first_line(text: str | None, limit: int = 120) -> str:
     return ""
 
 
-def _close(node: NodeRecord, event: Event, status: str) -> None:
+def _close(node: NodeRecord, event: Event, status: NodeStatus) -> None:
     node.status = status
     node.ended_ts = event.ts
     node.end_seq = event.seq
@@ -125,7 +126,7 @@ def _call_finished(node: NodeRecord, e: ModelCallFinished | SubcallFinished) -> 
 
 def _cell_finished(node: NodeRecord, e: CellFinished) -> None:
     error = e.error_info
-    status = ("crashed" if e.crashed else "timeout" if e.timed_out else
+    status: NodeStatus = ("crashed" if e.crashed else "timeout" if e.timed_out else
               "interrupted" if e.interrupted else "error" if error else "ok")
     if error is not None:
         node.error = error.line()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from ..events.payloads import NodeKind
+from ..events.payloads import NodeKind, NodeStatus
 
 
 @dataclass
@@ -18,7 +18,7 @@ class NodeRecord:
     label: str = ""
     summary: str = ""              # one line: first line of code, prompt or answer
     model: str = ""
-    status: str = "running"        # a NodeStatus (a stored row may carry others, e.g. "interrupted")
+    status: NodeStatus = "running"
     error: str | None = None
     iteration: int | None = None
     started_ts: float = 0.0
