@@ -32,12 +32,11 @@ RUN_JSON_COLUMNS = ("settings", "warnings")
 
 def run_counts(totals: Totals) -> dict[str, Any]:
     """The named counts a run dict carries at its top level (`runs`, `show`, the app): all from one Totals."""
-    return {"iterations": totals.iterations, "tree_iterations": totals.tree_iterations,
-            "root_calls": totals.root_calls, "subcalls": totals.subcalls, "child_runs": totals.child_runs,
-            "model_calls": totals.model_calls, "input_tokens": totals.input_tokens,
-            "output_tokens": totals.output_tokens, "cached_tokens": totals.cached_tokens,
-            "cost_usd": totals.known_cost_usd, "cost_unknown": totals.cost_unknown,
-            "max_depth_reached": totals.max_depth}
+    counts = totals.counts()
+    # the runs table's names: cost_usd is the priced part (with cost_unknown beside it), max_depth_reached
+    counts["cost_usd"] = totals.known_cost_usd
+    counts["max_depth_reached"] = counts.pop("max_depth")
+    return counts
 
 
 def fts_query(text: str) -> str:

@@ -1,7 +1,7 @@
 """Typed, versioned events: the one stream every consumer of a run reads."""
 
 from .answer import FinalAnswer
-from .base import SCHEMA_VERSION, Event, EventFormatError, event_from_dict, event_kinds, new_run_id, opening_kinds
+from .base import SCHEMA_VERSION, Event, EventFormatError, event_from_dict, new_run_id
 from .cell import CellFinished, CellStarted
 from .iteration import IterationFinished, IterationStarted
 from .model_call import ModelCallDelta, ModelCallFinished, ModelCallStarted
@@ -23,7 +23,7 @@ from .run import LIMIT_NAMES, RUN_STATUSES, ContextAttached, RunFinished, RunSta
 from .subcall import SubcallFinished, SubcallStarted
 
 __all__ = [
-    "SCHEMA_VERSION", "Event", "EventFormatError", "event_from_dict", "event_kinds", "new_run_id", "opening_kinds",
+    "SCHEMA_VERSION", "Event", "EventFormatError", "event_from_dict", "new_run_id",
     "LIMIT_NAMES", "RUN_STATUSES", "RunStarted", "ContextAttached", "RunFinished",
     "IterationStarted", "IterationFinished", "ModelCallStarted", "ModelCallDelta", "ModelCallFinished",
     "CellStarted", "CellFinished", "SubcallStarted", "SubcallFinished", "FinalAnswer",

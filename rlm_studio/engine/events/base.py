@@ -90,15 +90,6 @@ def _field_names(cls: type) -> frozenset[str]:
     return names
 
 
-def event_kinds() -> dict[str, type[Event]]:
-    return dict(_REGISTRY)
-
-
-def opening_kinds() -> frozenset[str]:
-    """The `kind` strings of node-opening events (for SQL and other places that only have the string)."""
-    return frozenset(k for k, cls in _REGISTRY.items() if cls.opens is not None)
-
-
 def new_run_id() -> str:
     """Sortable by creation time: 12 hex digits of milliseconds, then 8 random hex digits."""
     return f"{int(time.time() * 1000):012x}{os.urandom(4).hex()}"
