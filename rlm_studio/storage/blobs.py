@@ -60,9 +60,13 @@ class BlobCollector:
     def __init__(self) -> None:
         self.pending: dict[str, bytes] = {}
         self.refs: set[str] = set()
+        self.unstorable = False     # set when a text had to be made storable (its event must be, too)
 
     def ref(self, text: str) -> str:
-        raw = storable(text).encode("utf-8")
+        clean = storable(text)
+        if clean is not text:
+            self.unstorable = True
+        raw = clean.encode("utf-8")
         digest = text_hash(raw)
         self.refs.add(digest)
         if digest not in self.pending:

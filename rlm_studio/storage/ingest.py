@@ -29,7 +29,7 @@ from rlm_studio.engine.run_tree import NodeRecord, RunTree, Totals
 
 from .blobs import BlobCollector, store_blobs
 from .event_codec import encode_json, event_row, read_events
-from .text_safety import storable_event
+from .text_safety import storable_event, storable_row
 
 SEARCH_MAX_CHARS = 100_000      # a longer text is searchable by its first 100,000 characters
 
@@ -108,15 +108,22 @@ class Ingest:
         for event in events:
             if event.ephemeral:
                 continue
-            event = storable_event(event)   # a lone surrogate would make SQLite refuse the whole batch
+            if not event.run_id.isascii():
+                event = storable_event(event)
             run_id = event.run_id
             state = self._state(conn, run_id, event.ts)
             collector = collectors.get(run_id)
             if collector is None:
                 collector = collectors[run_id] = BlobCollector()
                 touched.append(run_id)
+            row = event_row(event, collector)
+            if collector.unstorable or not storable_row(row):
+                # a lone surrogate would make SQLite refuse the whole batch: the event is stored with escapes
+                event = storable_event(event)
+                collector.unstorable = False
+                row = event_row(event, collector)
             changed = state.tree.apply(event)
-            event_rows.append(event_row(event, collector))
+            event_rows.append(row)
             if changed is not None:
                 state.dirty.add(changed.node_id)
             self._run_effects(conn, state, event)

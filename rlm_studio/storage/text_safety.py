@@ -29,6 +29,15 @@ def storable(text: str) -> str:
     return text
 
 
+def storable_row(row: tuple[object, ...]) -> bool:
+    """True when every string of a database row (an event's envelope and JSON payload) can be stored as it is:
+    the cheap check for every event (`isascii()` is immediate; only other texts are encoded)."""
+    for value in row:
+        if isinstance(value, str) and not value.isascii() and storable(value) is not value:
+            return False
+    return True
+
+
 def _is_storable(value: object) -> bool:
     """True when no string inside `value` (dict keys included) holds a lone surrogate."""
     if isinstance(value, str):
