@@ -65,7 +65,6 @@ class NodeProxyModel(QSortFilterProxyModel):
 class RunView(QWidget):
     """Shows one OpenRun (its own, or the window's): the view observes it and never keeps a second copy."""
 
-    node_selected = Signal(str)
     fork_requested = Signal(str)  # a node id of an iteration, its model call or one of its cells
 
     def __init__(self, run: OpenRun | None = None, parent: QWidget | None = None) -> None:
@@ -304,7 +303,6 @@ class RunView(QWidget):
         self._expanded = set()
         self._render_detail(keep_scroll=False)
         self._update_fork_button()
-        self.node_selected.emit(node_id)
 
     def select_node(self, node_id: str) -> bool:
         source = self.model.index_of(node_id)
