@@ -28,7 +28,8 @@ def _plot(title: str, y_label: str) -> pg.PlotWidget:
     item.setTitle(title, color="#333", size="10pt")
     item.setLabel("bottom", "input size (tokens)")
     item.setLabel("left", y_label)
-    item.addLegend(offset=(10, 10), labelTextSize="8pt")
+    item.getAxis("left").enableAutoSIPrefix(False)     # dollars stay dollars, not "(x0.001)"
+    item.addLegend(offset=(10, 10), labelTextSize="8pt", labelTextColor="#333")
     return plot
 
 
@@ -76,3 +77,5 @@ class BenchCharts(QWidget):
         for plot in (self.accuracy, self.cost):
             plot.getPlotItem().getAxis("bottom").setTicks(ticks)
         self.accuracy.setYRange(-2, 102)
+        top = max((cost for series in self.cost_series.values() for _, cost in series), default=0.0)
+        self.cost.setYRange(0, top * 1.1 if top > 0 else 0.01)     # costs are never negative; $0 sits on the axis

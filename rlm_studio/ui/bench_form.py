@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
-    QHBoxLayout,
+    QGridLayout,
     QLineEdit,
     QSpinBox,
     QWidget,
@@ -44,18 +44,19 @@ class BenchForm(QWidget):
         self.tasks.setSuffix(" per size")
         form.addRow("Tasks", self.tasks)
         methods = QWidget()
-        row = QHBoxLayout(methods)
-        row.setContentsMargins(0, 0, 0, 0)
+        grid = QGridLayout(methods)
+        grid.setContentsMargins(0, 0, 0, 0)
         self.methods: dict[str, QCheckBox] = {}
-        for name in METHOD_NAMES:
+        for n, name in enumerate(METHOD_NAMES):
             box = QCheckBox(name)
             box.setChecked(name in ("rlm", "base"))
             self.methods[name] = box
-            row.addWidget(box)
-        row.addStretch(1)
+            grid.addWidget(box, n // 3, n % 3)
         form.addRow("Methods", methods)
         self.root_model = ModelPicker()
         self.sub_model = ModelPicker(allow_same=True)
+        for picker in (self.root_model, self.sub_model):
+            picker.setMinimumContentsLength(16)
         form.addRow("Root model", self.root_model)
         form.addRow("Sub-model", self.sub_model)
         self.concurrency = QSpinBox()
