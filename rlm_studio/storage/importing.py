@@ -14,6 +14,7 @@ from rlm_studio.engine.events import SCHEMA_VERSION, Event, EventFormatError, ev
 
 from .errors import StorageError
 from .run_file import FORMAT_NAME, FORMAT_VERSION
+from .text_safety import storable
 
 
 class FileFormatError(StorageError):
@@ -75,9 +76,9 @@ def import_file(store, path: Path) -> list[dict[str, Any]]:
         for run_id, meta, finished in fixups:
             for column in ("name", "note"):
                 if meta.get(column):
-                    conn.execute(f"UPDATE runs SET {column} = ? WHERE id = ?", (str(meta[column]), run_id))
+                    conn.execute(f"UPDATE runs SET {column} = ? WHERE id = ?", (storable(str(meta[column])), run_id))
             for tag in meta.get("tags") or []:
-                conn.execute("INSERT OR IGNORE INTO tags(run_id, tag) VALUES (?, ?)", (run_id, str(tag)))
+                conn.execute("INSERT OR IGNORE INTO tags(run_id, tag) VALUES (?, ?)", (run_id, storable(str(tag))))
             if not finished:  # an export of a run that never finished: keep the status it had
                 status = meta.get("status") if meta.get("status") not in (None, "running") else "interrupted"
                 conn.execute("UPDATE runs SET status = ?, ended_at = ?, duration_ms = ? WHERE id = ?",

@@ -136,3 +136,23 @@ def test_a_nul_in_a_search_is_a_word_break_not_an_sqlite_error(tmp_path):
         assert store.list_runs(text="aurora\x00") and store.list_runs(text="\x00") is not None
         with pytest.raises(StorageError, match="give some words"):
             store.search("\x00")
+
+
+def test_an_export_whose_name_note_and_tags_hold_lone_surrogates_imports(tmp_path):
+    from sample_runs import sample_run
+
+    with Store.open(tmp_path / "runs.db") as store:
+        events = sample_run()
+        store.ingest_events(events)
+        run_id = events[0].run_id
+        target = tmp_path / "run.jsonl"
+        store.export_run(run_id, target)
+    lines = target.read_text(encoding="utf-8").splitlines()
+    header = json.loads(lines[0])
+    header["run"].update(name="odd \ud800 name", note="note \udcff", tags=["t\ud800"])
+    lines[0] = json.dumps(header)            # JSON escapes: the file is valid, the texts are lone surrogates
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with Store.open(tmp_path / "other.db") as store:
+        [imported] = store.import_file(target)
+        run = store.get_run(imported["run_id"])
+        assert (run["name"], run["note"], run["tags"]) == ("odd \\ud800 name", "note \\udcff", ["t\\ud800"])
