@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
 import json
 import os
 import subprocess
@@ -63,6 +62,7 @@ def time_to_first_window(home: Path) -> dict:
 
 def synthetic_events(iterations: int = 40, cells: int = 2, subcalls: int = 123, run_id: str = "bench10k"):
     """A realistic 10,002-node stream: per iteration a model call and cells with many sub-calls."""
+    from rlm_studio.engine.emitter import EventEmitter
     from rlm_studio.engine.events import (
         CellFinished,
         CellStarted,
@@ -77,16 +77,15 @@ def synthetic_events(iterations: int = 40, cells: int = 2, subcalls: int = 123, 
         SubcallStarted,
     )
 
-    seq, nid, events = itertools.count(1), itertools.count(1), []
+    events: list = []
     t = [time.time() - 3600]
 
-    def emit(e):
+    def tick() -> float:
         t[0] += 0.01
-        e.run_id, e.seq, e.ts = run_id, next(seq), t[0]
-        events.append(e)
+        return t[0]
 
-    def node():
-        return f"n{next(nid)}"
+    emitter = EventEmitter(run_id, [events.append], clock=tick)   # numbered and stamped like a real run
+    emit, node = emitter.emit, emitter.new_node_id
 
     root = node()
     emit(RunStarted(node_id=root, question="Summarise every chunk of the corpus", root_model="bench-root",
