@@ -16,7 +16,7 @@ class RunSummary:
     question: str
     status: str                   # the root run's status ("running" until it finishes)
     finished: bool
-    answer: str                   # the final answer, or the best partial one ("" when none)
+    answer: str                   # the final answer ("" when the run gave none)
     limit: str                    # the limit that stopped it ("" when none)
     error: str                    # why it failed ("" when it did not)
     totals: Totals
@@ -24,6 +24,8 @@ class RunSummary:
     elapsed_s: float
     isolation: str
     warnings: list[str] = field(default_factory=list)
+    #: without an answer: {"text", "source"} of the closest thing to one (never shown as the answer)
+    best_candidate: dict[str, Any] | None = None
 
     @property
     def cost_usd(self) -> float | None:
@@ -59,4 +61,5 @@ def summarize(run: OpenRun, now: float | None = None) -> RunSummary | None:
         limit=(finished.limit or "") if finished is not None else "", error=error,
         totals=run.totals(root), iterations=len(run.root_iterations()),
         elapsed_s=max(0.0, (end or node.started_ts) - node.started_ts),
-        isolation=run.isolation, warnings=run.warnings)
+        isolation=run.isolation, warnings=run.warnings,
+        best_candidate=getattr(finished, "best_candidate", None) if finished is not None else None)

@@ -43,7 +43,14 @@ def answer_html(s: RunSummary, *, running: bool) -> str:
     if s.status == "completed":
         return f"<b style='color:{colour}'>Answer:</b> {html.escape(_cut(s.answer))}"
     why = f" ({html.escape(s.limit)})" if s.limit else (f": {html.escape(s.error)}" if s.error else "")
-    partial = f" — partial answer: {html.escape(_cut(s.answer))}" if s.answer else " — no answer"
+    candidate = s.best_candidate or {}
+    if s.answer:
+        partial = f" — answer: {html.escape(_cut(s.answer))}"
+    elif candidate.get("text"):
+        partial = (f" — no answer; best candidate (from the {html.escape(str(candidate.get('source', 'run')))}):"
+                   f" {html.escape(_cut(str(candidate['text'])))}")
+    else:
+        partial = " — no answer"
     return f"<b style='color:{colour}'>{html.escape(fmt.status(s.status)).capitalize()}{why}</b>{partial}"
 
 

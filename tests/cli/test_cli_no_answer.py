@@ -58,6 +58,16 @@ def test_show_and_exports_say_no_answer_with_a_labelled_candidate(tmp_path):
     assert section_text(detail, "answer") == "The run ended without FINAL or FINAL_VAR."
     assert "Counting." in (section_text(detail, "best_candidate") or "")
 
+    from rlm_studio.analysis.open_run import OpenRun
+    from rlm_studio.analysis.run_summary import summarize
+    from rlm_studio.ui.header_text import answer_html
+
+    opened = OpenRun(run_id)
+    for event in events:
+        opened.apply(event)
+    header = answer_html(summarize(opened), running=False)
+    assert "no answer; best candidate (from the last response): Counting." in header
+
 
 class _Node:
     """The few fields of a tree node the detail pane reads, from a stored node row."""
