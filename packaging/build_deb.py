@@ -20,8 +20,9 @@ ROOT = HERE.parent
 APP_ID = "io.github.rlm_studio.RlmStudio"
 PACKAGE = "rlm-studio"
 INSTALL_DIR = "usr/lib/rlm-studio"
-# What the bundled Qt needs from the system on a desktop (the wheel carries Qt itself, not X11/GL/fonts).
-DEPENDS = ("libgl1, libegl1, libfontconfig1, libfreetype6, libdbus-1-3, libxkbcommon0, "
+# What the bundled Qt needs from the system on a desktop (the wheel carries Qt itself, not X11/GL/fonts),
+# and llama.cpp's OpenMP runtime.
+DEPENDS = ("libgomp1, libgl1, libegl1, libfontconfig1, libfreetype6, libdbus-1-3, libxkbcommon0, "
            "libxkbcommon-x11-0, libx11-xcb1, libxcb-cursor0, libxcb-icccm4, libxcb-keysyms1, libxcb-shape0, "
            "libxcb-randr0, libxcb-render-util0, libxcb-image0, libxcb-xkb1")
 DESCRIPTION = """\

