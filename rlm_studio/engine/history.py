@@ -1,4 +1,10 @@
-"""The root model's conversation, kept as turns so old ones can be compacted to fit its window."""
+"""The root model's conversation, kept as turns so old ones can be compacted to fit its window.
+
+The conversation is append-only between compactions, which is what providers' prompt caches reuse:
+each call's messages start with the previous call's. A compaction rewrites everything after the first
+user message, so it folds down to well under the budget (`COMPACTION_TARGET`), not just under it: the
+next several iterations append again instead of each one folding one more turn and missing the cache.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,9 @@ from dataclasses import dataclass, field
 from rlm_studio.models.types import Message
 
 from .parsing import extract_repl_blocks
+
+#: a compaction folds the history down to this share of its token budget
+COMPACTION_TARGET = 0.6
 
 
 @dataclass
@@ -45,17 +54,33 @@ class History:
             msgs.append({"role": "user", "content": turn.feedback})
         return msgs
 
-    def compact(self, count_tokens: Callable[[list[Message]], int], budget_tokens: int) -> list[int]:
-        """Fold the oldest turns into a summary until the prompt fits; return the iterations folded."""
+    def compact(self, count_tokens: Callable[[list[Message]], int], budget_tokens: int,
+                target_tokens: int | None = None) -> list[int]:
+        """Fold the oldest turns into a summary when the prompt is over `budget_tokens`, down to
+        `target_tokens` (default: COMPACTION_TARGET of the budget); return the iterations folded."""
+        if count_tokens(self.messages()) <= budget_tokens:
+            return []
+        target = int(budget_tokens * COMPACTION_TARGET) if target_tokens is None else min(target_tokens,
+                                                                                           budget_tokens)
         folded: list[int] = []
-        while self.turns and count_tokens(self.messages()) > budget_tokens:
+        while self.turns and count_tokens(self.messages()) > target:
             turn = self.turns.pop(0)
             self.compacted.append(turn)
             folded.append(turn.iteration)
             self.summary = _summarise(self.compacted)
-        if count_tokens(self.messages()) > budget_tokens and self.summary:
+        if count_tokens(self.messages()) > target and self.summary:
             self.summary = _summarise(self.compacted, per_turn_chars=60)
         return folded
+
+
+def shared_prefix_messages(before: list[Message], after: list[Message]) -> int:
+    """How many leading messages two successive calls share (what a prompt cache can reuse)."""
+    shared = 0
+    for a, b in zip(before, after):
+        if a != b:
+            break
+        shared += 1
+    return shared
 
 
 def _summarise(turns: list[Turn], per_turn_chars: int = 200) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlparse
 
+from .cache_markers import needs_cache_markers, with_cache_markers
 from .credentials import env_var_for, get_api_key
 from .errors import Failure, MalformedAnswer, classify, to_model_error
 from .pricing import Price, call_cost, normalize_overrides
@@ -60,7 +61,7 @@ class LiteLLMModel:
                  server_starter: Callable[[], str] | None = None,
                  token_counter: Callable[[list[Message]], int | None] | None = None,
                  text_token_counter: Callable[[str], int | None] | None = None,
-                 output_shares_window: bool = False):
+                 output_shares_window: bool = False, prompt_cache_markers: bool = True):
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
         if timeout_s is not None and timeout_s <= 0:
@@ -87,6 +88,8 @@ class LiteLLMModel:
         self._text_token_counter = text_token_counter
         self.output_shares_window = output_shares_window  # llama.cpp: prompt + max_tokens must fit n_ctx
         self._window_lock = threading.Lock()
+        #: mark the stable prefix for providers that cache only marked prompts (see cache_markers)
+        self.prompt_cache_markers = prompt_cache_markers
 
     def __repr__(self) -> str:  # never shows the key
         return f"LiteLLMModel(model={self.model!r}, api_base={self.api_base!r}, is_local={self.is_local})"
@@ -224,17 +227,22 @@ class LiteLLMModel:
                                          retries=retries, timeout=timeout, api_key=api_key,
                                          latency_ms=(time.perf_counter() - started) * 1000.0) from None
             latency_ms = (time.perf_counter() - started) * 1000.0
+        cache_write = 0
         if reported and usage_raw is not None:
             usage = self._usage(usage_raw)
+            cache_write = _cache_write_tokens(usage_raw)
         else:  # counting can take a while on a long prompt: keep the event loop free
             usage = await asyncio.to_thread(self._estimate_usage, messages, content)
         cost = call_cost(usage, models=(self.model, resolved or ""), overrides=self.price_overrides,
-                         is_local=self.is_local, provider=self.provider)
+                         is_local=self.is_local, provider=self.provider, cache_write_tokens=cache_write)
         return ModelResponse(content=content, usage=usage, cost_usd=cost,
                              latency_ms=latency_ms, retries=retries, model=resolved or self.model, finish_reason=finish)
 
     def _params(self, messages: list[Message], api_key: str | None, timeout: float | None) -> dict[str, Any]:
-        params: dict[str, Any] = {"model": self.model, "messages": messages, "timeout": timeout,
+        sent: list[Message] | list[dict[str, Any]] = messages
+        if self.prompt_cache_markers and needs_cache_markers(self.provider, self.model):
+            sent = with_cache_markers(messages)  # Anthropic caches only up to a marked block
+        params: dict[str, Any] = {"model": self.model, "messages": sent, "timeout": timeout,
                                   "max_retries": 0, "num_retries": 0}
         if self.api_base:
             params["api_base"] = self.api_base
@@ -303,6 +311,12 @@ class LiteLLMModel:
         return Usage(input_tokens=int(raw.prompt_tokens or 0), output_tokens=int(raw.completion_tokens or 0),
                      cached_tokens=int(cached or 0),
                      reasoning_tokens=int(getattr(completion_details, "reasoning_tokens", None) or 0))
+
+
+def _cache_write_tokens(raw: Any) -> int:
+    """Input tokens written to the provider's prompt cache (Anthropic's `cache_creation_input_tokens`)."""
+    value = getattr(raw, "cache_creation_input_tokens", None)
+    return value if isinstance(value, int) and value > 0 else 0
 
 
 def _has_usage(chunk: Any) -> bool:

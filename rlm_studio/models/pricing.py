@@ -61,8 +61,11 @@ def find_override(overrides: Mapping[str, Price], *names: str) -> Price | None:
     return None
 
 
-def table_cost(model: str, usage: Usage, provider: str | None = None) -> float | None:
-    """Cost from litellm's bundled price table, or None when the table does not know the model."""
+def table_cost(model: str, usage: Usage, provider: str | None = None, cache_write_tokens: int = 0) -> float | None:
+    """Cost from litellm's bundled price table, or None when the table does not know the model.
+
+    `cache_write_tokens`: input tokens the provider wrote to its prompt cache (Anthropic bills them above
+    the input price); they are part of `usage.input_tokens`."""
     from ._litellm import litellm
 
     kwargs: dict[str, Any] = {"model": model, "prompt_tokens": usage.input_tokens,
@@ -71,6 +74,8 @@ def table_cost(model: str, usage: Usage, provider: str | None = None) -> float |
         kwargs["custom_llm_provider"] = provider
     if usage.cached_tokens:
         kwargs["cache_read_input_tokens"] = usage.cached_tokens
+    if cache_write_tokens:
+        kwargs["cache_creation_input_tokens"] = cache_write_tokens
     try:
         prompt_cost, completion_cost = litellm.cost_per_token(**kwargs)
     except Exception:  # litellm raises various errors for models it has no price for
@@ -92,7 +97,7 @@ def _table_says_free(model: str, provider: str | None) -> bool:
 
 
 def call_cost(usage: Usage, *, models: tuple[str, ...], overrides: Mapping[str, Price], is_local: bool,
-              provider: str | None = None) -> float | None:
+              provider: str | None = None, cache_write_tokens: int = 0) -> float | None:
     """Local -> 0.0; an override -> exact; else the bundled table, trying each model name; unknown -> None."""
     if is_local:
         return 0.0
@@ -101,7 +106,7 @@ def call_cost(usage: Usage, *, models: tuple[str, ...], overrides: Mapping[str, 
         return override.cost(usage)
     for model in models:
         if model:
-            cost = table_cost(model, usage, provider)
+            cost = table_cost(model, usage, provider, cache_write_tokens)
             if cost is not None:
                 return cost
     return None

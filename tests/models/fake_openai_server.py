@@ -61,6 +61,8 @@ class FakeOpenAIServer:
         # so concurrent requests (a batch) each get their own, whatever order they arrive in
         self.usage_for: Callable[[dict[str, Any]], tuple[int, int]] | None = None
         self.answer_for: Callable[[dict[str, Any]], str] | None = None
+        # optional: the cached prompt tokens reported for each request (a provider's prompt cache)
+        self.cached_for: Callable[[dict[str, Any]], int] | None = None
         # optional: hold every chat request until this many are in flight at once (then release them all),
         # which proves a client really sends them concurrently; a client that does not is failed by `gate_s`
         self.gate_at: int | None = None
@@ -172,13 +174,15 @@ class FakeOpenAIServer:
                     return
                 content = server.answer_for(body) if server.answer_for is not None else reply.content
                 tokens = server.usage_for(body) if server.usage_for is not None else (11, 7)
+                cached = server.cached_for(body) if server.cached_for is not None else 3
                 data = completion_body(server.answer_model, content, usage=reply.usage, prompt_tokens=tokens[0],
-                                       completion_tokens=tokens[1])
+                                       completion_tokens=tokens[1], cached_tokens=cached)
                 self._send(200, json.dumps(data).encode(), reply.headers)
 
             def _stream(self, body: dict, reply: Reply) -> None:
                 include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-                words = reply.content.split(" ")
+                content = server.answer_for(body) if server.answer_for is not None else reply.content
+                words = content.split(" ")
                 events = []
                 for i, word in enumerate(words):
                     piece = word if i == 0 else " " + word
@@ -189,7 +193,10 @@ class FakeOpenAIServer:
                                "created": int(time.time()), "model": server.answer_model,
                                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
                 if include_usage and reply.usage:
-                    final = completion_body(server.answer_model, "", usage=True)
+                    tokens = server.usage_for(body) if server.usage_for is not None else (11, 7)
+                    cached = server.cached_for(body) if server.cached_for is not None else 3
+                    final = completion_body(server.answer_model, "", usage=True, prompt_tokens=tokens[0],
+                                            completion_tokens=tokens[1], cached_tokens=cached)
                     events.append({"id": "chatcmpl-fake", "object": "chat.completion.chunk",
                                    "created": int(time.time()), "model": server.answer_model,
                                    "choices": [], "usage": final["usage"]})
