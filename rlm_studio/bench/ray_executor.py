@@ -74,10 +74,15 @@ class RayExecutor(Executor):
         if ray.is_initialized():
             return
         try:
-            if self.address:
+            if self.address and self.address.startswith("ray://"):
+                ray.init(address=self.address)          # Ray Client takes few options
+            elif self.address:
                 ray.init(address=self.address, ignore_reinit_error=True, log_to_driver=False)
             else:
                 ray.init(include_dashboard=False, ignore_reinit_error=True, log_to_driver=False)
+        except ModuleNotFoundError as exc:
+            raise ValueError(f"ray:// addresses need Ray Client ({exc.name} is missing): "
+                             "pip install 'ray[client]'") from None
         except Exception as exc:  # an unreachable cluster is a one-line error, not a traceback
             where = self.address or "a local instance"
             raise ValueError(f"cannot connect to the Ray cluster at {where}: {_one_line(exc)}") from None
