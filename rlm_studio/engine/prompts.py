@@ -52,6 +52,13 @@ def _fmt(n: int) -> str:
 
 def context_metadata(context: Any, *, max_parts: int = 20, prefix_chars: int = 300) -> dict[str, Any]:
     """What the root model is told about the context: never the context itself."""
+    if hasattr(context, "parts") and hasattr(context, "prefix"):   # a sandbox.FileContext: never read whole
+        lengths = [part.chars for part in context.parts]
+        meta = {"type": context.kind, "total_chars": sum(lengths), "parts": len(lengths),
+                "part_lengths": lengths[:max_parts], "prefix": context.prefix[:prefix_chars]}
+        if context.kind == "dict":
+            meta["part_names"] = [part.name for part in context.parts][:max_parts]
+        return meta
     if isinstance(context, str):
         return {"type": "str", "total_chars": len(context), "parts": 1, "part_lengths": [len(context)],
                 "prefix": context[:prefix_chars]}

@@ -16,7 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rlm_studio import __version__
 from rlm_studio.models.types import ModelClient, ModelError, ModelResponse
@@ -39,6 +39,9 @@ from .prompts import (
 from .repl_setup import ReplSetupError, answer_ready, full_system_prompt, prepare_repl
 from .run_tree import RunTree
 from .settings import RunResult, RunSettings
+
+if TYPE_CHECKING:
+    from rlm_studio.sandbox import FileContext
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +72,8 @@ class _Stop(Exception):
 class RlmSession:
     """One run: `await RlmSession(question, context, settings).run()`; `cancel()` stops it at once."""
 
-    def __init__(self, question: str, context: str | list[str] | dict[str, str], settings: RunSettings | None = None,
+    def __init__(self, question: str, context: str | list[str] | dict[str, str] | FileContext,
+                 settings: RunSettings | None = None,
                  *, run_id: str | None = None, sinks: list[Sink] | None = None,
                  resolver: ModelResolver | None = None, forked_from: dict[str, Any] | None = None,
                  model_settings: Any = None):
@@ -287,10 +291,13 @@ class _Rlm:
         return mode, [warning] if warning else [], None
 
     async def _start_worker(self) -> Any:
-        from rlm_studio.sandbox import SandboxLimits, Worker, write_context
+        from rlm_studio.sandbox import FileContext, SandboxLimits, Worker, write_context
 
         path = self.s._tmp / f"context-{self.node_id}.bin"
-        await asyncio.to_thread(write_context, self.context, path)
+        if isinstance(self.context, FileContext):
+            path = self.context.path   # already a context file: the worker maps it as it is
+        else:
+            await asyncio.to_thread(write_context, self.context, path)
         limits = SandboxLimits(memory_mb=self.settings.sandbox_memory_mb, cell_timeout_s=self.settings.cell_timeout_s)
         worker = await Worker.start(context_path=path, handler=self._handle, limits=limits,
                                     isolation=self.settings.isolation)
@@ -581,6 +588,12 @@ class _Rlm:
 
 
 def _check_context(context: Any) -> None:
+    from rlm_studio.sandbox import FileContext
+
+    if isinstance(context, FileContext):
+        if context.total_chars == 0:
+            raise ValueError("the context is empty")
+        return
     if isinstance(context, str):
         ok = True
     elif isinstance(context, list):
@@ -598,6 +611,11 @@ def _check_context(context: Any) -> None:
 
 
 def _context_parts(context: Any) -> list[dict[str, Any]]:
+    from rlm_studio.sandbox import FileContext
+
+    if isinstance(context, FileContext):  # hashed while it was written; its text is not stored with the run
+        return [{"index": i, "name": "context" if context.kind == "str" else part.name, "text": "",
+                 "chars": part.chars, "sha256": part.sha256} for i, part in enumerate(context.parts)]
     if isinstance(context, str):
         items = [("context", context)]
     elif isinstance(context, dict):

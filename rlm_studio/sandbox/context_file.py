@@ -3,7 +3,8 @@
 Layout: 8-byte magic ``RLMCTX01``, 4-byte big-endian header length, a small JSON header
 ``{"kind": "str"|"list"|"dict", "parts": [[name, byte_offset, byte_length], ...]}``,
 then the parts as raw UTF-8 back to back. Reading maps the file and decodes each part
-straight from the mapping, so a 100 MB str loads in tens of milliseconds.
+straight from the mapping, so a 100 MB str loads in tens of milliseconds. ``ContextFileWriter`` writes
+the same layout from streamed bytes (a document far larger than the app should hold as one str).
 Stdlib only: the worker imports this file too.
 """
 
@@ -65,6 +66,74 @@ def write_context(value: object, path: str | os.PathLike[str]) -> None:
         for _, data in encoded:
             handle.write(data)
     os.replace(temporary, target)
+
+
+class ContextFileWriter:
+    """Write a context file part by part, from bytes streamed in, without the whole text in memory.
+
+    The header (with each part's byte offset and length) comes first in the file but is known only at the
+    end, so room for it is reserved up front and the real header is written into it, padded with spaces
+    (JSON allows trailing blanks): readers see the same layout as ``write_context``'s. Written to
+    ``path.partial`` and moved into place by ``close()``; ``abort()`` removes it.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], kind: str, names: list[str | None]):
+        if kind not in ("str", "list", "dict") or (kind == "str" and len(names) != 1):
+            raise ContextFileError(f"a context file of kind {kind!r} cannot have {len(names)} parts")
+        self.target = os.fspath(path)
+        self.kind = kind
+        self.names = names
+        widest = [[name, 10 ** 19, 10 ** 19] for name in names]   # room for any offset/length
+        self._reserved = len(self._header(widest))
+        self._temporary = f"{self.target}.{os.getpid()}.partial"
+        self._handle: BinaryIO | None = open(self._temporary, "wb")
+        self._handle.write(MAGIC + self._reserved.to_bytes(_HEADER_LENGTH_BYTES, "big") + b" " * self._reserved)
+        self._parts: list[list[Any]] = []
+        self._offset = 0
+        self._part_start: int | None = None
+
+    def _header(self, parts: list[list[Any]]) -> bytes:
+        return json.dumps({"kind": self.kind, "parts": parts}, ensure_ascii=False).encode("utf-8", _ENCODING_ERRORS)
+
+    def begin_part(self) -> None:
+        if self._part_start is not None or len(self._parts) >= len(self.names):
+            raise ContextFileError("begin_part() out of order")
+        self._part_start = self._offset
+
+    def write(self, data: bytes) -> None:
+        """Append UTF-8 bytes to the current part."""
+        assert self._handle is not None and self._part_start is not None, "write() outside a part"
+        self._handle.write(data)
+        self._offset += len(data)
+
+    def end_part(self) -> None:
+        if self._part_start is None:
+            raise ContextFileError("end_part() without begin_part()")
+        self._parts.append([self.names[len(self._parts)], self._part_start, self._offset - self._part_start])
+        self._part_start = None
+
+    def close(self) -> None:
+        """Write the header and move the file into place."""
+        if self._handle is None:
+            return
+        if len(self._parts) != len(self.names) or self._part_start is not None:
+            self.abort()
+            raise ContextFileError(f"{len(self._parts)} of {len(self.names)} parts were written")
+        header = self._header(self._parts)
+        self._handle.seek(len(MAGIC) + _HEADER_LENGTH_BYTES)
+        self._handle.write(header.ljust(self._reserved, b" "))
+        self._handle.close()
+        self._handle = None
+        os.replace(self._temporary, self.target)
+
+    def abort(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+        try:
+            os.unlink(self._temporary)
+        except FileNotFoundError:
+            pass
 
 
 def _read_header(handle: BinaryIO, path: object) -> tuple[dict[str, Any], int]:

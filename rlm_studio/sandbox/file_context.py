@@ -1,0 +1,127 @@
+"""A file-backed context: a document too large to hold as one str in the app, kept as a context file.
+
+`FileContext.from_text_files` streams UTF-8 text files into a context file (the layout the worker maps,
+see context_file.py) in chunks, counting characters, hashing each part and keeping a short prefix on the
+way, with progress and cancel; the app never holds more than one chunk of the text. The engine hands the
+file itself to the sandbox worker, which maps it into `context` as it does for any run.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .context_file import ContextFileError, ContextFileWriter
+
+CHUNK_BYTES = 8 << 20
+PREFIX_CHARS = 4096
+
+
+class ContextBuildCancelled(Exception):
+    """The caller's cancel() returned True while the context file was being written."""
+
+
+@dataclass(frozen=True)
+class ContextPart:
+    name: str
+    chars: int
+    nbytes: int
+    sha256: str   # of the part's UTF-8 text, as for a str context
+
+
+@dataclass(frozen=True)
+class FileContext:
+    """`context` as a file: "str" (one part) or "dict" (document name -> text); `prefix` is the first part's
+    first characters (what the root model is shown)."""
+
+    path: Path
+    kind: str
+    parts: tuple[ContextPart, ...]
+    prefix: str
+
+    @property
+    def total_chars(self) -> int:
+        return sum(part.chars for part in self.parts)
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(part.nbytes for part in self.parts)
+
+    def __len__(self) -> int:
+        """Characters in the context (a dict context's len is its number of documents, as in the REPL)."""
+        return self.total_chars if self.kind == "str" else len(self.parts)
+
+    @classmethod
+    def from_text_files(cls, sources: list[tuple[str, Path]], dest: Path, *,
+                        progress: Callable[[int, int], None] | None = None,
+                        cancel: Callable[[], bool] | None = None) -> FileContext:
+        """One file -> a str context; several -> a dict of name -> text. Raises ContextFileError for a file
+        that is not UTF-8 text (the caller loads it the ordinary way), ContextBuildCancelled on cancel."""
+        if not sources:
+            raise ContextFileError("there are no files to use as context")
+        names = [name for name, _ in sources]
+        if len(set(names)) != len(names):
+            raise ContextFileError("two documents have the same name")
+        total = sum(os.path.getsize(path) for _, path in sources)
+        kind = "str" if len(sources) == 1 else "dict"
+        writer = ContextFileWriter(dest, kind, [None] if kind == "str" else list(names))
+        parts: list[ContextPart] = []
+        prefix = ""
+        done = 0
+        try:
+            for name, path in sources:
+                writer.begin_part()
+                part, head, done = _stream_part(writer, name, path, done, total, progress, cancel)
+                writer.end_part()
+                parts.append(part)
+                prefix = prefix or head
+            writer.close()
+        except BaseException:
+            writer.abort()
+            raise
+        if progress is not None:
+            progress(total, total)
+        return cls(path=dest, kind=kind, parts=tuple(parts), prefix=prefix)
+
+
+def _stream_part(writer: ContextFileWriter, name: str, path: Path, done: int, total: int,
+                 progress: Callable[[int, int], None] | None,
+                 cancel: Callable[[], bool] | None) -> tuple[ContextPart, str, int]:
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    digest = hashlib.sha256()
+    chars = nbytes = 0
+    head = ""
+    first = True
+    with open(path, "rb") as handle:
+        while True:
+            if cancel is not None and cancel():
+                raise ContextBuildCancelled("Loading was cancelled.")
+            chunk = handle.read(CHUNK_BYTES)
+            final = not chunk
+            if first and chunk.startswith(codecs.BOM_UTF8):
+                chunk = chunk[len(codecs.BOM_UTF8):]
+            first = False
+            try:
+                text = decoder.decode(chunk, final)
+            except UnicodeDecodeError as exc:
+                raise ContextFileError(f"{name} is not UTF-8 text (byte {nbytes + exc.start:,})") from None
+            if text:
+                data = text.encode("utf-8")   # not `chunk`: the decoder holds back a character split across reads
+                digest.update(data)
+                writer.write(data)
+                chars += len(text)
+                nbytes += len(data)
+                if len(head) < PREFIX_CHARS:
+                    head += text[:PREFIX_CHARS - len(head)]
+            done += len(chunk)
+            if progress is not None and chunk:
+                progress(min(done, total), total)
+            if final:
+                break
+    if chars == 0:
+        raise ContextFileError(f"{name} is empty")
+    return ContextPart(name=name, chars=chars, nbytes=nbytes, sha256=digest.hexdigest()), head, done
