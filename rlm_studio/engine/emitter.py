@@ -9,7 +9,7 @@ from collections.abc import Callable
 from .events import Event
 
 log = logging.getLogger(__name__)
-Sink = Callable[[Event], None]
+Sink = Callable[[Event], object]  # a sink's return value, if any, is ignored
 
 
 class EventEmitter:

@@ -10,10 +10,22 @@ from __future__ import annotations
 
 import dataclasses
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .events import Event
+from .events import (
+    CellStarted,
+    Event,
+    FinalAnswer,
+    IterationStarted,
+    ModelCallFinished,
+    ModelCallStarted,
+    RunFinished,
+    RunStarted,
+    SubcallFinished,
+    SubcallStarted,
+)
 from .history import Turn
 from .recorded import recorded_context, root_run_started
 from .settings import RunSettings
@@ -34,8 +46,8 @@ class ForkPlan:
     prefix_events: list[Event] = field(default_factory=list)
     turns: list[Turn] = field(default_factory=list)
     cells: list[str] = field(default_factory=list)
-    replies: dict[str, deque] = field(default_factory=dict)        # sub-call prompt -> recorded answers
-    child_answers: dict[str, deque] = field(default_factory=dict)  # rlm_query prompt -> recorded answers
+    replies: dict[str, deque[str]] = field(default_factory=dict)        # sub-call prompt -> recorded answers
+    child_answers: dict[str, deque[str]] = field(default_factory=dict)  # rlm_query prompt -> recorded answers
     edited_response: str | None = None
 
     def forked_from(self) -> dict[str, Any]:
@@ -47,7 +59,7 @@ def plan_fork(events: list[Event], at_iteration: int, *, edited_response: str | 
         root = root_run_started(events)
     except ValueError as exc:
         raise ForkError(str(exc)) from None
-    iterations = [e for e in events if e.kind == "iteration_started" and e.parent_id == root.node_id]
+    iterations = [e for e in events if isinstance(e, IterationStarted) and e.parent_id == root.node_id]
     if not 1 <= at_iteration <= len(iterations):
         raise ForkError(f"iteration {at_iteration} does not exist: the run has {len(iterations)} root iterations")
     fork_node = iterations[at_iteration - 1].node_id
@@ -64,8 +76,8 @@ def plan_fork(events: list[Event], at_iteration: int, *, edited_response: str | 
 
     prefix = [e for e in events if not e.ephemeral and e.node_id != root.node_id and kept(e.node_id)]
 
-    calls = {e.parent_id: e for e in events if e.kind == "model_call_started"}
-    answers = {e.node_id: e for e in events if e.kind == "model_call_finished"}
+    calls = {e.parent_id: e for e in events if isinstance(e, ModelCallStarted)}
+    answers = {e.node_id: e for e in events if isinstance(e, ModelCallFinished)}
     turns = []
     for it in iterations[:at_iteration - 1]:
         call = calls.get(it.node_id)
@@ -77,18 +89,18 @@ def plan_fork(events: list[Event], at_iteration: int, *, edited_response: str | 
         nxt = calls.get(iterations[n + 1].node_id)
         turn.feedback = nxt.messages[-1]["content"] if nxt and nxt.messages else ""
 
-    root_cells = {e.node_id for e in events if e.kind == "cell_started" and e.parent_id in kept_iterations}
-    cells = [e.code for e in events if e.kind == "cell_started" and e.node_id in root_cells]
-    sub_started = {e.node_id: e for e in events if e.kind == "subcall_started" and e.parent_id in root_cells}
-    replies: dict[str, deque] = {}
+    root_cells = {e.node_id for e in events if isinstance(e, CellStarted) and e.parent_id in kept_iterations}
+    cells = [e.code for e in events if isinstance(e, CellStarted) and e.node_id in root_cells]
+    sub_started = {e.node_id: e for e in events if isinstance(e, SubcallStarted) and e.parent_id in root_cells}
+    replies: dict[str, deque[str]] = {}
     for e in events:
-        if e.kind == "subcall_finished" and e.node_id in sub_started and not e.error:
+        if isinstance(e, SubcallFinished) and e.node_id in sub_started and not e.error:
             replies.setdefault(sub_started[e.node_id].prompt, deque()).append(e.response)
     child_started = {e.node_id: e for e in events
-                     if e.kind == "run_started" and e.depth == 1 and e.parent_id in root_cells}
-    child_answers: dict[str, deque] = {}
+                     if isinstance(e, RunStarted) and e.depth == 1 and e.parent_id in root_cells}
+    child_answers: dict[str, deque[str]] = {}
     for e in events:
-        if e.kind == "run_finished" and e.node_id in child_started and e.answer is not None:
+        if isinstance(e, RunFinished) and e.node_id in child_started and e.answer is not None:
             child_answers.setdefault(child_started[e.node_id].question, deque()).append(e.answer)
 
     return ForkPlan(parent_run_id=root.run_id, at_iteration=at_iteration, fork_node_id=fork_node,
@@ -97,17 +109,18 @@ def plan_fork(events: list[Event], at_iteration: int, *, edited_response: str | 
                     cells=cells, replies=replies, child_answers=child_answers, edited_response=edited_response)
 
 
-def restamp(events: list[Event], old_root: str | None, new_root: str, new_id) -> list[Event]:
+def restamp(events: list[Event], old_root: str | None, new_root: str, new_id: Callable[[], str]) -> list[Event]:
     """Copies of `events` with fresh node ids (from `new_id()`), re-parented under `new_root`."""
     mapping: dict[str, str] = {}
     if old_root:
         mapping[old_root] = new_root
-    out = []
+    out: list[Event] = []
     for e in events:
         if e.node_id not in mapping:
             mapping[e.node_id] = new_id()
         parent = mapping.get(e.parent_id, new_root) if e.parent_id else None
-        out.append(dataclasses.replace(e, node_id=mapping[e.node_id], parent_id=parent))
-        if e.kind == "final_answer" and e.cell_id:
-            out[-1].cell_id = mapping.get(e.cell_id)
+        copy = dataclasses.replace(e, node_id=mapping[e.node_id], parent_id=parent)
+        if isinstance(copy, FinalAnswer) and copy.cell_id:
+            copy.cell_id = mapping.get(copy.cell_id)
+        out.append(copy)
     return out

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from .events import Event
+from .events import ContextAttached, Event, RunStarted
 
 
-def root_run_started(events: list[Event]) -> Event:
+def root_run_started(events: list[Event]) -> RunStarted:
     for event in events:
-        if event.kind == "run_started" and event.depth == 0:
+        if isinstance(event, RunStarted) and event.depth == 0:
             return event
     raise ValueError("the events hold no root run_started event")
 
 
-def recorded_context(events: list[Event], root: Event | None = None) -> str | list[str] | dict[str, str]:
+def recorded_context(events: list[Event], root: RunStarted | None = None) -> str | list[str] | dict[str, str]:
     """The run's context, rebuilt in its original shape from its context_attached events."""
     root = root or root_run_started(events)
-    parts = sorted((e for e in events if e.kind == "context_attached" and e.node_id == root.node_id),
+    parts = sorted((e for e in events if isinstance(e, ContextAttached) and e.node_id == root.node_id),
                    key=lambda e: e.index)
     if root.context_kind == "str":
         return parts[0].text if parts else ""

@@ -14,6 +14,7 @@ import logging
 import shutil
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,7 +65,7 @@ def resolver_for(model_settings: Any = None) -> ModelResolver:
 class _Stop(Exception):
     """Internal: end this RLM's loop with a status (a limit, a cancellation, a fatal model error)."""
 
-    def __init__(self, status: str, *, limit: str | None = None, error: dict[str, Any] | None = None):
+    def __init__(self, status: ev.RunStatus, *, limit: str | None = None, error: dict[str, Any] | None = None):
         super().__init__(status)
         self.status, self.limit, self.error = status, limit, error
 
@@ -94,8 +95,8 @@ class RlmSession:
         self._models: dict[str, ModelClient] = {}
         self._semaphore = asyncio.Semaphore(self.settings.batch_concurrency)
         self._workers: set[Any] = set()
-        self._task: asyncio.Task | None = None
-        self._stop_reason: tuple[str, str | None] | None = None
+        self._task: asyncio.Task[Any] | None = None
+        self._stop_reason: tuple[ev.RunStatus, str | None] | None = None
         self._tmp: Path | None = None
         self._batch_counter = 0
         #: set by from_fork(): what the fork keeps of its parent run
@@ -151,7 +152,7 @@ class RlmSession:
         self.budget.trip("max_wall_s")
         self._request_stop("limit_hit", "max_wall_s")
 
-    def _request_stop(self, status: str, limit: str | None) -> None:
+    def _request_stop(self, status: ev.RunStatus, limit: str | None) -> None:
         if self._stop_reason is None:
             self._stop_reason = (status, limit)
         for worker in list(self._workers):
@@ -212,7 +213,10 @@ class _Rlm:
             self.emit(ev.Notice(node_id=self.node_id, parent_id=self.parent_node, level="warning",
                                 code="sandbox_fallback", message=warning))
 
-        status, limit, error, answer = "completed", None, None, None
+        status: ev.RunStatus = "completed"
+        limit: str | None = None
+        error: dict[str, Any] | None = None
+        answer: str | None = None
         try:
             if sandbox_error:
                 raise _Stop("failed", error={"kind": "sandbox", "message": sandbox_error})
@@ -236,13 +240,15 @@ class _Rlm:
         except LimitReached as exc:
             status, limit = "limit_hit", exc.limit
         except asyncio.CancelledError:
-            reason = self.s._stop_reason or ("cancelled", None)
+            reason: tuple[ev.RunStatus, str | None] = self.s._stop_reason or ("cancelled", None)
             status, limit = reason
             if self.depth > 0 or self.s._stop_reason is None:
                 # a child cancelled by its parent's stop, or a cancellation from outside: finish, then re-raise
                 self._finish(started, status, limit, None, None, isolation, warnings)
                 raise
-            asyncio.current_task().uncancel()
+            task = asyncio.current_task()
+            assert task is not None  # this except clause runs inside the run's own task
+            task.uncancel()
         except Exception as exc:  # an engine bug or an unexpected sandbox failure: the run fails visibly
             log.exception("run failed")
             status, error = "failed", {"kind": type(exc).__name__, "message": str(exc)}
@@ -261,7 +267,8 @@ class _Rlm:
         except Exception:  # a bad model name is reported where the loop resolves it
             return DEFAULT_SYSTEM_PROMPT
 
-    def _finish(self, started: float, status: str, limit: str | None, error: dict | None, answer: str | None,
+    def _finish(self, started: float, status: ev.RunStatus, limit: str | None, error: dict[str, Any] | None,
+                answer: str | None,
                 isolation: str, warnings: list[str]) -> RunResult:
         totals = self._totals((time.monotonic() - started) * 1000.0)
         if limit and status == "limit_hit":
@@ -293,6 +300,7 @@ class _Rlm:
     async def _start_worker(self) -> Any:
         from rlm_studio.sandbox import FileContext, SandboxLimits, Worker, write_context
 
+        assert self.s._tmp is not None  # RlmSession.run() makes it before any RLM starts
         path = self.s._tmp / f"context-{self.node_id}.bin"
         if isinstance(self.context, FileContext):
             path = self.context.path   # already a context file: the worker maps it as it is
@@ -337,7 +345,8 @@ class _Rlm:
                 self.emit(ev.FinalAnswer(node_id=self.s.emitter.new_node_id(), parent_id=self.node_id,
                                          answer=final["value"], via=final["source"], var_name=final.get("var"),
                                          source=final.get("where", "code"), cell_id=final.get("cell_id")))
-                return final["value"]
+                answer: str = final["value"]
+                return answer
         return None
 
     async def _fit_window(self, history: History, root: ModelClient, it_node: str) -> None:
@@ -395,7 +404,8 @@ class _Rlm:
         if self.s.budget.tripped and not before:
             self.s._limit_tripped()
 
-    async def _run_blocks(self, blocks: list[str], it_node: str, index: int) -> tuple[list[str], dict | None]:
+    async def _run_blocks(self, blocks: list[str], it_node: str, index: int
+                          ) -> tuple[list[str], dict[str, Any] | None]:
         feedback: list[str] = []
         for n, code in enumerate(blocks, start=1):
             cell_node = self.s.emitter.new_node_id()
@@ -444,7 +454,7 @@ class _Rlm:
                 return feedback, {**result.final, "source": via, "where": "code", "cell_id": cell_node}
         return feedback, None
 
-    async def _text_final(self, response: str, it_node: str, feedback: list[str]) -> dict | None:
+    async def _text_final(self, response: str, it_node: str, feedback: list[str]) -> dict[str, Any] | None:
         found = find_text_final(response)
         if found is None:
             return None
@@ -468,8 +478,8 @@ class _Rlm:
         parent_root = next((e.parent_id for e in plan.prefix_events if e.kind == "iteration_started"), None)
         for event in restamp(plan.prefix_events, parent_root, self.node_id, self.s.emitter.new_node_id):
             self.emit(event)
-            if event.kind in ("model_call_finished", "subcall_finished") and not event.error:
-                self._count_call(event.usage, event.cost_usd, subcall=event.kind == "subcall_finished")
+            if isinstance(event, (ev.ModelCallFinished, ev.SubcallFinished)) and not event.error:
+                self._count_call(event.usage, event.cost_usd, subcall=isinstance(event, ev.SubcallFinished))
         self.replaying = True
         try:
             for code in plan.cells:
@@ -496,7 +506,7 @@ class _Rlm:
         """While a fork rebuilds its REPL, sub-calls get the answers recorded in the parent run."""
         if not self.replaying or not isinstance(prompt, str):
             return None
-        queue = getattr(self.s.fork or self.s.follow_up, table).get(prompt)
+        queue: deque[str] | None = getattr(self.s.fork or self.s.follow_up, table).get(prompt)
         if not queue:
             return None
         return queue.popleft() if len(queue) > 1 else queue[0]
@@ -529,7 +539,7 @@ class _Rlm:
             return await self._child(payload.get("prompt"), payload.get("context"), parent)
         raise ModelError("bad_request", f"unknown request {op!r} from the REPL")
 
-    async def _subcall(self, prompt: Any, model_spec: str | None, parent: str, *, via: str,
+    async def _subcall(self, prompt: Any, model_spec: str | None, parent: str, *, via: ev.SubcallVia,
                        batch_id: str | None = None, batch_index: int | None = None,
                        batch_size: int | None = None) -> str:
         if not isinstance(prompt, str):
