@@ -269,6 +269,7 @@ class BenchView(QWidget):
         self.stop_button.setEnabled(running)
         self.resume_button.setEnabled(not running and self._resumable())
         self.form.setEnabled(not running)
+        self.bench_picker.setEnabled(not running)     # the running bench stays the one shown
         if running:
             self._tick.start()
         else:
@@ -310,6 +311,9 @@ class BenchView(QWidget):
             self.bench_id = bench_id
             self.reload()
         self.refresh_benches()
+        history = getattr(self.host, "history", None)
+        if history is not None and hasattr(history, "refresh"):
+            history.refresh()                          # the bench's runs are stored runs: list them
 
     def _say(self, text: str, error: bool = False) -> None:
         self.message.setStyleSheet("color:#c62828" if error else "")
