@@ -10,16 +10,28 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rlm_studio.engine.events import Event
+from rlm_studio.engine.events import (
+    CellFinished,
+    CellStarted,
+    Event,
+    FinalAnswer,
+    ModelCallFinished,
+    RunFinished,
+    RunStarted,
+    SubcallFinished,
+    SubcallStarted,
+)
 
 from ._events import as_events
 from .tree import RunTree
+
+Key = tuple[int, ...]
 
 
 @dataclass
 class Item:
     path: str
-    key: tuple            # sorts items of both runs into one reading order
+    key: Key              # sorts items of both runs into one reading order
     kind: str
     node_id: str
     fields: dict[str, Any] = field(default_factory=dict)
@@ -35,29 +47,28 @@ def _payloads(events: list[Event]) -> dict[str, dict[str, Any]]:
     """The comparable texts of each node, read from its events."""
     out: dict[str, dict[str, Any]] = {}
     for e in events:
-        k = e.kind
-        if k == "run_started":
+        if isinstance(e, RunStarted):
             out.setdefault(e.node_id, {})["question"] = e.question
-        elif k == "model_call_finished":
+        elif isinstance(e, ModelCallFinished):
             p = out.setdefault(e.node_id, {})
             p["response"] = e.response
             p["error"] = _error_text(e.error, "kind")
-        elif k == "cell_started":
+        elif isinstance(e, CellStarted):
             out.setdefault(e.node_id, {})["code"] = e.code
-        elif k == "cell_finished":
+        elif isinstance(e, CellFinished):
             p = out.setdefault(e.node_id, {})
             p["stdout"], p["stderr"] = e.stdout, e.stderr
             p["error"] = _error_text(e.error, "type") or (e.crashed and f"worker crashed: {e.crashed}") or \
                 ("timed out" if e.timed_out else None)
-        elif k == "subcall_started":
+        elif isinstance(e, SubcallStarted):
             out.setdefault(e.node_id, {})["prompt"] = e.prompt
-        elif k == "subcall_finished":
+        elif isinstance(e, SubcallFinished):
             p = out.setdefault(e.node_id, {})
             p["response"] = e.response
             p["error"] = _error_text(e.error, "kind")
-        elif k == "final_answer":
+        elif isinstance(e, FinalAnswer):
             out.setdefault(e.parent_id or "", {}).setdefault("final", e.answer)
-        elif k == "run_finished":
+        elif isinstance(e, RunFinished):
             p = out.setdefault(e.node_id, {})
             p["status"], p["run_answer"], p["limit"] = e.status, e.answer, e.limit
     return out
@@ -76,11 +87,11 @@ def align_items(events: Iterable[Event | dict[str, Any]], *, root_responses: boo
     if tree.root_id is None:
         return items
 
-    def add(path: str, key: tuple, node_id: str, fields: dict[str, Any]) -> None:
+    def add(path: str, key: Key, node_id: str, fields: dict[str, Any]) -> None:
         kind = tree.node(node_id).kind
         items[path] = Item(path, key, kind, node_id, fields)
 
-    def visit_run(run_id: str, path: str | None, key: tuple) -> None:
+    def visit_run(run_id: str, path: str | None, key: Key) -> None:
         """`path` None: the root run (its item is "run", its iterations are "iteration N")."""
         p = payloads.get(run_id, {})
         answer = p.get("run_answer")
@@ -94,7 +105,7 @@ def align_items(events: Iterable[Event | dict[str, Any]], *, root_responses: boo
                 name = f"iteration {node.iteration}"
                 visit_iteration(child, f"{path} / {name}" if path else name, key + (1, node.iteration or 0))
 
-    def visit_iteration(iteration_id: str, path: str, key: tuple) -> None:
+    def visit_iteration(iteration_id: str, path: str, key: Key) -> None:
         add(path, key + (0,), iteration_id, {})
         cells = 0
         for child in tree.children(iteration_id):
@@ -112,7 +123,7 @@ def align_items(events: Iterable[Event | dict[str, Any]], *, root_responses: boo
                     {f: p.get(f) for f in ("code", "stdout", "stderr", "error")})
                 visit_cell(child, cell_path, key + (2, cells))
 
-    def visit_cell(cell_id: str, path: str, key: tuple) -> None:
+    def visit_cell(cell_id: str, path: str, key: Key) -> None:
         subcalls = runs = 0
         for child in tree.children(cell_id):
             node = tree.node(child)

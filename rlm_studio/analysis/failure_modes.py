@@ -10,7 +10,7 @@ from rlm_studio.engine.events import Event
 from .detectors import DETECTORS, KINDS, Finding, RunFacts, Thresholds
 
 
-def detect_failure_modes(events: Iterable[Event | dict[str, Any]], thresholds: Thresholds | dict | None = None,
+def detect_failure_modes(events: Iterable[Event | dict[str, Any]], thresholds: Thresholds | dict[str, Any] | None = None,
                          *, kinds: Iterable[str] | None = None) -> list[Finding]:
     """Findings of every detector (or only `kinds`) over one run's events, in KINDS order."""
     if isinstance(thresholds, dict):

@@ -12,20 +12,28 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from rlm_studio.engine.events import Event
+from rlm_studio.engine.emitter import Sink
+from rlm_studio.engine.events import (
+    CellFinished,
+    CellStarted,
+    Event,
+    ModelCallFinished,
+    SubcallFinished,
+    SubcallStarted,
+)
 from rlm_studio.engine.recorded import recorded_context, root_run_started
 from rlm_studio.engine.session import RlmSession
-from rlm_studio.engine.settings import RunSettings
+from rlm_studio.engine.settings import RunResult, RunSettings
 
 
 def replay_scripts(events: list[Event]) -> tuple[dict[str, Any], dict[str, Any]]:
     """(root script, sub-model script) that reproduce every recorded model answer."""
-    responses = [e.response for e in events if e.kind == "model_call_finished" and not e.error]
-    started = {e.node_id: e for e in events if e.kind == "subcall_started"}
+    responses = [e.response for e in events if isinstance(e, ModelCallFinished) and not e.error]
+    started = {e.node_id: e for e in events if isinstance(e, SubcallStarted)}
     replies = []
     for e in events:
-        if e.kind == "subcall_finished" and e.node_id in started:
-            reply = {"prompt": started[e.node_id].prompt, "content": e.response}
+        if isinstance(e, SubcallFinished) and e.node_id in started:
+            reply: dict[str, Any] = {"prompt": started[e.node_id].prompt, "content": e.response}
             if e.error:
                 reply["error"] = e.error.get("kind", "unknown")
             replies.append(reply)
@@ -40,7 +48,7 @@ def replay_settings(events: list[Event], root_spec: str, sub_spec: str) -> RunSe
     return settings
 
 
-async def reexecute(events: list[Event], *, sinks: list | None = None) -> tuple[Any, list[Event]]:
+async def reexecute(events: list[Event], *, sinks: list[Sink] | None = None) -> tuple[RunResult, list[Event]]:
     """Run the recording again; return (RunResult, the new events)."""
     root = root_run_started(events)
     root_script, sub_script = replay_scripts(events)
@@ -59,16 +67,19 @@ async def reexecute(events: list[Event], *, sinks: list | None = None) -> tuple[
 
 def cell_differences(recorded: list[Event], replayed: list[Event]) -> list[dict[str, Any]]:
     """Cells whose output, error or final differ, aligned by order of execution."""
-    def cells(events):
-        started = {e.node_id: e for e in events if e.kind == "cell_started"}
-        return [(started.get(e.node_id), e) for e in events if e.kind == "cell_finished"]
+    Cell = tuple[CellStarted | None, CellFinished | None]
 
-    differences = []
+    def cells(events: list[Event]) -> list[Cell]:
+        started = {e.node_id: e for e in events if isinstance(e, CellStarted)}
+        return [(started.get(e.node_id), e) for e in events if isinstance(e, CellFinished)]
+
+    differences: list[dict[str, Any]] = []
     a_cells, b_cells = cells(recorded), cells(replayed)
     for n in range(max(len(a_cells), len(b_cells))):
-        a = a_cells[n] if n < len(a_cells) else (None, None)
-        b = b_cells[n] if n < len(b_cells) else (None, None)
-        where = f"iteration {(a[0] or b[0]).iteration} / cell {(a[0] or b[0]).index}" if (a[0] or b[0]) else f"cell #{n + 1}"
+        a: Cell = a_cells[n] if n < len(a_cells) else (None, None)
+        b: Cell = b_cells[n] if n < len(b_cells) else (None, None)
+        first = a[0] or b[0]
+        where = f"iteration {first.iteration} / cell {first.index}" if first else f"cell #{n + 1}"
         if a[1] is None or b[1] is None:
             differences.append({"path": where, "field": "cell", "a": a[1] is not None, "b": b[1] is not None,
                                 "node_a": a[1].node_id if a[1] else None, "node_b": b[1].node_id if b[1] else None})

@@ -87,6 +87,7 @@ class Replay:
             changes = []
             while self.position < position:
                 step = self.step()
+                assert step is not None   # position < target <= len: never at the end here
                 if step.change is not None:
                     changes.append(step.change)
             return changes

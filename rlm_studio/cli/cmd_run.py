@@ -141,7 +141,11 @@ def handle(args: argparse.Namespace) -> int:
     if not args.question.strip():
         raise CliError("the question is empty")
     settings = build_settings(args)
-    context, _ = load_context(args.context, args.include, args.exclude, quiet=args.quiet)
+    from .large_context import load_large_context
+
+    context = None if getattr(args, "then", None) else load_large_context(args.context, quiet=args.quiet)
+    if context is None:
+        context, _ = load_context(args.context, args.include, args.exclude, quiet=args.quiet)
     run_options.check_tools(settings)
     model_settings = None
     if args.api_base:

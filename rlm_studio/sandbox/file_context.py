@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .context_file import ContextFileError, ContextFileWriter
 
-CHUNK_BYTES = 8 << 20
+CHUNK_BYTES = 2 << 20
 PREFIX_CHARS = 4096
 
 

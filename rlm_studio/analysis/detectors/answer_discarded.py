@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import ast
 import re
+from typing import Any
+
+from rlm_studio.engine.events import FinalAnswer
 
 from .answer_protocol import detect_answer_not_ready
 from .base import Finding, RunFacts, Thresholds
@@ -72,7 +75,7 @@ def _differs(computed: str, answer: str, *, text_allowed: bool, strong: bool) ->
     return c not in a and a not in c
 
 
-def _last_variables(facts: RunFacts, cells: list[str]) -> tuple[str, list[dict]] | None:
+def _last_variables(facts: RunFacts, cells: list[str]) -> tuple[str, list[dict[str, Any]]] | None:
     for cell in reversed(cells):
         variables = getattr(facts.finished.get(cell), "variables", None)
         if variables:
@@ -104,7 +107,7 @@ def _candidates(facts: RunFacts, run: str) -> list[tuple[str, str, str, bool, bo
 
 def detect_answer_discarded(facts: RunFacts, t: Thresholds) -> list[Finding]:
     findings = []
-    for e in facts.of_kind("final_answer"):
+    for e in facts.of_type(FinalAnswer):
         run = e.parent_id or ""
         if run not in facts.tree or not (e.answer or "").strip():
             continue

@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 import re
 
+from rlm_studio.engine.events import FinalAnswer
+
 from .base import Finding, RunFacts, Thresholds
 
 _FENCED = re.compile(r"```.*?(?:```|\Z)", re.S)
@@ -29,7 +31,7 @@ def protocol_of(facts: RunFacts, run: str) -> str:
 
 def detect_protocol_confusion(facts: RunFacts, t: Thresholds) -> list[Finding]:
     findings = []
-    for e in facts.of_kind("final_answer"):
+    for e in facts.of_type(FinalAnswer):
         protocol = protocol_of(facts, e.parent_id or "")
         via = getattr(e, "via", "")
         if protocol != "final" and via in ("FINAL", "FINAL_VAR"):

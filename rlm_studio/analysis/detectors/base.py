@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from rlm_studio.engine.events import Event
 from rlm_studio.engine.run_tree import NodeEvents
 
 from .._events import as_events
 from ..tree import RunTree
+
+E = TypeVar("E", bound=Event)
 
 KINDS = ("over_subcalling", "final_confusion", "answer_discarded", "context_pressure", "repeated_errors",
          "iteration_limit", "no_code")
@@ -85,5 +87,11 @@ class RunFacts:
         return [cell for it in self.children_of_kind(run_id, "iteration")
                 for cell in self.children_of_kind(it, "cell")]
 
-    def of_kind(self, kind: str) -> list[Event]:
-        return [e for e in self.events if e.kind == kind]
+    def of_type(self, cls: type[E]) -> list[E]:
+        """The run's events of one type (RunFinished, Notice, ...), in stream order."""
+        return [e for e in self.events if isinstance(e, cls)]
+
+    def closing(self, node_id: str, cls: type[E]) -> E | None:
+        """The event that closed the node, when it is a `cls` event."""
+        event = self.finished.get(node_id)
+        return event if isinstance(event, cls) else None

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from rlm_studio.engine.events import HistoryCompacted, ModelCallStarted
+
 from .base import Finding, RunFacts, Thresholds
 
 
 def detect_context_pressure(facts: RunFacts, t: Thresholds) -> list[Finding]:
     findings = []
-    for e in facts.of_kind("model_call_started"):
+    for e in facts.of_type(ModelCallStarted):
         if e.context_window and e.prompt_tokens >= t.context_pressure_ratio * e.context_window:
             share = e.prompt_tokens / e.context_window
             node = facts.tree.nodes.get(e.node_id)
@@ -17,10 +19,10 @@ def detect_context_pressure(facts: RunFacts, t: Thresholds) -> list[Finding]:
                                     f"{whose} of iteration {e.iteration} used {e.prompt_tokens:,} of "
                                     f"{e.context_window:,} context-window tokens ({share:.0%}, at or above "
                                     f"{t.context_pressure_ratio:.0%}).", [e.node_id]))
-    for e in facts.of_kind("history_compacted"):
-        folded = ", ".join(str(i) for i in e.iterations) or "some"
+    for c in facts.of_type(HistoryCompacted):
+        folded = ", ".join(str(i) for i in c.iterations) or "some"
         findings.append(Finding("context_pressure",
                                 f"The root history was compacted (iterations {folded} folded into a summary, "
-                                f"{e.tokens_before:,} -> {e.tokens_after:,} tokens) to fit the context window.",
-                                [e.node_id] if e.node_id in facts.tree else []))
+                                f"{c.tokens_before:,} -> {c.tokens_after:,} tokens) to fit the context window.",
+                                [c.node_id] if c.node_id in facts.tree else []))
     return findings

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from rlm_studio.engine.events import FinalAnswer, Notice
+
 from .answer_protocol import detect_protocol_confusion
 from .base import Finding, RunFacts, Thresholds
 
@@ -78,17 +80,17 @@ def _judge(answer: str, via: str, names: set[str]) -> str | None:
 def detect_final_confusion(facts: RunFacts, t: Thresholds) -> list[Finding]:
     findings = []
     names_by_run: dict[str, set[str]] = {}
-    for e in facts.of_kind("final_answer"):
+    for e in facts.of_type(FinalAnswer):
         run = e.parent_id or ""
         if run not in names_by_run:
             names_by_run[run] = _names_defined(facts, run) if run in facts.tree else {"context"}
         reason = _judge(e.answer or "", e.via, names_by_run[run])
         if reason:
             findings.append(Finding("final_confusion", reason, [e.node_id]))
-    for e in facts.of_kind("notice"):
-        if e.code == "final_var_undefined":
-            message = " ".join((e.message or "").split())[:120]
+    for n in facts.of_type(Notice):
+        if n.code == "final_var_undefined":
+            message = " ".join((n.message or "").split())[:120]
             findings.append(Finding("final_confusion",
                                     f"FINAL_VAR named a variable that does not exist in the REPL ({message}).",
-                                    [e.node_id] if e.node_id in facts.tree else []))
+                                    [n.node_id] if n.node_id in facts.tree else []))
     return findings + detect_protocol_confusion(facts, t)

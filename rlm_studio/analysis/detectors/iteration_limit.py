@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from rlm_studio.engine.events import RunFinished
+
 from .base import Finding, RunFacts, Thresholds
 
 
 def detect_iteration_limit(facts: RunFacts, t: Thresholds) -> list[Finding]:
     findings = []
-    for e in facts.of_kind("run_finished"):
+    for e in facts.of_type(RunFinished):
         if e.limit == "max_iterations":
             node = facts.tree.nodes.get(e.node_id)
             iterations = len(facts.children_of_kind(e.node_id, "iteration")) if node else 0

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from rlm_studio.engine.events import ContextAttached
+
 from .base import Finding, RunFacts, Thresholds
 
 
 def _context_chars(facts: RunFacts) -> int:
-    attached = [e for e in facts.of_kind("context_attached")]
+    attached = facts.of_type(ContextAttached)
     if attached:
         return sum(e.chars or len(e.text) for e in attached)
     root = facts.started.get(facts.tree.root_id or "")
@@ -37,7 +39,7 @@ def detect_over_subcalling(facts: RunFacts, t: Thresholds) -> list[Finding]:
             findings.append(Finding("over_subcalling",
                                     f"The run made {total} sub-calls for {chars:,} characters of context "
                                     f"({rate:.1f} per 1,000 characters, above {t.max_subcalls_per_1k_chars:g}).",
-                                    [tree.root_id]))
+                                    [tree.root_id] if tree.root_id else []))
     by_prompt: dict[str, list[str]] = defaultdict(list)
     for node_id in all_subcalls:
         prompt = getattr(facts.started.get(node_id), "prompt", "")

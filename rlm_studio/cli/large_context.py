@@ -1,0 +1,42 @@
+"""Huge text files as a file-backed context: streamed into a context file instead of read as one str."""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+#: text files together at least this large are streamed (below it, the ordinary loader is as fast)
+LARGE_CONTEXT_BYTES = 64 << 20
+_STREAMABLE_KINDS = ("text", "markdown", "code", "json", "csv")
+
+
+def load_large_context(paths: list[str], quiet: bool = False) -> Any | None:
+    """A sandbox.FileContext for plain text files of LARGE_CONTEXT_BYTES or more, else None (the caller
+    loads them the ordinary way: folders, PDF/DOCX/HTML, other encodings, small inputs)."""
+    from rlm_studio.documents.kinds import kind_from_name
+    from rlm_studio.sandbox import ContextFileError, FileContext
+
+    files = [Path(raw).expanduser() for raw in paths]
+    if not all(f.is_file() and kind_from_name(f) in _STREAMABLE_KINDS for f in files):
+        return None
+    if sum(f.stat().st_size for f in files) < LARGE_CONTEXT_BYTES or len({f.name for f in files}) != len(files):
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="rlm-studio-context-"))
+    atexit.register(shutil.rmtree, folder, True)
+    last = [-1]
+
+    def progress(done: int, total: int) -> None:
+        percent = done * 100 // max(total, 1)
+        if not quiet and percent // 10 != last[0] // 10:
+            print(f"loading {total / 1e6:,.0f} MB: {percent}%", file=sys.stderr, flush=True)
+        last[0] = percent
+
+    try:
+        return FileContext.from_text_files([(f.name, f) for f in files], folder / "context.bin", progress=progress)
+    except ContextFileError:
+        shutil.rmtree(folder, ignore_errors=True)
+        return None   # not UTF-8, say: the ordinary loader reads it and says how
