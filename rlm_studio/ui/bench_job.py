@@ -42,6 +42,7 @@ class BenchJob(QObject):
         self.progress: BenchProgress | None = None
         self.executor_name = "local"
         self.address: str | None = None
+        self._ended_sent = False
 
     @property
     def running(self) -> bool:
@@ -61,7 +62,26 @@ class BenchJob(QObject):
         if self.running:
             coro.close()
             raise RuntimeError("a bench is already running")
+        self._ended_sent = False
         self.task = asyncio.ensure_future(coro)
+        self.task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        """A task cancelled before its first step never ran its `finally`: say it ended all the same."""
+        if not self._ended_sent:
+            self._ended_sent = True
+            self.ended.emit(self.bench_id or "", "stopped" if task.cancelled() else "failed: the bench ended")
+
+    async def _create(self, runner: BenchRunner, plan: BenchPlan, tasks: Any) -> tuple[str, Any]:
+        """Store the bench; a Stop while it is being stored waits for it, then marks it stopped (not left running)."""
+        creating = asyncio.ensure_future(asyncio.to_thread(runner.create, plan, tasks))
+        try:
+            return await asyncio.shield(creating)
+        except asyncio.CancelledError:
+            bench_id, _ = await creating
+            self.bench_id = bench_id
+            await asyncio.to_thread(runner.bench_store.set_status, bench_id, "stopped")
+            raise
 
     async def _run(self, db_path: Path, plan: BenchPlan | None, bench_id: str | None) -> None:
         runner: BenchRunner | None = None
@@ -75,7 +95,7 @@ class BenchJob(QObject):
             tasks = None
             if plan is not None:
                 tasks = await asyncio.to_thread(plan.build_tasks)       # generating large tasks takes seconds
-                the_id, tasks = await asyncio.to_thread(runner.create, plan, tasks)
+                the_id, tasks = await self._create(runner, plan, tasks)
                 concurrency = plan.concurrency
             else:
                 bench = await asyncio.to_thread(runner.bench_store.get_bench, bench_id or "")
@@ -102,4 +122,5 @@ class BenchJob(QObject):
         finally:
             if runner is not None:
                 runner.close()
+            self._ended_sent = True
             self.ended.emit(self.bench_id or "", status)

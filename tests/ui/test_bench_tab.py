@@ -228,3 +228,25 @@ def test_the_tab_runs_a_bench_on_the_ray_executor(qtbot, qloop, window, tmp_path
         ray.shutdown()
     with Store.open(window.store.path) as store:
         assert all(store.get_run(r["run_id"])["status"] == "completed" for r in view.rows)
+
+
+@pytest.mark.parametrize("turns", [0, 5], ids=["before-it-began", "while-preparing"])
+def test_stop_while_the_tasks_are_prepared_leaves_no_bench_running(qtbot, qloop, window, tmp_path, turns):
+    view = window.bench_view
+    window.tabs.setCurrentWidget(view)
+    _setup(view, model=write_script(tmp_path, "oracle", ORACLE_CODE), sizes="256k", tasks=3)
+
+    async def scenario() -> None:
+        _click(qtbot, view.start_button)
+        assert view.job.running and view.stop_button.isEnabled()
+        for _ in range(turns):                          # let the job start (it is then waiting on a thread)
+            await asyncio.sleep(0)
+        _click(qtbot, view.stop_button)                # while the 256k-token tasks are generated or stored
+        await _until(lambda: not view.job.running, 120)
+        assert "stopped" in view.message.text() and view.start_button.isEnabled()
+
+    _on_loop(qloop, scenario)
+    with BenchStore(window.store.path) as store:
+        benches = store.list_benches()
+    assert all(b["status"] != "running" for b in benches)
+    assert all(b["done"] in (0, None) for b in benches)
