@@ -22,7 +22,8 @@ def _plain_cpu_buffers() -> None:
         return p
 
     C.llama_model_default_params = params
-    llama_module.llama_cpp.llama_model_default_params = params
+    # llama_cpp's stubs neither re-export its ctypes module from .llama nor declare this function
+    llama_module.llama_cpp.llama_model_default_params = params  # type: ignore[attr-defined]
 
 
 def main() -> None:
@@ -30,7 +31,7 @@ def main() -> None:
         _plain_cpu_buffers()
     from llama_cpp.server.__main__ import main as server_main
 
-    server_main()
+    server_main()  # type: ignore[no-untyped-call]  # llama_cpp.server's main() has no annotations
 
 
 if __name__ == "__main__":

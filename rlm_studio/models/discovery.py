@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,13 +72,14 @@ def probe_context_window(base_url: str, model: str, timeout: float = 0.5) -> int
     bare = model.split("/", 1)[-1]
     try:
         with httpx.Client(timeout=timeout, trust_env=False) as client:
-            for url, pick in (
+            probes: tuple[tuple[str, Callable[[Any], Any]], ...] = (
                 (f"{root}/v1/models", lambda d: next((m.get("max_model_len") for m in d.get("data", [])
                                                       if m.get("id") == bare), None)),
                 (f"{root}/props", lambda d: (d.get("default_generation_settings") or {}).get("n_ctx")),
                 (f"{root}/api/v0/models/{bare}", lambda d: d.get("loaded_context_length")
                  or d.get("max_context_length")),
-            ):
+            )
+            for url, pick in probes:
                 try:
                     resp = client.get(url)
                     if resp.status_code == 200:

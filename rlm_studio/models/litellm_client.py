@@ -23,12 +23,12 @@ LOCAL_BY_DEFAULT = frozenset({"ollama", "ollama_chat", "lm_studio", "llamafile"}
 _UNSET: Any = object()
 
 # One semaphore per (event loop, model, api_base): asyncio primitives must not cross loops.
-_SEMAPHORES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, asyncio.Semaphore]] = (
+_SEMAPHORES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str | None], asyncio.Semaphore]] = (
     weakref.WeakKeyDictionary())
 _SEMAPHORES_LOCK = threading.Lock()
 
 
-def _semaphore(key: tuple, limit: int) -> asyncio.Semaphore:
+def _semaphore(key: tuple[str, str | None], limit: int) -> asyncio.Semaphore:
     loop = asyncio.get_running_loop()
     with _SEMAPHORES_LOCK:
         per_loop = _SEMAPHORES.setdefault(loop, {})
@@ -172,7 +172,7 @@ class LiteLLMModel:
     def _backoff(self, attempt: int, failure: Failure) -> float:
         if failure.retry_after_s is not None:
             return min(failure.retry_after_s, self.max_retry_after_s)
-        ceiling = min(self.backoff_max_s, self.backoff_base_s * (2 ** attempt))
+        ceiling: float = min(self.backoff_max_s, self.backoff_base_s * (2 ** attempt))
         return ceiling * random.uniform(0.5, 1.0)
 
     async def complete(self, messages: list[Message], *, stream: StreamCallback | None = None,

@@ -30,7 +30,7 @@ class Price:
                 + usage.output_tokens * self.output_per_mtok) / 1_000_000
 
     @classmethod
-    def from_value(cls, value: Price | Mapping[str, Any] | tuple | list) -> Price:
+    def from_value(cls, value: Price | Mapping[str, Any] | tuple[Any, ...] | list[Any]) -> Price:
         """Accept a Price, {"input": 0.15, "output": 0.6[, "cached_input": ...]} or (input, output)."""
         if isinstance(value, Price):
             return value

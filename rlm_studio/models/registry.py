@@ -121,7 +121,8 @@ def provider_of(spec: str, api_base: str | None = None) -> str:
     """litellm's provider for a model string, or UnknownModelError with the fix in its message."""
     from ._litellm import litellm
     try:
-        return litellm.get_llm_provider(spec, api_base=api_base)[1]
+        provider: str = litellm.get_llm_provider(spec, api_base=api_base)[1]
+        return provider
     except Exception:
         raise UnknownModelError(
             f"Unknown model '{spec}': cannot tell which provider serves it. Write it as provider/model, e.g. "

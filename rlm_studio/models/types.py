@@ -90,9 +90,15 @@ class ModelError(Exception):
 class ModelClient(Protocol):
     """What the engine needs from a model. Implementations: ScriptedModel, LiteLLMModel."""
 
-    name: str                    # the spec the user chose, e.g. "gpt-5-mini" or "script:demo.json"
-    context_window: int | None   # tokens, None when unknown
-    is_local: bool               # local models cost $0
+    # read-only in the protocol: clients may compute these (LiteLLMModel looks the window up lazily)
+    @property
+    def name(self) -> str: ...                   # the spec the user chose, e.g. "gpt-5-mini" or "script:demo.json"
+
+    @property
+    def context_window(self) -> int | None: ...  # tokens, None when unknown
+
+    @property
+    def is_local(self) -> bool: ...              # local models cost $0
 
     async def complete(self, messages: list[Message], *, stream: StreamCallback | None = None,
                        timeout: float | None = None) -> ModelResponse: ...
