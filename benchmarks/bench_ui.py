@@ -1,7 +1,10 @@
-"""Desktop app figures: time to first window, opening a stored 10,000-node run, the longest UI-thread
-stall during a live run with 1,000 sub-calls (QTimer heartbeat), and memory with that run open.
+"""Desktop app figures: time to first window, opening a stored run (at each of `--sizes` nodes), the longest
+UI-thread stall during a live run with 1,000 sub-calls (QTimer heartbeat), and memory with those runs open.
 
-    .venv/bin/python benchmarks/bench_ui.py [--json]
+    .venv/bin/python benchmarks/bench_ui.py [--json] [--sizes 1000,10000,100000]
+
+A stored run of N nodes is 20 iterations, each a root call and one cell of batched sub-calls (at 100,000
+nodes: 20 x 5,000), the shape of a large RLM run; the default sizes keep a run short.
 """
 
 from __future__ import annotations
@@ -137,18 +140,26 @@ def heartbeat(interval_ms: int = 5):
     return gaps, timer
 
 
-async def open_stored_run(window, store) -> dict:
+def events_of_size(nodes: int, run_id: str) -> list:
+    """About `nodes` nodes as 20 iterations of one cell with batched sub-calls each."""
+    iterations = 20 if nodes >= 1000 else max(1, nodes // 50)
+    per_cell = max(1, (nodes - 2) // iterations - 3)
+    return synthetic_events(iterations=iterations, cells=1, subcalls=per_cell, run_id=run_id)
+
+
+async def open_stored_run(window, store, nodes_wanted: int = 10_000) -> dict:
     from PySide6.QtWidgets import QApplication
 
-    events = synthetic_events()
+    run_id = f"bench{nodes_wanted}"
+    events = events_of_size(nodes_wanted, run_id)
     await asyncio.get_running_loop().run_in_executor(None, store.ingest_events, events)
     # as a run recorded by the app or the CLI has them (an imported run computes them on first open)
     from rlm_studio.analysis.failure_modes import detect_failure_modes
-    store.save_findings("bench10k", [f.to_dict() for f in detect_failure_modes(events)])
+    store.save_findings(run_id, [f.to_dict() for f in detect_failure_modes(events)])
     window.history.refresh()
     nodes = len({e.node_id for e in events})
     start = time.perf_counter()
-    assert window.open_run("bench10k")
+    assert window.open_run(run_id)
     QApplication.processEvents()  # layout and first paint of the tree: usable from here
     window.run_view.tree_view.viewport().repaint()
     opened = time.perf_counter() - start
@@ -156,7 +167,7 @@ async def open_stored_run(window, store) -> dict:
     window.run_view.show_events([])
     gaps, timer = heartbeat()
     start = time.perf_counter()
-    assert await window.open_run_in_background("bench10k")
+    assert await window.open_run_in_background(run_id)
     QApplication.processEvents()
     window.run_view.tree_view.viewport().repaint()
     opened_bg = time.perf_counter() - start
@@ -174,7 +185,8 @@ async def open_stored_run(window, store) -> dict:
     return {"stored_run_nodes": nodes, "open_stored_run_s": round(opened, 3),
             "open_stored_run_background_s": round(opened_bg, 3),
             "open_background_longest_stall_ms": round(max(gaps) * 1000, 1) if gaps else None,
-            "expand_all_s": round(expand_all, 3), "filter_s": round(filtered, 3)}
+            "expand_all_s": round(expand_all, 3), "filter_s": round(filtered, 3),
+            "rss_mb_with_run_open": round(rss_mb(), 1)}
 
 
 async def live_run_stall(window, work: Path, subcalls: int = 1000) -> dict:
@@ -208,7 +220,7 @@ async def live_run_stall(window, work: Path, subcalls: int = 1000) -> dict:
             "rss_mb_with_live_run_open": round(rss_mb(), 1)}
 
 
-async def in_app(work: Path) -> dict:
+async def in_app(work: Path, sizes: list[int]) -> dict:
     from rlm_studio.ui.main_window import MainWindow
 
     window = MainWindow(str(work / "bench.db"), discover_models=False, preload_models=False)
@@ -218,8 +230,7 @@ async def in_app(work: Path) -> dict:
         await asyncio.sleep(0.02)
     figures = {"rss_mb_empty_window": round(rss_mb(), 1)}
     figures.update(await live_run_stall(window, work))
-    figures.update(await open_stored_run(window, window.store))
-    figures["rss_mb_with_10k_run_open"] = round(rss_mb(), 1)
+    figures["stored_runs"] = [await open_stored_run(window, window.store, n) for n in sizes]
     window.close()
     return figures
 
@@ -227,7 +238,10 @@ async def in_app(work: Path) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--sizes", default="1000,10000", help="stored-run sizes in nodes (the issue's: "
+                        "1000,10000,100000)")
     args = parser.parse_args()
+    sizes = [int(p[:-1]) * 1000 if p.endswith("k") else int(p) for p in args.sizes.split(",") if p]
     work = Path(tempfile.mkdtemp(prefix="rlm-bench-ui-"))
     os.environ["RLM_STUDIO_HOME"] = str(work)
     figures = time_to_first_window(work)
@@ -236,13 +250,21 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     QApplication(sys.argv[:1])
-    figures.update(qasync.run(in_app(work)))
-    figures["targets"] = {"first_window_s": 1.5, "open_stored_run_s": 0.5, "longest_stall_ms": 50}
+    figures.update(qasync.run(in_app(work, sizes)))
+    figures["targets"] = {"first_window_s": 1.5, "open_stored_run_s": "0.5 at 10k, 1.5 at 100k", "longest_stall_ms": 50,
+                          "expand_all_and_filter_s_at_100k": 1.0, "rss_mb_at_100k": 600}
     if args.json:
         print(json.dumps(figures))
     else:
         for name, value in figures.items():
-            print(f"{name:32} {value}")
+            if name != "stored_runs":
+                print(f"{name:32} {value}")
+        print(f"{'stored run nodes':>17} {'open s':>8} {'open bg s':>10} {'bg stall ms':>12} {'expand all s':>13} "
+              f"{'filter s':>9} {'RSS MB':>8}")
+        for r in figures["stored_runs"]:
+            print(f"{r['stored_run_nodes']:>17,} {r['open_stored_run_s']:>8} {r['open_stored_run_background_s']:>10} "
+                  f"{r['open_background_longest_stall_ms']:>12} {r['expand_all_s']:>13} {r['filter_s']:>9} "
+                  f"{r['rss_mb_with_run_open']:>8}")
     return 0
 
 

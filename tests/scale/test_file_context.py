@@ -21,7 +21,7 @@ def _texts(tmp_path: Path) -> dict[str, Path]:
     first = tmp_path / "notes.txt"
     first.write_text("".join(f"{i}: {MULTIBYTE}\n" for i in range(3000)), encoding="utf-8")
     second = tmp_path / "log.md"
-    second.write_bytes(b"\xef\xbb\xbf" + "# log\n".encode() + "the needle is 4242\n".encode() * 5)   # with a BOM
+    second.write_bytes(b"\xef\xbb\xbf" + b"# log\n" + b"the needle is 4242\n" * 5)   # with a BOM
     return {"notes.txt": first, "log.md": second}
 
 
@@ -82,3 +82,21 @@ def test_a_file_backed_context_reaches_the_sandbox_worker(tmp_path: Path) -> Non
     call = kinds(events, "model_call_started")[0]
     assert f"{len(text):,}" in call.messages[1]["content"]        # the root model is told its size
     assert context.path.exists()                                  # the caller's file, not the run's to delete
+
+
+def test_the_cli_streams_large_text_files_and_leaves_the_rest_to_the_loader(tmp_path: Path, monkeypatch,
+                                                                            capsys) -> None:
+    from rlm_studio.cli import large_context
+
+    monkeypatch.setattr(large_context, "LARGE_CONTEXT_BYTES", 1000)
+    files = _texts(tmp_path)
+    context = large_context.load_large_context([str(p) for p in files.values()])
+    assert isinstance(context, FileContext) and [p.name for p in context.parts] == list(files)
+    assert "100%" in capsys.readouterr().err   # progress on stderr
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("caf\xe9 ".encode("latin-1") * 400)
+    small = tmp_path / "small.txt"
+    small.write_text("tiny", encoding="utf-8")
+    assert large_context.load_large_context([str(latin)]) is None        # the loader reads it as cp1252
+    assert large_context.load_large_context([str(small)]) is None        # under the threshold
+    assert large_context.load_large_context([str(tmp_path)]) is None     # a folder
