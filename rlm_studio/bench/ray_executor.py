@@ -21,6 +21,7 @@ from rlm_studio.engine.events import Event
 from .executor import Executor, OnResult, OnStart
 from .spec import TaskResult, TaskSpec
 
+_joined: list[str | None] = []     # the address this process's ray.init joined (empty: not joined by us)
 MISSING_RAY = "the ray executor needs Ray: pip install 'rlm-studio[ray]'"
 
 
@@ -72,7 +73,10 @@ class RayExecutor(Executor):
         import ray
 
         if ray.is_initialized():
-            return
+            if not _joined or _joined[0] == self.address:
+                return                  # joined by us at this address, or by the caller (a test, a notebook)
+            ray.shutdown()              # the app's user chose another cluster
+        _joined[:] = []
         try:
             if self.address and self.address.startswith("ray://"):
                 ray.init(address=self.address)          # Ray Client takes few options
@@ -86,6 +90,7 @@ class RayExecutor(Executor):
         except Exception as exc:  # an unreachable cluster is a one-line error, not a traceback
             where = self.address or "a local instance"
             raise ValueError(f"cannot connect to the Ray cluster at {where}: {_one_line(exc)}") from None
+        _joined[:] = [self.address]
 
     def _task_function(self) -> Any:
         import ray
