@@ -16,7 +16,7 @@ ENVELOPE = ("v", "kind", "run_id", "seq", "ts", "node_id", "parent_id")
 encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
 
-def event_row(event: Event, collector: BlobCollector) -> tuple:
+def event_row(event: Event, collector: BlobCollector) -> tuple[str, int, str, int, float, str, str | None, str]:
     # the dataclass fields as Event.to_dict() gives them, without its per-call field lookup
     payload = {k: v for k, v in event.__dict__.items() if k not in ENVELOPE}
     payload = collector.dehydrate(event.kind, payload)

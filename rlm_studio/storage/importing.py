@@ -7,14 +7,18 @@ The whole file is read and checked first, then stored in one transaction: a file
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rlm_studio.engine.events import SCHEMA_VERSION, Event, EventFormatError, event_from_dict, new_run_id
 
 from .errors import StorageError
 from .run_file import FORMAT_NAME, FORMAT_VERSION
 from .text_safety import storable
+
+if TYPE_CHECKING:
+    from .store import Store
 
 
 class FileFormatError(StorageError):
@@ -41,7 +45,7 @@ def read_jsonl(path: Path) -> list[tuple[int, Any]]:
     return rows
 
 
-def import_file(store, path: Path) -> list[dict[str, Any]]:
+def import_file(store: Store, path: Path) -> list[dict[str, Any]]:
     rows = read_jsonl(path)
     first_line, first = rows[0]
     if not isinstance(first, dict):
@@ -72,7 +76,7 @@ def import_file(store, path: Path) -> list[dict[str, Any]]:
         results.append({"run_id": run_id, "original_run_id": original, "renamed": run_id != original,
                          "source": run["source"], "events": len(run["events"])})
 
-    def apply_fixups(conn) -> None:
+    def apply_fixups(conn: sqlite3.Connection) -> None:
         for run_id, meta, finished in fixups:
             for column in ("name", "note"):
                 if meta.get(column):
@@ -92,7 +96,7 @@ def import_file(store, path: Path) -> list[dict[str, Any]]:
     return results
 
 
-def _parse_own(store, path: Path, rows: list[tuple[int, Any]]) -> dict[str, Any]:
+def _parse_own(store: Store, path: Path, rows: list[tuple[int, Any]]) -> dict[str, Any]:
     line, header = rows[0]
     version = header.get("version")
     if not isinstance(version, int):

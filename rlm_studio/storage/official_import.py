@@ -24,12 +24,14 @@ from rlm_studio.engine.events import (
     CellStarted,
     Event,
     FinalAnswer,
+    FinalVia,
     IterationFinished,
     IterationStarted,
     ModelCallFinished,
     ModelCallStarted,
     RunFinished,
     RunStarted,
+    RunStatus,
     SubcallFinished,
     SubcallStarted,
     new_run_id,
@@ -75,7 +77,7 @@ class _Check:
     def __init__(self, line: int):
         self.line = line
 
-    def need(self, data: Any, key: str, kinds: tuple, where: str, optional: bool = False) -> Any:
+    def need(self, data: Any, key: str, kinds: tuple[type, ...], where: str, optional: bool = False) -> Any:
         if not isinstance(data, dict):
             raise _Bad(self.line, where, f"expected an object, got {type(data).__name__}")
         if key not in data or data[key] is None:
@@ -122,7 +124,7 @@ class _Converter:
                               if isinstance(m, dict) and m.get("role") == "system"), "")
         if question is None:
             question = meta.get("root_prompt") if isinstance(meta.get("root_prompt"), str) else _question(messages0)
-        settings = {k: meta[k] for k in ("max_depth", "max_iterations", "backend", "environment_type",
+        settings: dict[str, Any] = {k: meta[k] for k in ("max_depth", "max_iterations", "backend", "environment_type",
                                          "other_backends") if k in meta}
         settings["imported_from"] = SOURCE
         settings["answer_protocol"] = answer_protocol_of(system_prompt)
@@ -141,7 +143,7 @@ class _Converter:
         done = any(e.kind == "final_answer" and e.parent_id == node for e in self.events)
         limit = meta.get("max_iterations")
         ran_out = isinstance(limit, int) and len(entries) >= limit
-        status = "completed" if done else "limit_hit" if ran_out else "interrupted"
+        status: RunStatus = "completed" if done else "limit_hit" if ran_out else "interrupted"
         if depth > 0 and answer is not None:
             status = "completed"
         self.emit(RunFinished(node_id=node, parent_id=parent_id, status=status, answer=answer))
@@ -168,7 +170,7 @@ class _Converter:
         model_seconds = max(0.0, seconds - code_seconds)
         self.emit(ModelCallFinished(node_id=call, parent_id=it, model=model, response=response, cost_usd=None,
                                     latency_ms=model_seconds * 1000.0), start + model_seconds)
-        answer: tuple[str, str, str | None, str | None] | None = None   # (value, via, var, cell)
+        answer: tuple[str, FinalVia, str | None, str | None] | None = None   # (value, via, var, cell)
         for number, block in enumerate(blocks, start=1):
             found = self.block(check, block, number, it, index, depth, f"{where}.code_blocks[{number - 1}]")
             if found is not None and answer is None:
@@ -245,10 +247,11 @@ class _Converter:
         """The log gives a child RLM's usage only in total: record it on the child's run_finished, and
         when the child made a single root model call, the rest after its sub-calls is that call's."""
         run_started, run_finished = events[0], events[-1]
+        assert isinstance(run_finished, RunFinished)  # run() ends the child's events with its run_finished
         run_finished.totals = {**usage, "cost_usd": cost}
-        own = [e for e in events if e.kind == "model_call_finished"]
-        subcalls = [e for e in events if e.kind == "subcall_finished"]
-        inner_children = [e for e in events if e.kind == "run_started" and e is not run_started]
+        own = [e for e in events if isinstance(e, ModelCallFinished)]
+        subcalls = [e for e in events if isinstance(e, SubcallFinished)]
+        inner_children = [e for e in events if isinstance(e, RunStarted) and e is not run_started]
         if len(own) == 1 and not inner_children and usage:
             rest_in = usage.get("input_tokens", 0) - sum(int(e.usage.get("input_tokens") or 0) for e in subcalls)
             rest_out = usage.get("output_tokens", 0) - sum(int(e.usage.get("output_tokens") or 0) for e in subcalls)
@@ -262,7 +265,7 @@ def _usage(call: dict[str, Any]) -> tuple[dict[str, Any], float | None]:
         per_model = [m for m in (summary.get("model_usage_summaries") or {}).values() if isinstance(m, dict)]
         inp = sum(int(m.get("total_input_tokens") or 0) for m in per_model)
         out = sum(int(m.get("total_output_tokens") or 0) for m in per_model)
-        costs = [m.get("total_cost") for m in per_model if m.get("total_cost") is not None]
+        costs: list[Any] = [m.get("total_cost") for m in per_model if m.get("total_cost") is not None]
         cost = summary.get("total_cost", sum(costs) if costs else None)
         return {"input_tokens": inp, "output_tokens": out}, cost
     if "prompt_tokens" in call or "completion_tokens" in call:   # the oldest logs
@@ -293,7 +296,7 @@ def answer_protocol_of(system_prompt: str) -> str:
     return "submit" if "SUBMIT(" in (system_prompt or "") else "final"
 
 
-def _code_final_via(block: Any, messages: list[Any]) -> str:
+def _code_final_via(block: Any, messages: list[Any]) -> FinalVia:
     """How a code block's `final_answer` was given: answer["ready"] (newer rlms), SUBMIT, or FINAL."""
     code = block.get("code", "") if isinstance(block, dict) else ""
     system = next((str(m.get("content", "")) for m in messages if isinstance(m, dict) and m.get("role") == "system"),
@@ -305,7 +308,7 @@ def _code_final_via(block: Any, messages: list[Any]) -> str:
     return "FINAL"
 
 
-def _old_final(value: Any, response: str) -> tuple[str, str, str | None, None]:
+def _old_final(value: Any, response: str) -> tuple[str, FinalVia, str | None, None]:
     """An older log's iteration `final_answer`: the answer, and whether FINAL or FINAL_VAR gave it."""
     if isinstance(value, (list, tuple)) and len(value) == 2:
         kind, answer = _text(value[0]), _text(value[1])

@@ -7,10 +7,11 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import IO, Any
 
 import sqlite_utils
 
@@ -92,7 +93,8 @@ class Store:
     def writer(self, run_id: str | None = None) -> EventWriter:
         return EventWriter(self.path, run_id)
 
-    def ingest_events(self, events: Iterable[Event], after=None) -> None:
+    def ingest_events(self, events: Iterable[Event],
+                      after: Callable[[sqlite3.Connection], object] | None = None) -> None:
         """Store a complete list of events in one transaction (importers use this);
         `after(conn)` runs in the same transaction, so a failure there stores nothing either."""
         with self._lock, self.transaction() as conn:
@@ -100,7 +102,7 @@ class Store:
             if after is not None:
                 after(conn)
 
-    def transaction(self):
+    def transaction(self) -> _Transaction:
         return _Transaction(self._conn)
 
     def mark_interrupted(self) -> list[str]:
@@ -137,7 +139,7 @@ class Store:
         if not prefix:
             raise StorageError("give a run id (or the first characters of one)")
         with self._lock:
-            ids = [r[0] for r in self._conn.execute(
+            ids: list[str] = [r[0] for r in self._conn.execute(
                 "SELECT id FROM runs WHERE id >= ? AND id < ? ORDER BY id LIMIT 6", (prefix, prefix + "\uffff"))]
         if prefix in ids:
             return prefix
@@ -208,7 +210,8 @@ class Store:
     def list_runs(self, status: str | None = None, model: str | None = None, text: str | None = None,
                   since: Any = None, until: Any = None, tag: str | None = None, flag: str | None = None,
                   limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if flag:
             where.append("id IN (SELECT run_id FROM findings WHERE kind = ?)")
             params.append(storable(flag))
@@ -353,7 +356,7 @@ class Store:
 
     # -- import / export ---------------------------------------------------------------------
     def export_run(self, run_id: str, path: str | os.PathLike[str] | None = None, format: str = "rlm-studio",
-                   out=None) -> Path | None:
+                   out: IO[str] | None = None) -> Path | None:
         """Write the run to `path` (or the text stream `out`): format "rlm-studio" or "official"."""
         from .exporting import export_run
 
@@ -376,7 +379,8 @@ class _Transaction:
         self.conn.execute("BEGIN IMMEDIATE")
         return self.conn
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         if exc_type is None:
             self.conn.execute("COMMIT")
         elif self.conn.in_transaction:
