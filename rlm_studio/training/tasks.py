@@ -140,6 +140,8 @@ def make_count_task(rng: random.Random, *, heldout: bool) -> Task:
     """Records (log lines, CSV rows, staff entries); the question counts the records with one field value."""
     n = _size(rng, 60, 4000)
     style = rng.choice(("log", "csv", "staff") if not heldout else ("kv",))
+    values: tuple[str, ...]
+    questions: tuple[str, ...]
     if style == "log":
         values, fmt = _SERVICES, "2025-{m:02d}-{d:02d} {h:02d}:{mi:02d}:{s:02d} {lvl} [{x}] {msg}"
         questions = ("How many log lines come from the {t} service?", "Count the log entries of service {t}.",
