@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -15,11 +15,13 @@ from PySide6.QtWidgets import (
 )
 
 from rlm_studio.bench.methods import METHOD_NAMES
-from rlm_studio.bench.runner import BenchPlan
 from rlm_studio.bench.suites import FAMILIES, SUITES
 from rlm_studio.bench.tokens import format_size, parse_sizes
 
 from .new_run_panel import ModelPicker
+
+if TYPE_CHECKING:
+    from rlm_studio.bench.runner import BenchPlan
 
 
 class BenchForm(QWidget):
@@ -101,6 +103,8 @@ class BenchForm(QWidget):
         return name, (self.address.text().strip() or None) if name == "ray" else None
 
     def plan(self, model_settings: dict[str, Any] | None = None) -> BenchPlan:
+        from rlm_studio.bench.runner import BenchPlan  # not at window start: it pulls in the storage layer
+
         sizes = parse_sizes(self.sizes.text()) if self.sizes.text().strip() else None
         methods = [name for name, box in self.methods.items() if box.isChecked()]
         if not methods:

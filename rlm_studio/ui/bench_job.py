@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from rlm_studio.bench.executor import make_executor
 from rlm_studio.bench.progress import BenchProgress
-from rlm_studio.bench.runner import BenchPlan, BenchRunner, validate_plan
+
+if TYPE_CHECKING:        # imported when a bench starts: the runner pulls in the storage layer (~0.5 s)
+    from rlm_studio.bench.runner import BenchPlan, BenchRunner
 
 
 def _check_models(plan: BenchPlan) -> None:
@@ -84,6 +85,9 @@ class BenchJob(QObject):
             raise
 
     async def _run(self, db_path: Path, plan: BenchPlan | None, bench_id: str | None) -> None:
+        from rlm_studio.bench.executor import make_executor
+        from rlm_studio.bench.runner import BenchRunner, validate_plan
+
         runner: BenchRunner | None = None
         self.bench_id, self.progress = bench_id, None
         status = "failed"
