@@ -91,33 +91,42 @@ class FileContext:
 def _stream_part(writer: ContextFileWriter, name: str, path: Path, done: int, total: int,
                  progress: Callable[[int, int], None] | None,
                  cancel: Callable[[], bool] | None) -> tuple[ContextPart, str, int]:
-    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    """Copy one file's bytes into the context file as they are (they are UTF-8 already), checking that
+    they decode and counting characters; a character split across two reads waits for the next one."""
     digest = hashlib.sha256()
     chars = nbytes = 0
     head = ""
+    pending = b""
     first = True
     with open(path, "rb") as handle:
         while True:
             if cancel is not None and cancel():
                 raise ContextBuildCancelled("Loading was cancelled.")
             chunk = handle.read(CHUNK_BYTES)
+            done += len(chunk)
             final = not chunk
-            if first and chunk.startswith(codecs.BOM_UTF8):
-                chunk = chunk[len(codecs.BOM_UTF8):]
+            data = pending + chunk if pending else chunk
+            if first and data.startswith(codecs.BOM_UTF8):
+                data = data[len(codecs.BOM_UTF8):]
             first = False
-            try:
-                text = decoder.decode(chunk, final)
-            except UnicodeDecodeError as exc:
-                raise ContextFileError(f"{name} is not UTF-8 text (byte {nbytes + exc.start:,})") from None
-            if text:
-                data = text.encode("utf-8")   # not `chunk`: the decoder holds back a character split across reads
+            cut = len(data) if final else _whole_characters(data)
+            data, pending = data[:cut], data[cut:]
+            if data:
+                if data.isascii():
+                    count = len(data)
+                    text = data[:PREFIX_CHARS].decode("ascii") if len(head) < PREFIX_CHARS else ""
+                else:
+                    try:
+                        text = data.decode("utf-8")
+                    except UnicodeDecodeError as exc:
+                        raise ContextFileError(f"{name} is not UTF-8 text (byte {nbytes + exc.start:,})") from None
+                    count = len(text)
                 digest.update(data)
                 writer.write(data)
-                chars += len(text)
+                chars += count
                 nbytes += len(data)
                 if len(head) < PREFIX_CHARS:
                     head += text[:PREFIX_CHARS - len(head)]
-            done += len(chunk)
             if progress is not None and chunk:
                 progress(min(done, total), total)
             if final:
@@ -125,3 +134,13 @@ def _stream_part(writer: ContextFileWriter, name: str, path: Path, done: int, to
     if chars == 0:
         raise ContextFileError(f"{name} is empty")
     return ContextPart(name=name, chars=chars, nbytes=nbytes, sha256=digest.hexdigest()), head, done
+
+
+def _whole_characters(data: bytes) -> int:
+    """The length of `data` without a UTF-8 character cut off at its end (0-3 bytes held back)."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte & 0xC0 != 0x80:   # a lead byte (or ASCII): does its sequence fit?
+            need = 1 if byte < 0x80 else 2 if byte >> 5 == 0b110 else 3 if byte >> 4 == 0b1110 else 4
+            return len(data) if need <= back else len(data) - back
+    return len(data)   # only continuation bytes: invalid, and decode() will say so
