@@ -6,18 +6,24 @@ import asyncio
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from .main_window import MainWindow
 
 
 def _qt_environment() -> None:
     os.environ.setdefault("QT_API", "PySide6")  # qasync picks its Qt binding from this
 
 
-def build_window(db_path: str | None = None):
+def build_window(db_path: str | None = None) -> tuple[QApplication, MainWindow]:
     """Create the QApplication (if needed) and the main window, shown."""
     _qt_environment()
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = cast(QApplication, QApplication.instance() or QApplication(sys.argv[:1]))  # this app's is a QApplication
     app.setApplicationName("RLM Studio")
     app.setDesktopFileName("io.github.rlm_studio.RlmStudio")  # matches the installed .desktop entry (packaging/)
     icon = Path(__file__).resolve().parent.parent.parent / "resources" / "icons" / "rlm-studio.svg"
@@ -49,7 +55,12 @@ def main(db_path: str | None = None) -> int:
     async def run() -> None:
         app, window = build_window(db_path)
         closed = asyncio.get_running_loop().create_future()
-        app.lastWindowClosed.connect(lambda: closed.done() or closed.set_result(None))
+
+        def close() -> None:
+            if not closed.done():
+                closed.set_result(None)
+
+        app.lastWindowClosed.connect(close)
         await closed
 
     qasync.run(run())

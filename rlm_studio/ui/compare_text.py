@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rlm_studio.analysis.alignment import Item
+from rlm_studio.analysis.alignment import Item, Key
 from rlm_studio.engine.events import Event, event_from_dict
 
 from . import formatting as fmt
@@ -58,7 +58,7 @@ class AlignedRow:
     """One step of the aligned runs: the item each run has at this path (None: the run has no such step)."""
 
     path: str
-    key: tuple
+    key: Key
     kind: str
     items: list[Item | None]
     differing_fields: list[str] = field(default_factory=list)  # fields where some run differs from the baseline
@@ -82,7 +82,7 @@ def field_names(items: Iterable[Item | None]) -> list[str]:
 
 def aligned_rows(runs_items: Sequence[dict[str, Item]]) -> list[AlignedRow]:
     """Every path of every run in one reading order, marking where a run differs from the first."""
-    keys: dict[str, tuple] = {}
+    keys: dict[str, Key] = {}
     kinds: dict[str, str] = {}
     for items in runs_items:
         for path, item in items.items():
@@ -90,16 +90,16 @@ def aligned_rows(runs_items: Sequence[dict[str, Item]]) -> list[AlignedRow]:
             kinds.setdefault(path, item.kind)
     rows = []
     for path in sorted(keys, key=lambda p: keys[p]):
-        items = [run.get(path) for run in runs_items]
+        row_items = [run.get(path) for run in runs_items]
         differing: list[str] = []
-        if any(item is None for item in items):
+        if any(item is None for item in row_items):
             differing.append("presence")
-        base = items[0]
+        base = row_items[0]
         if base is not None:
-            for name in field_names(items):
-                if any(item is not None and item.fields.get(name) != base.fields.get(name) for item in items[1:]):
+            for name in field_names(row_items):
+                if any(item is not None and item.fields.get(name) != base.fields.get(name) for item in row_items[1:]):
                     differing.append(name)
-        rows.append(AlignedRow(path, keys[path], kinds[path], items, differing))
+        rows.append(AlignedRow(path, keys[path], kinds[path], row_items, differing))
     return rows
 
 
@@ -166,5 +166,5 @@ def is_notable(key: str, baseline: Any, delta: Any) -> bool:
     if not delta:
         return False
     if key == "wall_s":
-        return abs(delta) >= 0.05 * abs(baseline or 0) and abs(delta) >= 0.001
+        return bool(abs(delta) >= 0.05 * abs(baseline or 0) and abs(delta) >= 0.001)
     return True

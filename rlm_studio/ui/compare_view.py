@@ -54,7 +54,7 @@ class CompareView(QWidget):
 
     node_activated = Signal(str, str)
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.labels: list[str] = []
         self.runs: list[list[Event]] = []
@@ -112,19 +112,19 @@ class CompareView(QWidget):
     # -- loading ----------------------------------------------------------------------------
     def set_runs(self, runs: Sequence[Iterable[Any]], labels: Sequence[str] | None = None) -> None:
         """Compare these runs (each a list of stored events); the first is the baseline."""
-        runs = [stored_events(events) for events in runs]
-        if len(runs) < 2:
-            raise ValueError(f"comparing needs at least two runs, got {len(runs)}")
-        for n, events in enumerate(runs):
+        loaded = [stored_events(events) for events in runs]
+        if len(loaded) < 2:
+            raise ValueError(f"comparing needs at least two runs, got {len(loaded)}")
+        for n, events in enumerate(loaded):
             if not any(e.kind == "run_started" for e in events):
                 raise ValueError(f"run {n + 1} has no recorded start: it cannot be compared")
-        if labels is not None and len(labels) != len(runs):
-            raise ValueError(f"got {len(labels)} labels for {len(runs)} runs")
+        if labels is not None and len(labels) != len(loaded):
+            raise ValueError(f"got {len(labels)} labels for {len(loaded)} runs")
         self.labels = list(labels) if labels is not None else \
-            [f"{chr(65 + n) if n < 26 else n + 1}" + (" (baseline)" if n == 0 else "") for n in range(len(runs))]
-        self.run_ids = [events[0].run_id for events in runs]
-        self.totals = compare_totals(runs)
-        self.runs = runs
+            [f"{chr(65 + n) if n < 26 else n + 1}" + (" (baseline)" if n == 0 else "") for n in range(len(loaded))]
+        self.run_ids = [events[0].run_id for events in loaded]
+        self.totals = compare_totals(loaded)
+        self.runs = loaded
         self._fill_totals()
         self._realign()
 
@@ -196,6 +196,7 @@ class CompareView(QWidget):
                 font.setBold(True)
                 step.setFont(font)
             table.setItem(r, 0, step)
+            cells = [step]
             for c, item in enumerate(row.items, start=1):
                 cell = QTableWidgetItem(item_summary(item))
                 cell.setToolTip(item_summary(item))
@@ -205,9 +206,10 @@ class CompareView(QWidget):
                     font.setItalic(True)
                     cell.setFont(font)
                 table.setItem(r, c, cell)
+                cells.append(cell)
             if row.differs:
-                for c in range(table.columnCount()):
-                    table.item(r, c).setBackground(highlight)
+                for cell in cells:   # every column of the row
+                    cell.setBackground(highlight)
         header = table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         for c in range(1, table.columnCount()):

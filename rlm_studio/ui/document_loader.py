@@ -18,7 +18,7 @@ class DocumentLoadJob(QObject):
     failed = Signal(str)             # a message for the user
     cancelled = Signal()
 
-    def __init__(self, load: Callable[..., Any], description: str, parent=None):
+    def __init__(self, load: Callable[..., Any], description: str, parent: QObject | None = None):
         super().__init__(parent)
         self._load = load
         self.description = description

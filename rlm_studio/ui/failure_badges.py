@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent, QMouseEvent
+from PySide6.QtGui import QKeyEvent, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 # Kind -> (title shown on the badge, badge colour). Unknown kinds get a grey badge with their raw name.
@@ -54,7 +54,7 @@ class FindingRow(QFrame):
 
     activated = Signal()
 
-    def __init__(self, kind: str, reason: str, nodes: list[str], parent=None):
+    def __init__(self, kind: str, reason: str, nodes: list[str], parent: QWidget | None = None):
         super().__init__(parent)
         self.kind, self.reason, self.nodes = kind, reason, nodes
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -87,7 +87,7 @@ class FindingRow(QFrame):
         else:
             self.where.setText(f"{n} nodes" if shown == 0 else f"node {shown} of {n}")
 
-    def resizeEvent(self, event) -> None:
+    def resizeEvent(self, event: QResizeEvent) -> None:
         """Keep the wrapped reason fully visible: its height depends on the width it gets."""
         super().resizeEvent(event)
         needed = self.reason_label.heightForWidth(self.reason_label.width())

@@ -77,7 +77,7 @@ def wire(window: Any) -> None:
     """Connect the run view's follow-up box to the window: ask, and show it when a run has ended."""
     from qasync import asyncSlot
 
-    @asyncSlot(str)
+    @asyncSlot(str)  # type: ignore[untyped-decorator]  # qasync ships no type hints
     async def ask(question: str) -> None:
         await ask_follow_up(window, question)
 

@@ -18,20 +18,29 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QSpinBox,
     QVBoxLayout,
+    QWidget,
 )
 
 NO_LIMIT = "no limit"
 
 
-def _limit_spin(value: float | None, maximum: float, *, decimals: int = 0, suffix: str = ""):
-    """A spin box where 0 shows as "no limit" (None in RunSettings)."""
-    spin = QDoubleSpinBox() if decimals else QSpinBox()
-    if decimals:
-        spin.setDecimals(decimals)
+def _limit_spin(value: float | None, maximum: int, *, suffix: str = "") -> QSpinBox:
+    """A whole-number spin box where 0 shows as "no limit" (None in RunSettings); a fraction is cut off."""
+    spin = QSpinBox()
     spin.setRange(0, maximum)
     spin.setSpecialValueText(NO_LIMIT)
     if suffix:
         spin.setSuffix(suffix)
+    spin.setValue(int(value or 0))
+    return spin
+
+
+def _limit_spin_decimal(value: float | None, maximum: float, *, decimals: int) -> QDoubleSpinBox:
+    """A spin box with `decimals` places where 0 shows as "no limit" (None in RunSettings)."""
+    spin = QDoubleSpinBox()
+    spin.setDecimals(decimals)
+    spin.setRange(0, maximum)
+    spin.setSpecialValueText(NO_LIMIT)
     spin.setValue(value or 0)
     return spin
 
@@ -40,8 +49,14 @@ class ForkDialog(QDialog):
     """Prefilled with the parent's settings (`settings`, a RunSettings) and the recorded root response of
     iteration `at_iteration`; `settings_kwargs()` and `edited_response()` read what the user chose."""
 
+    # set by the window that opens it (MainWindow.fork_dialog): what the fork continues from
+    parent_events: list[Any]
+    parent_run_id: str
+    at_iteration: int
+    parent_title: str
+
     def __init__(self, parent_title: str, at_iteration: int, settings: Any, recorded_response: str,
-                 parent=None):
+                 parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Fork from here")
         self.resize(720, 640)
@@ -64,7 +79,7 @@ class ForkDialog(QDialog):
         self.max_iterations.setRange(1, 1000)
         self.max_iterations.setValue(settings.max_iterations)
         self.max_subcalls = _limit_spin(settings.max_subcalls, 1_000_000)
-        self.max_cost = _limit_spin(settings.max_cost_usd, 10_000, decimals=2)
+        self.max_cost = _limit_spin_decimal(settings.max_cost_usd, 10_000, decimals=2)
         self.max_cost.setPrefix("$ ")
         self.max_tokens = _limit_spin(settings.max_tokens, 2_000_000_000)
         self.max_time = _limit_spin(settings.max_wall_s, 86_400, suffix=" s")

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pygments.formatters.html import HtmlFormatter
+    from pygments.lexer import Lexer
 
 
 @lru_cache(maxsize=4)
-def _formatter(style: str):
+def _formatter(style: str) -> HtmlFormatter[str]:
     from pygments.formatters import HtmlFormatter
 
     return HtmlFormatter(noclasses=True, nowrap=True, style=style)
 
 
 @lru_cache(maxsize=8)
-def _lexer(language: str):
+def _lexer(language: str) -> Lexer:
     from pygments.lexers import get_lexer_by_name
     from pygments.util import ClassNotFound
 

@@ -9,14 +9,22 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
 
 
+def _top_level(tree: QTreeWidget, row: int) -> QTreeWidgetItem:
+    item = tree.topLevelItem(row)
+    assert item is not None   # row < topLevelItemCount()
+    return item
+
+
 def all_items(tree: QTreeWidget) -> Iterator[QTreeWidgetItem]:
     """Every run item, turns under their conversation included, in the order shown."""
     # walked by index: PySide's QTreeWidgetItemIterator hands out items it then frees (a double delete later)
     for row in range(tree.topLevelItemCount()):
-        item = tree.topLevelItem(row)
+        item = _top_level(tree, row)
         yield item
         for child in range(item.childCount()):
-            yield item.child(child)
+            turn = item.child(child)
+            assert turn is not None   # child < childCount()
+            yield turn
 
 
 def item_order(tree: QTreeWidget, item: QTreeWidgetItem) -> tuple[int, int]:
@@ -33,7 +41,7 @@ def group_conversations(tree: QTreeWidget, store: Any) -> int:
         return 0
     from rlm_studio.storage.conversations import turns_of
 
-    items = {tree.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole): tree.topLevelItem(i)
+    items = {_top_level(tree, i).data(0, Qt.ItemDataRole.UserRole): _top_level(tree, i)
              for i in range(tree.topLevelItemCount())}
     try:
         turns = turns_of(store, [run_id for run_id in items if run_id])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
@@ -52,7 +53,7 @@ class HistoryPanel(QWidget):
     replay_requested = Signal(str)
     compare_requested = Signal(list)
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.store: Any | None = None
         self.search = QLineEdit()
@@ -133,7 +134,7 @@ class HistoryPanel(QWidget):
         self.tag_button.clicked.connect(self.tag_selected)
         self.note_button.clicked.connect(self.note_selected)
         self.delete_button.clicked.connect(self.delete_selected)
-        self.replay_button.clicked.connect(lambda: self.selected_run() and self.replay_requested.emit(self.selected_run()))
+        self.replay_button.clicked.connect(self._replay_selected)
         self.compare_button.clicked.connect(lambda: self.compare_requested.emit(self.selected_runs()))
         self._set_enabled(False)
 
@@ -200,6 +201,7 @@ class HistoryPanel(QWidget):
 
     def _reasons(self, run_id: str, kinds: list[str]) -> str:
         """The tooltip of a run with findings: each failure mode found and why."""
+        assert self.store is not None   # only refresh() asks, with a store
         try:
             findings = self.store.findings(run_id)
         except Exception:
@@ -228,10 +230,15 @@ class HistoryPanel(QWidget):
                 self.runs.setCurrentItem(item)
                 return
 
+    def _replay_selected(self) -> None:
+        run_id = self.selected_run()
+        if run_id:
+            self.replay_requested.emit(run_id)
+
     def _open(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         self.run_opened.emit(item.data(0, Qt.ItemDataRole.UserRole))
 
-    def _act(self, doing: str, action) -> bool:
+    def _act(self, doing: str, action: Callable[[], object]) -> bool:
         try:
             action()
         except Exception as exc:
@@ -244,10 +251,11 @@ class HistoryPanel(QWidget):
         run_id = self.selected_run()
         if run_id is None or self.store is None:
             return
-        current = self.store.get_run(run_id).get("name", "")
+        store = self.store
+        current = store.get_run(run_id).get("name", "")
         name, ok = QInputDialog.getText(self, "Rename run", "Name:", text=current)
         if ok:
-            self._act("renaming the run", lambda: self.store.rename_run(run_id, name.strip()))
+            self._act("renaming the run", lambda: store.rename_run(run_id, name.strip()))
 
     def tag_selected(self) -> None:
         run_id = self.selected_run()
@@ -259,21 +267,24 @@ class HistoryPanel(QWidget):
             return
         wanted = {t.strip() for t in text.split(",") if t.strip()}
 
+        store = self.store   # set once, when the database has opened (the buttons wait for it)
+
         def apply() -> None:
             for tag in set(current) - wanted:
-                self.store.remove_tag(run_id, tag)
+                store.remove_tag(run_id, tag)
             for tag in wanted - set(current):
-                self.store.add_tag(run_id, tag)
+                store.add_tag(run_id, tag)
         self._act("tagging the run", apply)
 
     def note_selected(self) -> None:
         run_id = self.selected_run()
         if run_id is None or self.store is None:
             return
-        current = self.store.get_run(run_id).get("note", "")
+        store = self.store
+        current = store.get_run(run_id).get("note", "")
         text, ok = QInputDialog.getMultiLineText(self, "Note", "Note for this run:", current)
         if ok:
-            self._act("saving the note", lambda: self.store.set_note(run_id, text))
+            self._act("saving the note", lambda: store.set_note(run_id, text))
 
     def delete_selected(self, confirm: bool = True) -> None:
         run_id = self.selected_run()
@@ -284,5 +295,6 @@ class HistoryPanel(QWidget):
                                           "This cannot be undone.")
             if answer != QMessageBox.StandardButton.Yes:
                 return
-        if self._act("deleting the run", lambda: self.store.delete_run(run_id)):
+        store = self.store
+        if self._act("deleting the run", lambda: store.delete_run(run_id)):
             self.run_deleted.emit(run_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
+from typing import Any
 
 _LOCK = threading.Lock()
 MODULE = "rlm_studio.models._litellm"
@@ -17,7 +18,7 @@ def loaded() -> bool:
 _warmed = False
 
 
-def load_blocking():
+def load_blocking() -> Any:
     """Import litellm (via the models package) on the calling thread; concurrent callers wait for one import.
 
     Also loads the tokenizer litellm counts with, which otherwise happens on the first model call, on

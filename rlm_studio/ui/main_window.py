@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QScrollArea,
     QTabWidget,
@@ -36,6 +38,8 @@ from .run_view import RunView
 from .stored_run import StoredRun, load_stored_run, recorded_response
 from .user_errors import describe_error
 
+W = TypeVar("W", bound=QWidget)
+
 log = logging.getLogger(__name__)
 
 
@@ -56,7 +60,7 @@ class MainWindow(QMainWindow):
         self._storage_message: str | None = None
         self._close_after_run = False
         self._opening: str | None = None
-        self._tasks: set[asyncio.Future] = set()
+        self._tasks: set[asyncio.Future[Any]] = set()
         self.open_fork_dialog: Any | None = None  # the Fork dialog while it is open
 
         self._build_tabs()
@@ -142,13 +146,14 @@ class MainWindow(QMainWindow):
         self.bench_view = self.add_tab(BenchView(self), "Bench")
         self.bench_view.run_opened.connect(self.open_run_in_background)   # a bench task's run, as the history opens one
 
-    def add_tab(self, widget: Any, title: str) -> Any:
+    def add_tab(self, widget: W, title: str) -> W:
         """Add a tab (after the existing ones) and return its widget."""
         self.tabs.addTab(widget, title)
         return widget
 
     # -- menus and shortcuts ----------------------------------------------------------------
-    def _action(self, menu, text: str, slot, *shortcuts) -> QAction:
+    def _action(self, menu: QMenu, text: str, slot: Callable[..., object],
+                *shortcuts: str | QKeySequence.StandardKey) -> QAction:
         action = QAction(text, self)
         if shortcuts:
             action.setShortcuts([QKeySequence(s) for s in shortcuts])
@@ -294,7 +299,7 @@ class MainWindow(QMainWindow):
         return ModelSettings(price_overrides=dict(self.app_settings.price_overrides),
                              api_bases=dict(self.app_settings.api_bases))
 
-    @asyncSlot(str)
+    @asyncSlot(str)  # type: ignore[untyped-decorator]  # qasync ships no type hints
     async def test_model(self, spec: str) -> None:
         self.new_run.test_button.setEnabled(False)
         self.new_run.model_note.setText(f"Testing {spec}…")
@@ -306,7 +311,7 @@ class MainWindow(QMainWindow):
         self.new_run.model_note.setText(message)
 
     # -- running --------------------------------------------------------------------------------
-    @asyncSlot()
+    @asyncSlot()  # type: ignore[untyped-decorator]  # qasync ships no type hints
     async def start_run(self) -> None:
         await self.run_once()
 
@@ -330,7 +335,7 @@ class MainWindow(QMainWindow):
             question, context, kwargs, model_settings=self.model_settings(), store=self.store,
             on_event=self.run_view.add_live_event))
 
-    async def _run_live(self, start, lineage: tuple[str, str, int] | None = None) -> Any | None:
+    async def _run_live(self, start: Callable[[], Awaitable[Any]], lineage: tuple[str, str, int] | None = None) -> Any | None:
         """Show a run live while `start()` (a RunController coroutine) runs it; then analyse and list it."""
         panel = self.new_run
         while self._store_opening:  # the database is still opening: wait so the run gets stored
@@ -407,7 +412,7 @@ class MainWindow(QMainWindow):
     def fork_selected(self) -> None:
         """The menu action / Ctrl+Shift+F: fork from the selected node of the open run."""
         node_id = self.run_view.selected_node
-        if self.run_view.fork_iteration(node_id) is None:
+        if node_id is None or self.run_view.fork_iteration(node_id) is None:
             self.statusBar().showMessage("Select an iteration of the open run (or its model call or one of its "
                                          "cells) to fork from it.", 10000)
             return
@@ -516,7 +521,7 @@ class MainWindow(QMainWindow):
         self._show_run(run_id, loaded)
         return True
 
-    @asyncSlot(str)
+    @asyncSlot(str)  # type: ignore[untyped-decorator]  # qasync ships no type hints
     async def open_run_in_background(self, run_id: str) -> bool:
         """Read and build the run on a worker thread; the window keeps responding meanwhile."""
         if not self._can_open():
@@ -568,7 +573,8 @@ class MainWindow(QMainWindow):
         if self.store is None:
             return None
         try:
-            return self.store.load_events(run_id)
+            events: list[Any] = self.store.load_events(run_id)
+            return events
         except Exception as exc:
             self.statusBar().showMessage(describe_error(exc, "reading the run"), 20000)
             return None
@@ -590,9 +596,10 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Select two or more runs in the history to compare them "
                                          "(Ctrl+click).", 10000)
             return False
-        runs = [self._load_events(run_id) for run_id in run_ids]
-        if any(events is None for events in runs):
+        runs = [events for run_id in run_ids if (events := self._load_events(run_id)) is not None]
+        if len(runs) < len(run_ids):
             return False
+        assert self.store is not None   # the events were read from it
         labels = []
         for n, run_id in enumerate(run_ids):
             try:
@@ -641,7 +648,7 @@ class MainWindow(QMainWindow):
             if self.app_settings.db_path != old_db:
                 self.statusBar().showMessage("The new database location applies after a restart.", 10000)
 
-    def closeEvent(self, event) -> None:
+    def closeEvent(self, event: QCloseEvent) -> None:
         if self.controller.running:  # stop first, so the run is finished and stored, then close
             self._close_after_run = True
             self.controller.stop()

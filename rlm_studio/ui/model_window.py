@@ -57,7 +57,7 @@ class WindowLookup(QObject):
 
     found = Signal(str, int)
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._cache: dict[str, int | None] = {}
         _get_relay().found.connect(self._relayed)

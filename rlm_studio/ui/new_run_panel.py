@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -34,18 +36,23 @@ from .examples import find_example
 from .model_window import WindowLookup
 from .run_extras import RunExtras
 
+if TYPE_CHECKING:
+    from rlm_studio.documents import FolderLoad
+
 SAME_AS_ROOT = "(same as root model)"
 
 
 class ModelPicker(QComboBox):
     """An editable combo: known models as items, any litellm model string typed in."""
 
-    def __init__(self, parent=None, *, allow_same: bool = False):
+    def __init__(self, parent: QWidget | None = None, *, allow_same: bool = False):
         super().__init__(parent)
         self.setEditable(True)
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.setMinimumContentsLength(28)
-        self.lineEdit().setPlaceholderText("bundled, script:PATH, or a litellm model string")
+        line = self.lineEdit()
+        assert line is not None   # an editable combo box has its line edit
+        line.setPlaceholderText("bundled, script:PATH, or a litellm model string")
         self._allow_same = allow_same
         self.set_choices([])
 
@@ -94,7 +101,7 @@ class NewRunPanel(QWidget):
     stop_requested = Signal()
     test_connection_requested = Signal(str)
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setAcceptDrops(True)
         self.documents: list[Any] = []   # rlm_studio.documents.Document
@@ -167,15 +174,15 @@ class NewRunPanel(QWidget):
         QVBoxLayout(question_box).addWidget(self.question)
 
         # models and limits
-        self.root_model = ModelPicker()
+        self.root_model: ModelPicker = ModelPicker()   # typed here: a lambda above reads it
         self.sub_model = ModelPicker(allow_same=True)
         self.test_button = QPushButton("Test connection")
         self.model_note = QLabel()
         self.model_note.setWordWrap(True)
         self.model_note.setStyleSheet("color:#6d4c41")
-        self.depth = QSpinBox()
-        self.depth.setRange(0, 5)
-        self.depth.setToolTip("How deep rlm_query may recurse (1 as in the paper: sub-calls are plain model calls)")
+        self.max_depth = QSpinBox()
+        self.max_depth.setRange(0, 5)
+        self.max_depth.setToolTip("How deep rlm_query may recurse (1 as in the paper: sub-calls are plain model calls)")
         self.iterations = QSpinBox()
         self.iterations.setRange(1, 1000)
         self.max_subcalls = _limit_spin(1_000_000)
@@ -195,7 +202,7 @@ class NewRunPanel(QWidget):
         grid.addWidget(self.sub_model, 1, 1)
         grid.addWidget(self.model_note, 2, 0, 1, 3)
         limits = QFormLayout()
-        limits.addRow("Max depth", self.depth)
+        limits.addRow("Max depth", self.max_depth)
         limits.addRow("Max iterations", self.iterations)
         limits.addRow("Max sub-calls", self.max_subcalls)
         limits2 = QFormLayout()
@@ -267,7 +274,7 @@ class NewRunPanel(QWidget):
         self.bundled_note = bundled_note
         self.root_model.set_spec(settings.root_model)
         self.sub_model.set_spec(settings.sub_model)
-        self.depth.setValue(settings.max_depth)
+        self.max_depth.setValue(settings.max_depth)
         self.iterations.setValue(settings.max_iterations)
         if not self.system_prompt.toPlainText().strip():
             self.system_prompt.setPlainText(default_prompt)
@@ -358,7 +365,7 @@ class NewRunPanel(QWidget):
         self._start_job(lambda progress, cancel: load_folder(folder, include=include, exclude=exclude,
                                                              progress=progress, cancel=cancel), folder.name)
 
-    def _start_job(self, load, description: str) -> None:
+    def _start_job(self, load: Callable[..., FolderLoad], description: str) -> None:
         if self.loading:
             self.load_message.setText("Wait for the current load to finish, or cancel it.")
             return
@@ -384,15 +391,15 @@ class NewRunPanel(QWidget):
         if total:
             self.progress_label.setText(f"{fmt.chars(done)}B of {fmt.chars(total)}B")
 
-    def _job_done(self, job, result) -> None:
+    def _job_done(self, job: DocumentLoadJob, result: FolderLoad) -> None:
         self._set_loading(False)
         self._add_documents(list(result.documents), list(result.skipped))
 
-    def _job_failed(self, job, message: str) -> None:
+    def _job_failed(self, job: DocumentLoadJob, message: str) -> None:
         self._set_loading(False)
         self.load_message.setText(message)
 
-    def _job_cancelled(self, job) -> None:
+    def _job_cancelled(self, job: DocumentLoadJob) -> None:
         self._set_loading(False)
         self.load_message.setText("Loading was cancelled; nothing was added.")
 
@@ -464,11 +471,11 @@ class NewRunPanel(QWidget):
         self.total_label.setText(text)
 
     # -- drag and drop ----------------------------------------------------------------------
-    def dragEnterEvent(self, event) -> None:
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls() or event.mimeData().hasText():
             event.acceptProposedAction()
 
-    def dropEvent(self, event) -> None:
+    def dropEvent(self, event: QDropEvent) -> None:
         mime = event.mimeData()
         paths = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
         if paths:
@@ -495,7 +502,7 @@ class NewRunPanel(QWidget):
         settings = {
             "root_model": root,
             "sub_model": self.sub_model.spec() or None,
-            "max_depth": self.depth.value(),
+            "max_depth": self.max_depth.value(),
             "max_iterations": self.iterations.value(),
             "max_subcalls": self.max_subcalls.value() or None,
             "max_cost_usd": self.max_cost.value() or None,

@@ -12,7 +12,7 @@ from .compare_text import diff_html
 
 def describe_event(event: Any, tree: RunTree) -> str:
     """One line about an event: its kind and the node it concerns."""
-    what = event.kind.replace("_", " ")
+    what: str = event.kind.replace("_", " ")
     node = tree.nodes.get(event.node_id)
     if node is not None:
         label = node.label + (f": {node.summary}" if node.summary else "")

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -44,12 +44,12 @@ FAR_JUMP_EVENTS = 400     # a forward jump longer than this rebuilds the view on
 class ReplayView(QWidget):
     """Step through a stored run. Call `load(events)`."""
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.replay: Replay | None = None
         self.speed: float | None = 1.0
         self.playing = False
-        self.reexecution_task: asyncio.Task | None = None
+        self.reexecution_task: asyncio.Task[list[dict[str, Any]] | None] | None = None
         self.last_differences: list[dict[str, Any]] | None = None
 
         self.title = QLabel("<i>No run loaded for replay.</i>")
@@ -148,6 +148,12 @@ class ReplayView(QWidget):
         return self.replay.position if self.replay else 0
 
     @property
+    def _loaded(self) -> Replay:
+        """The cursor, for the helpers that run only once a run is loaded."""
+        assert self.replay is not None
+        return self.replay
+
+    @property
     def tree(self) -> RunTree:
         """The tree the view shows (it equals the cursor's tree at the current position)."""
         return self.run_view.model.tree
@@ -184,9 +190,9 @@ class ReplayView(QWidget):
 
     def _advance(self, count: int) -> None:
         """Apply the next `count` events to the cursor and feed them to the run view, as live."""
-        view = self.run_view
+        view, replay = self.run_view, self._loaded
         for _ in range(count):
-            step = self.replay.step()
+            step = replay.step()
             if step is None:
                 break
             view.add_event(step.event)
@@ -195,15 +201,15 @@ class ReplayView(QWidget):
 
     def _rebuild(self) -> None:
         """Reset the run view to the cursor's position in one go, keeping the selected node if it exists."""
-        view = self.run_view
+        view, replay = self.run_view, self._loaded
         selected = view.selected_node
-        view.show_events(self.replay.events[: self.replay.position])
+        view.show_events(replay.events[: replay.position])
         view.running = view.index.root_finished is None
         if selected is not None and selected in view.model.tree:
             view.select_node(selected)
 
     def _after_move(self, *, select: bool) -> None:
-        replay = self.replay
+        replay = self._loaded
         view = self.run_view
         view.refresh_header()
         self.slider.blockSignals(True)
@@ -281,9 +287,10 @@ class ReplayView(QWidget):
             self._schedule()
 
     def _update_controls(self) -> None:
-        loaded = self.replay is not None and bool(self.replay.events)
-        at_start = not loaded or self.replay.at_start
-        at_end = not loaded or self.replay.at_end
+        replay = self.replay if self.replay is not None and self.replay.events else None
+        loaded = replay is not None
+        at_start = replay is None or replay.at_start
+        at_end = replay is None or replay.at_end
         self.start_button.setEnabled(not at_start)
         self.back_button.setEnabled(not at_start)
         self.forward_button.setEnabled(not at_end)
@@ -302,7 +309,7 @@ class ReplayView(QWidget):
             QShortcut(QKeySequence(key), self, action, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
     # -- re-execution -----------------------------------------------------------------------
-    def start_reexecution(self) -> asyncio.Task | None:
+    def start_reexecution(self) -> asyncio.Task[list[dict[str, Any]] | None] | None:
         """Start re-executing the run on the running (qasync) event loop; returns the task."""
         if self.replay is None or (self.reexecution_task is not None and not self.reexecution_task.done()):
             return None
@@ -343,7 +350,7 @@ class ReplayView(QWidget):
             self.splitter.setSizes([total - total // 3, total // 3])  # room to read the diffs
         return differences
 
-    def _result_link(self, url) -> None:
+    def _result_link(self, url: QUrl) -> None:
         action, _, node_id = url.toString().partition(":")
         if action == "node" and self.replay is not None:
             if node_id not in self.run_view.model.tree:

@@ -31,7 +31,7 @@ class RunController(QObject):
     failed = Signal(str)            # could not start, or crashed: a message for the user
     storage_problem = Signal(str)   # events could not be stored (kept in memory)
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.session: Any | None = None
         self.writer: Any | None = None

@@ -6,8 +6,19 @@ import time
 from collections import deque
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPoint,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+)
+from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -42,14 +53,14 @@ class NodeProxyModel(QSortFilterProxyModel):
     mapping of every visible node); sorting by the Node column ascending is the source order itself.
     """
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setSortRole(SORT_ROLE)
         self.setFilterRole(FILTER_ROLE)
         self.setRecursiveFilteringEnabled(True)
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
 
-    def hasChildren(self, parent: QModelIndex = QModelIndex()) -> bool:
+    def hasChildren(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:
         if not self.filterRegularExpression().pattern():
             source = self.sourceModel()
             return source is not None and source.hasChildren(self.mapToSource(parent))
@@ -333,7 +344,7 @@ class RunView(QWidget):
     def _update_fork_button(self) -> None:
         self.fork_button.setVisible(self.fork_iteration() is not None)
 
-    def _context_menu(self, position) -> None:
+    def _context_menu(self, position: QPoint) -> None:
         index = self.tree_view.indexAt(position)
         node_id = self.proxy.data(index, NODE_ID_ROLE) if index.isValid() else None
         iteration = self.fork_iteration(node_id)
@@ -357,7 +368,7 @@ class RunView(QWidget):
         if keep_scroll:
             bar.setValue(position)
 
-    def _link(self, url) -> None:
+    def _link(self, url: QUrl) -> None:
         action, _, key = url.toString().partition(":")
         if self._detail is None:
             return
@@ -369,8 +380,8 @@ class RunView(QWidget):
             if text is not None:
                 QGuiApplication.clipboard().setText(text)
 
-    def eventFilter(self, watched, event) -> bool:
-        if watched is self.tree_view and event.type() == QEvent.Type.KeyPress \
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.tree_view and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) \
                 and not (event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier):
             if event.key() == Qt.Key.Key_J:
                 self.next_node()

@@ -40,8 +40,15 @@ def keyring_status() -> tuple[bool, str]:
     return True, f"keys are stored in {type(backend).__module__.split('.')[-1]} ({type(backend).__name__})"
 
 
+def _number_in(cell: QTableWidgetItem | None) -> float:
+    """The number a table cell holds; ValueError when it is not one (or the cell was never filled)."""
+    if cell is None:
+        raise ValueError("an empty cell")
+    return float(cell.text())
+
+
 class SettingsDialog(QDialog):
-    def __init__(self, settings: AppSettings, parent=None):
+    def __init__(self, settings: AppSettings, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.resize(640, 460)
@@ -162,15 +169,15 @@ class SettingsDialog(QDialog):
         self.root_model = QLineEdit(self.settings.root_model)
         self.sub_model = QLineEdit(self.settings.sub_model)
         self.sub_model.setPlaceholderText("same as the root model")
-        self.depth = QSpinBox()
-        self.depth.setRange(0, 5)
-        self.depth.setValue(self.settings.max_depth)
+        self.max_depth = QSpinBox()
+        self.max_depth.setRange(0, 5)
+        self.max_depth.setValue(self.settings.max_depth)
         self.iterations = QSpinBox()
         self.iterations.setRange(1, 1000)
         self.iterations.setValue(self.settings.max_iterations)
         form.addRow("Root model", self.root_model)
         form.addRow("Sub-model", self.sub_model)
-        form.addRow("Max depth", self.depth)
+        form.addRow("Max depth", self.max_depth)
         form.addRow("Max iterations", self.iterations)
         return page
 
@@ -241,6 +248,7 @@ class SettingsDialog(QDialog):
         self.threshold_fields: dict[str, QSpinBox | QDoubleSpinBox] = {}
         for f in fields(Thresholds):
             value = getattr(current, f.name)
+            spin: QSpinBox | QDoubleSpinBox
             if isinstance(f.default, int):
                 spin = QSpinBox()
                 spin.setRange(1, 1_000_000)
@@ -270,7 +278,7 @@ class SettingsDialog(QDialog):
         s = copy.deepcopy(self.settings)
         s.root_model = self.root_model.text().strip()
         s.sub_model = self.sub_model.text().strip()
-        s.max_depth = self.depth.value()
+        s.max_depth = self.max_depth.value()
         s.max_iterations = self.iterations.value()
         s.cell_timeout_s = self.cell_timeout.value()
         s.output_limit_chars = self.output_limit.value()
@@ -280,12 +288,13 @@ class SettingsDialog(QDialog):
         prices = {}
         for row in range(self.price_table.rowCount()):
             cells = [self.price_table.item(row, c) for c in range(3)]
-            model = cells[0].text().strip() if cells[0] else ""
+            first = cells[0]
+            model = first.text().strip() if first else ""
             if not model:
                 continue
             try:
-                prices[model] = {"input": float(cells[1].text()), "output": float(cells[2].text())}
-            except (AttributeError, ValueError):
+                prices[model] = {"input": _number_in(cells[1]), "output": _number_in(cells[2])}
+            except ValueError:
                 raise ValueError(f"The price of {model!r} must be two numbers (dollars per million tokens).") from None
         s.price_overrides = prices
         from rlm_studio.analysis.detectors import Thresholds

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from rlm_studio.analysis.tree import RunTree, TreeChange
+from rlm_studio.analysis.tree import NodeRecord, RunTree, TreeChange
 
 from . import formatting as fmt
 from .failure_badges import kind_colour, kind_title
@@ -35,7 +36,7 @@ class RunTreeModel(QAbstractItemModel):
     """Never a second tree: rows come from RunTree; only the count of rows already announced is kept,
     so beginInsertRows is issued before the new row becomes visible to views."""
 
-    def __init__(self, tree: RunTree | None = None, parent=None):
+    def __init__(self, tree: RunTree | None = None, parent: QObject | None = None):
         super().__init__(parent)
         self._tree = tree or RunTree()
         self._ids: list[str] = []          # internal id (int) -> node id
@@ -170,7 +171,7 @@ class RunTreeModel(QAbstractItemModel):
                 if row is not None:
                     start = prev = row
 
-    def _refresh(self, node_ids) -> None:
+    def _refresh(self, node_ids: Iterable[str]) -> None:
         last = len(COLUMNS) - 1
         for node_id in node_ids:
             if node_id in self._tree.nodes:
@@ -275,7 +276,7 @@ class RunTreeModel(QAbstractItemModel):
             return QBrush(QColor(colour)) if colour else None
         return None
 
-    def _display(self, node, column: int) -> str:
+    def _display(self, node: NodeRecord, column: int) -> str:
         if column == COL_NODE:
             mark = _KIND_MARK.get(node.kind, "")
             return f"{mark} {node.label}: {node.summary}" if node.summary else f"{mark} {node.label}"
@@ -300,7 +301,7 @@ class RunTreeModel(QAbstractItemModel):
             return fmt.status(node.status)
         return ""
 
-    def _sort_value(self, node, column: int) -> Any:
+    def _sort_value(self, node: NodeRecord, column: int) -> Any:
         if column == COL_NODE:
             return node.order
         if column == COL_MODEL:
