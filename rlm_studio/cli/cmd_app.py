@@ -7,7 +7,7 @@ import argparse
 from .common import add_db_option
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("app", help="open the desktop app (the default with no command)",
                                    description="Open the RLM Studio desktop app.")
     add_db_option(parser)

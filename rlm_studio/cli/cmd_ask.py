@@ -7,7 +7,7 @@ import argparse
 from .common import CliError, add_db_option, open_store
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "ask", help="ask a follow-up question on a run's REPL",
         description="Continue the conversation of RUN: a new run whose REPL is rebuilt as RUN left it (its cells "

@@ -8,7 +8,7 @@ import sys
 from .common import CliError, add_db_option, open_store
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser("delete", help="delete a stored run", description="Delete a run for good.")
     p.add_argument("run", help="run id (or its first characters)")
     p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation (for scripts)")

@@ -8,7 +8,7 @@ from typing import Any
 from .common import CliError, add_db_option, open_store, print_json
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser("diff", help="compare two runs: totals with deltas, then code/output/answer differences",
                               description="Compare two stored runs. Iterations are aligned by number, then cells "
                                           "and sub-calls by their order; ids, times and latencies never count "

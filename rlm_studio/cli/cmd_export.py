@@ -9,7 +9,7 @@ from . import export_otlp
 from .common import CliError, add_db_option, open_store
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser("export", help="export a run to a JSONL file",
                               description="Export a run: 'rlm-studio' (lossless, re-importable) or 'official' "
                                           "(the RLMLogger format the official RLM visualizer opens).")

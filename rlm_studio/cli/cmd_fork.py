@@ -9,7 +9,7 @@ from pathlib import Path
 from .common import CliError, add_db_option, load_run_events, open_store, print_answer, print_json, save_findings
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser("fork", help="continue a stored run from one of its iterations, with other settings",
                               description="Start a new run that keeps everything before root iteration N of RUN "
                                           "and continues from there. Settings not given are the parent's.")

@@ -8,7 +8,7 @@ import sys
 from .common import CliError, add_db_option, open_store, print_json
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser("import", help="import run files (our JSONL or official RLMLogger logs)",
                               description="Import runs. Each file is checked completely first: a file with "
                                           "a bad line is refused and nothing of it is stored.")

@@ -6,11 +6,16 @@ import argparse
 import asyncio
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from .common import add_db_option, load_run_events, open_store, print_json
 
+if TYPE_CHECKING:  # imported where used, so --help stays fast
+    from rlm_studio.engine import events as ev
+    from rlm_studio.engine.run_tree.fold import Nodes
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser("replay", help="replay a stored run step by step, or re-execute it",
                               description="Print a stored run event by event as it happened. With --reexecute, "
                                           "run its recorded root responses and sub-call answers again against a "
@@ -24,31 +29,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=handle)
 
 
-def describe(event, depth: int) -> str | None:
+def describe(event: ev.Event, depth: int) -> str | None:
+    from rlm_studio.engine import events as ev
+
     pad = "  " * depth
-    k = event.kind
-    if k == "run_started":
+    if isinstance(event, ev.RunStarted):
         return f"{pad}run (depth {event.depth}): {event.question[:100]}"
-    if k == "iteration_started":
+    if isinstance(event, ev.IterationStarted):
         return f"{pad}iteration {event.index}"
-    if k == "model_call_finished":
+    if isinstance(event, ev.ModelCallFinished):
         u = event.usage or {}
         return f"{pad}root call {event.model}: {u.get('input_tokens', 0)} in / {u.get('output_tokens', 0)} out" + (
             f" ERROR {event.error.get('message')}" if event.error else "")
-    if k == "cell_started":
+    if isinstance(event, ev.CellStarted):
         first = next((line for line in event.code.splitlines() if line.strip()), "")
         return f"{pad}cell {event.index}: {first[:100]}"
-    if k == "cell_finished":
+    if isinstance(event, ev.CellFinished):
         out = " ".join(event.stdout.split())[:100]
         return f"{pad}  -> " + (f"{event.error.get('type')}: {event.error.get('message')}" if event.error else out)
-    if k == "subcall_finished":
+    if isinstance(event, ev.SubcallFinished):
         return f"{pad}sub-call: " + (f"ERROR {event.error.get('message')}" if event.error
                                      else " ".join(event.response.split())[:80])
-    if k == "final_answer":
+    if isinstance(event, ev.FinalAnswer):
         return f"{pad}FINAL ({event.via}): {event.answer[:200]}"
-    if k == "run_finished":
+    if isinstance(event, ev.RunFinished):
         return f"{pad}run finished: {event.status}" + (f" ({event.limit})" if event.limit else "")
-    if k == "notice":
+    if isinstance(event, ev.Notice):
         return f"{pad}{event.level}: {event.message}"
     return None
 
@@ -59,7 +65,7 @@ def handle(args: argparse.Namespace) -> int:
     run_id, events = load_run_events(store, args.run)
     if args.reexecute:
         return _reexecute(events, args)
-    nodes: dict = {}
+    nodes: Nodes = {}
     previous_ts = events[0].ts if events else 0.0
     for event in events:
         if args.speed > 0:
@@ -76,7 +82,7 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
-def _reexecute(events, args) -> int:
+def _reexecute(events: list[ev.Event], args: argparse.Namespace) -> int:
     from rlm_studio.analysis.reexecute import cell_differences, reexecute
 
     result, new_events = asyncio.run(reexecute(events))

@@ -7,13 +7,17 @@ import asyncio
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import run_options, turns
 from .common import CliError, add_db_option, print_answer, print_json, save_findings
 
+if TYPE_CHECKING:  # imported where used, so --help stays fast
+    from rlm_studio.engine.session import RlmSession
+    from rlm_studio.engine.settings import RunResult, RunSettings
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser("run", help="run an RLM over documents and print the answer",
                               description="Run a Recursive Language Model over the given files or folders.")
     p.add_argument("--context", "-c", nargs="+", required=True, metavar="PATH",
@@ -85,7 +89,7 @@ def load_context(paths: list[str], include: list[str], exclude: list[str],
     return context, documents
 
 
-def build_settings(args: argparse.Namespace):
+def build_settings(args: argparse.Namespace) -> RunSettings:
     from rlm_studio.engine.settings import RunSettings
 
     system_prompt = None
@@ -212,7 +216,7 @@ def _close_writer(writer: Any) -> str | None:
     return None
 
 
-async def _run(session):
+async def _run(session: RlmSession) -> RunResult:
     import signal
 
     loop = asyncio.get_running_loop()

@@ -8,7 +8,7 @@ import time
 from .common import CliError, add_db_option, open_store, print_json
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser("runs", help="list stored runs", description="List stored runs, newest first.")
     p.add_argument("--status", choices=("running", "completed", "limit_hit", "failed", "cancelled", "interrupted",
                                         "damaged"))

@@ -7,7 +7,7 @@ import argparse
 from .common import CliError, add_db_option, open_store, print_json
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser("search", help="full-text search over stored runs",
                               description="Search questions, answers, code, output, prompts and responses.")
     p.add_argument("text", nargs="+", help="words that must all appear")

@@ -9,7 +9,7 @@ from typing import Any
 from .common import CliError, add_db_option, open_store, print_json
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser("show", help="show a run's tree with tokens, cost and time per node",
                               description="Show a stored run: its answer, totals and tree.")
     p.add_argument("run", help="run id (or its first characters)")

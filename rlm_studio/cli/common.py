@@ -5,7 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # imported lazily at run time, so --help stays fast
+    from rlm_studio.engine.events import Event
+    from rlm_studio.storage import Store
 
 
 class CliError(Exception):
@@ -26,7 +30,7 @@ def print_json(value: Any) -> None:
     sys.stdout.write("\n")
 
 
-def open_store(args: argparse.Namespace):
+def open_store(args: argparse.Namespace) -> Store:
     """Open the database named by --db (or the default), turning storage errors into CliError."""
     from rlm_studio.storage import StorageError, Store
 
@@ -36,7 +40,7 @@ def open_store(args: argparse.Namespace):
         raise CliError(str(exc)) from None
 
 
-def load_run_events(store, run: str) -> tuple[str, list]:
+def load_run_events(store: Store, run: str) -> tuple[str, list[Event]]:
     """(full run id, its events) for a run id or unique prefix; storage errors become CliError."""
     from rlm_studio.storage import StorageError
 
@@ -47,7 +51,7 @@ def load_run_events(store, run: str) -> tuple[str, list]:
         raise CliError(str(exc)) from None
 
 
-def save_findings(store, run_id: str) -> list[dict]:
+def save_findings(store: Store, run_id: str) -> list[dict[str, Any]]:
     """Detect the run's findings from its stored events and save them (history badges, `runs --finding`)."""
     from rlm_studio.analysis.findings import detect_and_save_findings
 
