@@ -15,6 +15,7 @@ from rlm_studio import __version__
 from rlm_studio.engine import events as ev
 from rlm_studio.engine.emitter import EventEmitter, Sink
 from rlm_studio.engine.prompts import context_metadata
+from rlm_studio.engine.run_tree import RunTree
 from rlm_studio.engine.session import resolver_for
 from rlm_studio.engine.settings import RunResult, RunSettings
 from rlm_studio.models.types import Message, ModelClient, ModelError
@@ -42,15 +43,14 @@ class DirectRun:
         self.method = method
         self.task = task
         self.settings = settings
-        self.emitter = EventEmitter(run_id, list(sinks))
+        #: the run's tree, fed first by every event: the result's totals come from it (as an RlmSession's do)
+        self.tree = RunTree()
+        self.emitter = EventEmitter(run_id, [self.tree.apply, *sinks])
         self.run_id = run_id
         self.node_id = self.emitter.new_node_id()
         self.model: ModelClient = resolver_for(model_settings)(settings.root_model)
         self.iterations = 0
         self.started = time.monotonic()
-        self.totals: dict[str, Any] = {"iterations": 0, "subcalls": 0, "model_calls": 0, "child_runs": 0,
-                                       "cells": 0, "input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0,
-                                       "cost_unknown": False, "max_depth_reached": 0}
 
     def start(self, system_prompt: str, details: dict[str, Any]) -> None:
         meta = context_metadata(self.task.context)
@@ -98,14 +98,6 @@ class DirectRun:
                 node_id=call_node, parent_id=it_node, model=response.model or self.model.name,
                 response=response.content, usage=usage, cost_usd=response.cost_usd, latency_ms=response.latency_ms,
                 retries=response.retries, finish_reason=response.finish_reason))
-            t = self.totals
-            t["model_calls"] += 1
-            t["input_tokens"] += int(usage.get("input_tokens") or 0)
-            t["output_tokens"] += int(usage.get("output_tokens") or 0)
-            if response.cost_usd is None:
-                t["cost_unknown"] = True
-            else:
-                t["cost_usd"] += response.cost_usd
             return response.content
         finally:
             self.emitter.emit(ev.IterationFinished(node_id=it_node, parent_id=self.node_id, index=index,
@@ -115,11 +107,12 @@ class DirectRun:
         if answer is not None and status == "completed":
             self.emitter.emit(ev.FinalAnswer(node_id=self.emitter.new_node_id(), parent_id=self.node_id,
                                              answer=answer, via="FINAL", source="text"))
-        self.totals["iterations"] = self.iterations
-        self.totals["duration_ms"] = (time.monotonic() - self.started) * 1000.0
+        totals = self.tree.totals(self.node_id).to_dict()
+        totals["max_depth_reached"] = totals["max_depth"]
+        totals["duration_ms"] = (time.monotonic() - self.started) * 1000.0
         self.emitter.emit(ev.RunFinished(node_id=self.node_id, status=status, answer=answer, error=error,
-                                         totals=dict(self.totals)))
-        return RunResult(run_id=self.run_id, status=status, answer=answer, error=error, totals=dict(self.totals),
+                                         totals=dict(totals)))
+        return RunResult(run_id=self.run_id, status=status, answer=answer, error=error, totals=totals,
                          isolation="none")
 
     def window_budget(self, reserve_tokens: int = 0) -> int:
