@@ -16,6 +16,7 @@ Tree shape:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import TypeVar, cast
 
 from ..events import (
     CellFinished,
@@ -150,21 +151,37 @@ def _run_finished(node: NodeRecord, e: RunFinished) -> None:
     _close(node, e, e.status)
 
 
-_OPEN: dict[type[Event], Callable[[Nodes, Event], NodeRecord]] = {
-    RunStarted: _run_started,  # type: ignore[dict-item]
-    IterationStarted: _iteration_started,  # type: ignore[dict-item]
-    ModelCallStarted: _model_call_started,  # type: ignore[dict-item]
-    CellStarted: _cell_started,  # type: ignore[dict-item]
-    SubcallStarted: _subcall_started,  # type: ignore[dict-item]
-    FinalAnswer: _final_answer,  # type: ignore[dict-item]
-}
-_CLOSE: dict[type[Event], Callable[[NodeRecord, Event], None]] = {
-    ModelCallFinished: _call_finished,  # type: ignore[dict-item]
-    SubcallFinished: _call_finished,  # type: ignore[dict-item]
-    CellFinished: _cell_finished,  # type: ignore[dict-item]
-    IterationFinished: _iteration_finished,  # type: ignore[dict-item]
-    RunFinished: _run_finished,  # type: ignore[dict-item]
-}
+Opener = Callable[[Nodes, Event], NodeRecord]
+Closer = Callable[[NodeRecord, Event], None]
+_E = TypeVar("_E", bound=Event)
+
+
+def _opener(cls: type[_E], handler: Callable[[Nodes, _E], NodeRecord]) -> tuple[type[Event], Opener]:
+    """A table entry whose handler mypy checks against its event class (a dict's value type cannot depend on
+    its key; apply_event calls each handler only with its own class)."""
+    return cls, cast(Opener, handler)
+
+
+def _closer(cls: type[_E], handler: Callable[[NodeRecord, _E], None]) -> tuple[type[Event], Closer]:
+    """As _opener, for the events that close a node."""
+    return cls, cast(Closer, handler)
+
+
+_OPEN: dict[type[Event], Opener] = dict([
+    _opener(RunStarted, _run_started),
+    _opener(IterationStarted, _iteration_started),
+    _opener(ModelCallStarted, _model_call_started),
+    _opener(CellStarted, _cell_started),
+    _opener(SubcallStarted, _subcall_started),
+    _opener(FinalAnswer, _final_answer),
+])
+_CLOSE: dict[type[Event], Closer] = dict([
+    _closer(ModelCallFinished, _call_finished),
+    _closer(SubcallFinished, _call_finished),
+    _closer(CellFinished, _cell_finished),
+    _closer(IterationFinished, _iteration_finished),
+    _closer(RunFinished, _run_finished),
+])
 assert {cls for cls in _OPEN} == {cls for cls in _OPEN if cls.opens}, "an opener without `opens`"
 assert all(cls.closes for cls in _CLOSE), "a closer without `closes`"
 
