@@ -212,7 +212,8 @@ class LiteLLMModel:
                     content, usage_raw, resolved, finish, reported = await asyncio.wait_for(coro, timeout)
                     break
                 except _CallbackFailed as wrapped:
-                    raise wrapped.__cause__ from None  # type: ignore[misc]
+                    assert wrapped.__cause__ is not None  # raised only `from` the callback's own exception
+                    raise wrapped.__cause__ from None
                 except asyncio.CancelledError:
                     raise
                 except ModelError:
