@@ -17,27 +17,29 @@ class LimitReached(Exception):
 
 @dataclass
 class Budget:
-    """Counts every call of the tree; `tripped` names the first limit reached."""
+    """The limits' running spend of the whole tree; `tripped` names the first limit reached.
+
+    An enforcement counter, not a reported figure. It exists because a limit counts spend, not nodes: only
+    an answered call is charged (a refused or failed sub-call does not use up the sub-call budget, while
+    `Totals.subcalls` counts every sub-call node), and an unpriced call adds nothing to `cost_usd`. What a
+    run reports (RunResult.totals, run_finished, every CLI and app figure) comes from the run tree's
+    `Totals`; nothing reads these counters but the checks below.
+    """
 
     settings: RunSettings
     started: float = field(default_factory=time.monotonic)
     subcalls: int = 0
-    model_calls: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
-    cost_unknown: bool = False
     tripped: str | None = None
 
     def add_call(self, usage: dict[str, Any], cost: float | None, *, subcall: bool) -> None:
-        self.model_calls += 1
         if subcall:
             self.subcalls += 1
         self.input_tokens += int(usage.get("input_tokens") or 0)
         self.output_tokens += int(usage.get("output_tokens") or 0)
-        if cost is None:
-            self.cost_unknown = True
-        else:
+        if cost is not None:
             self.cost_usd += cost
         self._check_totals()
 

@@ -46,6 +46,34 @@ def test_over_subcalling_per_iteration():
     assert kinds_of(few.events, kinds=["over_subcalling"]) == []
 
 
+def test_over_subcalling_per_iteration_counts_an_iterations_own_sub_calls_not_its_child_runs():
+    from rlm_studio.engine.events import CellFinished, CellStarted
+
+    b = StreamBuilder()
+    run = b.start_run(context="x" * 1_000_000)
+    it = b.iteration(run, 1)
+    b.model_call(it, "```repl\n...\n```")
+    cell = b.new_node()
+    b.emit(CellStarted(node_id=cell, parent_id=it, iteration=1, index=1, code="rlm_query(q)"))
+    for i in range(5):
+        b.subcall(cell, f"own {i}", "ok")
+    child = b.start_run("child question", depth=1, parent=cell)
+    child_it = b.iteration(child, 1)
+    b.cell(child_it, "llm_query_batched(chunks)", subcalls=[(f"chunk {i}", "ok") for i in range(60)], parallel=True)
+    b.end_iteration(child_it, 1)
+    b.finish(child, answer="child answer")
+    b.emit(CellFinished(node_id=cell, parent_id=it, duration_ms=1.0))
+    b.end_iteration(it, 1)
+    b.finish(run, answer="done")
+    per_iteration = [f for f in detect_failure_modes(b.events, kinds=["over_subcalling"]) if "per iteration" in f.reason]
+    assert [f.nodes for f in per_iteration] == [[child_it]]
+    assert "made 60 sub-calls" in per_iteration[0].reason and "child run at depth 1" in per_iteration[0].reason
+    loose = Thresholds(max_subcalls_per_iteration=4)
+    flagged = {f.nodes[0]: f.reason for f in detect_failure_modes(b.events, loose, kinds=["over_subcalling"])
+               if "per iteration" in f.reason}
+    assert set(flagged) == {it, child_it} and "made 5 sub-calls" in flagged[it]
+
+
 def test_over_subcalling_per_input_size():
     calls = [(f"line {i}", "ok") for i in range(25)]
     small_input = one_iteration_run(context="y" * 1000, cells=[{"code": "q", "subcalls": calls}])

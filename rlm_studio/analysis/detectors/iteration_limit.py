@@ -12,7 +12,7 @@ def detect_iteration_limit(facts: RunFacts, t: Thresholds) -> list[Finding]:
     for e in facts.of_type(RunFinished):
         if e.limit == "max_iterations":
             node = facts.tree.nodes.get(e.node_id)
-            iterations = len(facts.children_of_kind(e.node_id, "iteration")) if node else 0
+            iterations = facts.tree.totals(e.node_id).iterations if node else 0
             which = "The run" if node is None or node.depth == 0 else f"A child run (depth {node.depth})"
             candidate = getattr(e, "best_candidate", None) or {}
             closest = ""

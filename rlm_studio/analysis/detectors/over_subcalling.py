@@ -18,17 +18,25 @@ def _context_chars(facts: RunFacts) -> int:
     return int(meta.get("chars") or meta.get("total_chars") or 0)
 
 
+def _own_subcalls(facts: RunFacts, iteration: str) -> int:
+    """The iteration's own sub-calls: its subtree's, less those of child runs its cells started (each child
+    run's iterations are judged on their own)."""
+    tree = facts.tree
+    children = [r for cell in facts.children_of_kind(iteration, "cell") for r in facts.children_of_kind(cell, "run")]
+    return tree.totals(iteration).subcalls - sum(tree.totals(r).subcalls for r in children)
+
+
 def detect_over_subcalling(facts: RunFacts, t: Thresholds) -> list[Finding]:
     findings = []
     tree = facts.tree
     for run in facts.runs():
         for it in facts.children_of_kind(run, "iteration"):
-            subcalls = [s for cell in facts.children_of_kind(it, "cell") for s in facts.children_of_kind(cell, "subcall")]
-            if len(subcalls) > t.max_subcalls_per_iteration:
+            subcalls = _own_subcalls(facts, it)
+            if subcalls > t.max_subcalls_per_iteration:
                 node = tree.node(it)
                 where = "" if node.depth == 0 else f" of the child run at depth {node.depth}"
                 findings.append(Finding("over_subcalling",
-                                        f"Iteration {node.iteration}{where} made {len(subcalls)} sub-calls, more than "
+                                        f"Iteration {node.iteration}{where} made {subcalls} sub-calls, more than "
                                         f"the {t.max_subcalls_per_iteration} allowed per iteration.", [it]))
     all_subcalls = tree.find("subcall")
     total = tree.totals().subcalls   # the run's sub-calls, as every surface counts them
