@@ -8,9 +8,12 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .common import CliError, add_db_option, print_json
+
+if TYPE_CHECKING:  # imported where used, so --help stays fast
+    from rlm_studio.bench.store import BenchStore
 
 SUITE_HELP = (
     "a suite (paper: every family; sniah-all: the three S-NIAH variants), one family or a comma-separated list. "
@@ -36,7 +39,7 @@ def _sizes(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser("bench", help="run benchmark suites and report scores, cost and failure modes",
                               description="Benchmarks as in the RLM paper: every task is a stored run.")
     sub = p.add_subparsers(dest="bench_command", metavar="ACTION")
@@ -149,7 +152,7 @@ def _db_path(args: argparse.Namespace) -> Path:
         raise CliError(str(exc)) from None
 
 
-def _bench_store(args: argparse.Namespace) -> Any:
+def _bench_store(args: argparse.Namespace) -> BenchStore:
     from rlm_studio.bench.store import BenchStore
     from rlm_studio.storage import StorageError
 
@@ -159,11 +162,11 @@ def _bench_store(args: argparse.Namespace) -> Any:
         raise CliError(str(exc)) from None
 
 
-def _resolve(store: Any, bench: str) -> dict[str, Any]:
+def _resolve(store: BenchStore, bench: str) -> dict[str, Any]:
     from rlm_studio.storage import StorageError
 
     try:
-        return store.get_bench(bench)  # type: ignore[no-any-return]
+        return store.get_bench(bench)
     except StorageError as exc:
         raise CliError(str(exc)) from None
 
