@@ -84,13 +84,15 @@ def handle(args: argparse.Namespace) -> int:
 
 def _reexecute(events: list[ev.Event], args: argparse.Namespace) -> int:
     from rlm_studio.analysis.reexecute import cell_differences, reexecute
+    from rlm_studio.engine.run_tree import RunTree
 
     result, new_events = asyncio.run(reexecute(events))
     differences = cell_differences(events, new_events)
     if args.json:
         print_json({"differences": differences, "status": result.status, "answer": result.answer})
     elif not differences:
-        print(f"re-executed: no differences in {sum(e.kind == 'cell_finished' for e in events)} cells; "
+        cells = RunTree.from_events(events).totals().cells
+        print(f"re-executed: no differences in {cells} cells; "
               f"answer {result.answer!r}")
     else:
         for d in differences:

@@ -109,6 +109,8 @@ def test_replay_fork_and_diff_from_the_command_line(tmp_path, doc):
     again = cli("replay", first["run_id"], "--reexecute", "--json", "--db", db)
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["differences"] == []
+    said = cli("replay", first["run_id"], "--reexecute", "--db", db)
+    assert said.returncode == 0 and "re-executed: no differences in 2 cells; answer '2000'" in said.stdout, said
     edit = tmp_path / "edit.txt"
     edit.write_text("```repl\nFINAL(n + 1)\n```")
     fork = cli("fork", first["run_id"], "--at", "2", "--edit-response", str(edit), "--json", "--db", db)
