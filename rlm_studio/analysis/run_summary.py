@@ -20,7 +20,6 @@ class RunSummary:
     limit: str                    # the limit that stopped it ("" when none)
     error: str                    # why it failed ("" when it did not)
     totals: Totals
-    iterations: int               # the root run's own iterations
     elapsed_s: float
     isolation: str
     warnings: list[str] = field(default_factory=list)
@@ -30,6 +29,11 @@ class RunSummary:
     @property
     def cost_usd(self) -> float | None:
         return self.totals.cost_usd
+
+    @property
+    def iterations(self) -> int:
+        """The root run's own iterations."""
+        return self.totals.iterations
 
     def figures(self) -> dict[str, Any]:
         """The header's figures by name (what tests and the cross-surface check compare)."""
@@ -59,7 +63,7 @@ def summarize(run: OpenRun, now: float | None = None) -> RunSummary | None:
         question=started.question, status=node.status if finished is None else finished.status,
         finished=finished is not None, answer=(finished.answer or "") if finished is not None else "",
         limit=(finished.limit or "") if finished is not None else "", error=error,
-        totals=run.totals(root), iterations=len(run.root_iterations()),
+        totals=run.totals(root),
         elapsed_s=max(0.0, (end or node.started_ts) - node.started_ts),
         isolation=run.isolation, warnings=run.warnings,
         best_candidate=getattr(finished, "best_candidate", None) if finished is not None else None)
