@@ -8,6 +8,7 @@ Distractor documents describe look-alike entities. Scored by normalised exact ma
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..task import Task
@@ -35,9 +36,9 @@ class World:
     people: list[dict[str, str]] = field(default_factory=list)
 
 
-def _unique(rng: random.Random, make: object, taken: set[str]) -> str:
+def _unique(rng: random.Random, make: Callable[[random.Random], str], taken: set[str]) -> str:
     while True:
-        name = make(rng)  # type: ignore[operator]
+        name = make(rng)
         if name not in taken:
             taken.add(name)
             return str(name)

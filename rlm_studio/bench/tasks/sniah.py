@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import random
 from importlib import resources
+from typing import Any
 
 from ..task import Task
 from ..tokens import count_tokens, format_size
@@ -77,9 +78,9 @@ def build_haystack(size_tokens: int, needles: list[str], depth: int, rng: random
         lines -= max(1, (tokens - size_tokens) // _unit_tokens())
 
 
-def _assemble(lines: int, needles: list[str], depth: int, state: object) -> str:
+def _assemble(lines: int, needles: list[str], depth: int, state: tuple[Any, ...]) -> str:
     rng = random.Random()
-    rng.setstate(state)  # type: ignore[arg-type]
+    rng.setstate(state)
     sentences = [HAYSTACK] * lines
     at = round(depth / 100 * lines)
     # the first needle at the task's depth; further ones (multi-key / multi-value) at random other places
