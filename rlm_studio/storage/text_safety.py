@@ -11,7 +11,7 @@ Text without surrogates is returned unchanged (the check is one `isascii()` or o
 from __future__ import annotations
 
 import copy
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from rlm_studio.engine.events import Event
 
@@ -51,14 +51,15 @@ def _is_storable(value: object) -> bool:
 
 def storable_value(value: T) -> T:
     """A copy of a JSON-like value (str, dict, list, tuple, scalars) with every string made storable."""
+    # each branch rebuilds a value of the type it tested, which mypy cannot relate back to T
     if isinstance(value, str):
-        return storable(value)  # type: ignore[return-value]
+        return cast(T, storable(value))
     if isinstance(value, dict):
-        return {storable_value(k): storable_value(v) for k, v in value.items()}  # type: ignore[return-value]
+        return cast(T, {storable_value(k): storable_value(v) for k, v in value.items()})
     if isinstance(value, list):
-        return [storable_value(v) for v in value]  # type: ignore[return-value]
+        return cast(T, [storable_value(v) for v in value])
     if isinstance(value, tuple):
-        return tuple(storable_value(v) for v in value)  # type: ignore[return-value]
+        return cast(T, tuple(storable_value(v) for v in value))
     return value
 
 
