@@ -105,7 +105,7 @@ def render_by_size(rows: list[Row], markdown: bool = False) -> str:
 
 
 def render_findings(findings: list[Row], markdown: bool = False) -> str:
-    headers = ["method", "model", "failure mode", "runs flagged"]
+    headers = ["method", "model", "finding", "runs"]
     lines = [[r["method"] + (f" [{r['config']}]" if r.get("config") else ""), r["model"], r["kind"],
               f"{r['runs']} of {r['of']}" if r.get("of") else str(r["runs"])] for r in findings]
     return table(headers, lines, markdown)
@@ -155,6 +155,6 @@ def export(bench: Row, rows: list[Row], findings: list[Row], fmt: str) -> str:
         parts = [f"# Bench {bench['id']} ({bench['suite']})", "", render_summary(rows, True), "",
                  "## Accuracy by input size", "", render_by_size(rows, True)]
         if findings:
-            parts += ["", "## Failure modes flagged", "", render_findings(findings, True)]
+            parts += ["", "## Findings", "", render_findings(findings, True)]
         return "\n".join(parts) + "\n"
     raise ValueError(f"unknown export format {fmt!r} (markdown, csv or json)")

@@ -165,7 +165,7 @@ class BenchStore:
                 raise StorageError(f"bench {bench_id} has no task {result['task_id']} / {result['method']}")
 
     def findings_by_method(self, bench_id: str) -> list[dict[str, Any]]:
-        """How many of each method's runs were flagged with each failure mode: {method, config, model, kind, runs, of}."""
+        """How many of each method's runs had each finding: {method, config, model, kind, runs, of}."""
         return self._rows(
             "SELECT t.method, t.config, r.root_model AS model, f.kind, count(DISTINCT f.run_id) AS runs, "
             "(SELECT count(*) FROM bench_tasks t2 JOIN runs r2 ON r2.id = t2.run_id WHERE t2.bench_id = t.bench_id "

@@ -327,10 +327,10 @@ def _print_report(store: Any, bench: dict[str, Any], rows: list[dict[str, Any]])
               f"{failed[0]['method']}: {failed[0]['error']}")
     print()
     if findings:
-        print("failure modes flagged:")
+        print("findings (runs with each, per method and model):")
         print(render_findings(findings))
     else:
-        print("failure modes flagged: none")
+        print("findings: none")
 
 
 # -- handlers --------------------------------------------------------------------------------------------

@@ -17,8 +17,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--since", metavar="DATE", help="created at or after, e.g. 2026-01-31 or 2026-01-31T14:00")
     p.add_argument("--until", metavar="DATE", help="created at or before")
     p.add_argument("--tag")
-    p.add_argument("--finding", "--flag", dest="finding", metavar="KIND",
-                   help="runs with a finding of this failure mode, e.g. over_subcalling (--flag: the older name)")
+    p.add_argument("--finding", dest="finding", metavar="KIND",
+                   help="runs with a finding of this failure mode, e.g. over_subcalling")
+    p.add_argument("--flag", dest="finding", help=argparse.SUPPRESS)   # the older name, kept for scripts
     p.add_argument("--limit", type=int, default=200)
     p.add_argument("--json", action="store_true", help="print a JSON list of run objects")
     add_db_option(p)
@@ -39,7 +40,7 @@ def handle(args: argparse.Namespace) -> int:
     try:
         store.mark_interrupted()
         runs = store.list_runs(status=args.status, model=args.model, text=args.text, since=args.since,
-                               until=args.until, tag=args.tag, flag=args.finding, limit=args.limit)
+                               until=args.until, tag=args.tag, finding=args.finding, limit=args.limit)
     except StorageError as exc:
         raise CliError(str(exc)) from None
     finally:
@@ -58,5 +59,5 @@ def handle(args: argparse.Namespace) -> int:
         title = run["name"] or (run["question"].strip().splitlines() or [""])[0]
         print(f"{run['id']:<20}  {created:<16}  {run['status']:<11}  {run['root_model'][:22]:<22}  "
               f"{run['iterations']:>3}  {run['subcalls']:>5}  {run['child_runs']:>4}  {tokens:>9,}  {format_cost(run['cost_usd'], run['cost_unknown']):>9}  "
-              f"{title[:60]}" + (f"  [{', '.join(run['flags'])}]" if run["flags"] else ""))
+              f"{title[:60]}" + (f"  [{', '.join(run['finding_kinds'])}]" if run["finding_kinds"] else ""))
     return 0

@@ -14,7 +14,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                               description="Show a stored run: its answer, totals and tree.")
     p.add_argument("run", help="run id (or its first characters)")
     p.add_argument("--json", action="store_true",
-                   help='print {"run": {...}, "nodes": [...]} (each node with its own figures and "subtree")')
+                   help='print {"run": {...}, "nodes": [...], "findings": [...]} (each node with its own figures and '
+                        '"subtree")')
     p.add_argument("--threshold", action="append", default=[], metavar="NAME=VALUE",
                    help="a failure-mode threshold, e.g. subcalls_per_iteration=20 (repeatable)")
     add_db_option(p)
@@ -70,7 +71,7 @@ def _line(node: dict[str, Any], subtree: dict[str, Any] | None) -> str:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from rlm_studio.analysis.failure_modes import detect_failure_modes
+    from rlm_studio.analysis.findings import detect_findings
     from rlm_studio.storage import StorageError
 
     thresholds = _thresholds(args.threshold)
@@ -86,7 +87,7 @@ def handle(args: argparse.Namespace) -> int:
     finally:
         store.close()
     try:
-        findings = [f.to_dict() for f in detect_failure_modes(events, thresholds)]
+        findings = detect_findings(events, thresholds)
     except ValueError as exc:
         raise CliError(str(exc)) from None
     for node in nodes:
@@ -94,7 +95,7 @@ def handle(args: argparse.Namespace) -> int:
     finished = next((e for e in reversed(events) if e.kind == "run_finished" and e.parent_id is None), None)
     run["best_candidate"] = getattr(finished, "best_candidate", None) if run["answer"] is None else None
     if args.json:
-        print_json({"run": run, "nodes": nodes, "failure_modes": findings})
+        print_json({"run": run, "nodes": nodes, "findings": findings})
         return 0
     created = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run["created_at"]))
     print(f"Run {run['id']}  {run['status']}  {created}  {run['root_model']}"
@@ -121,7 +122,7 @@ def handle(args: argparse.Namespace) -> int:
         print(f"Tags:     {', '.join(run['tags'])}")
     for finding in findings:
         nodes_text = ", ".join(finding["nodes"][:8]) + (" …" if len(finding["nodes"]) > 8 else "")
-        print(f"Flag:     {finding['kind']}: {finding['reason']}" + (f" [{nodes_text}]" if nodes_text else ""))
+        print(f"Finding:  {finding['kind']}: {finding['reason']}" + (f" [{nodes_text}]" if nodes_text else ""))
     children: dict[str | None, list[dict[str, Any]]] = {}
     for node in nodes:
         children.setdefault(node["parent_id"], []).append(node)

@@ -158,19 +158,19 @@ class Store:
         totals = Totals.from_dict(json.loads(run.pop("totals", None) or "{}"))
         run["totals"] = totals.to_dict()
         run.update(run_counts(totals))
-        run["flags_computed"] = run.get("findings_at") is not None
+        run["findings_computed"] = run.get("findings_at") is not None
         run = {"run_id": run["id"], **run}
         return run
 
-    def _flags(self, run_ids: list[str]) -> dict[str, list[str]]:
-        """Failure-mode kinds per run (call with the lock held)."""
-        flags: dict[str, list[str]] = {}
+    def _finding_kinds(self, run_ids: list[str]) -> dict[str, list[str]]:
+        """The kinds of the findings saved for each run (call with the lock held)."""
+        kinds: dict[str, list[str]] = {}
         if run_ids:
             marks = ",".join("?" * len(run_ids))
             for run_id, kind in self._conn.execute(
                     f"SELECT DISTINCT run_id, kind FROM findings WHERE run_id IN ({marks}) ORDER BY kind", run_ids):
-                flags.setdefault(run_id, []).append(kind)
-        return flags
+                kinds.setdefault(run_id, []).append(kind)
+        return kinds
 
     def save_findings(self, run_id: str, findings: list[dict[str, Any]]) -> None:
         """Replace the run's failure-mode findings ({kind, reason, nodes} each) with these."""
@@ -204,17 +204,17 @@ class Store:
             row = next(self.db.query("SELECT * FROM runs WHERE id = ?", [run_id]))
             run = self._run_dict(row)
             run["tags"] = self._tags(run_id)
-            run["flags"] = self._flags([run_id]).get(run_id, [])
+            run["finding_kinds"] = self._finding_kinds([run_id]).get(run_id, [])
         return run
 
     def list_runs(self, status: str | None = None, model: str | None = None, text: str | None = None,
-                  since: Any = None, until: Any = None, tag: str | None = None, flag: str | None = None,
+                  since: Any = None, until: Any = None, tag: str | None = None, finding: str | None = None,
                   limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
         where: list[str] = []
         params: list[Any] = []
-        if flag:
+        if finding:
             where.append("id IN (SELECT run_id FROM findings WHERE kind = ?)")
-            params.append(storable(flag))
+            params.append(storable(finding))
         if status:
             where.append("status = ?")
             params.append(storable(status))
@@ -250,10 +250,10 @@ class Store:
                         f"SELECT run_id, tag FROM tags WHERE run_id IN ({marks}) ORDER BY tag",
                         [r["id"] for r in runs]):
                     tags.setdefault(run_id, []).append(name)
-            flags = self._flags([r["id"] for r in runs])
+            finding_kinds = self._finding_kinds([r["id"] for r in runs])
         for run in runs:
             run["tags"] = tags.get(run["id"], [])
-            run["flags"] = flags.get(run["id"], [])
+            run["finding_kinds"] = finding_kinds.get(run["id"], [])
         return runs
 
     def load_events(self, run_id: str) -> list[Event]:

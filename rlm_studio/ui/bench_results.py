@@ -1,5 +1,5 @@
-"""The Bench tab's results: the method x family table, a clicked cell's tasks (open one's run), the failure modes
-flagged per method and model, and the comparison with a second bench. Plain tables over `bench.report`."""
+"""The Bench tab's results: the method x family table, a clicked cell's tasks (open one's run), the findings
+per method and model, and the comparison with a second bench. Plain tables over `bench.report`."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from . import formatting as fmt
 SUMMARY_HEADERS = ["Method", "Family", "Tasks", "Score", "Failed runs", "Cost mean", "Cost median", "Tokens mean",
                    "Time mean"]
 TASK_HEADERS = ["Task", "Size", "Status", "Score", "Answer", "Expected", "Cost", "Tokens", "Time", "Run"]
-FINDING_HEADERS = ["Method", "Model", "Failure mode", "Runs flagged"]
+FINDING_HEADERS = ["Method", "Model", "Finding", "Runs"]
 COMPARE_HEADERS = ["Method", "Family", "Score A", "Score B", "Delta", "Cost A", "Cost B", "Time A", "Time B"]
 
 
@@ -151,7 +151,7 @@ class SummaryTable(QWidget):
 
 
 class FindingsTable(QTableWidget):
-    """How often each failure mode was flagged, per method and model."""
+    """How many runs had each finding, per method and model."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(0, len(FINDING_HEADERS), parent)

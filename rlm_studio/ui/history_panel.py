@@ -168,7 +168,7 @@ class HistoryPanel(QWidget):
                                         model=self.model.text().strip() or None,
                                         text=self.search.text().strip() or None, since=since,
                                         tag=self.tag.text().strip() or None,
-                                        flag=self.finding.currentData() or None, limit=500)
+                                        finding=self.finding.currentData() or None, limit=500)
         except Exception as exc:
             self._error(describe_error(exc, "reading the history"))
             return
@@ -186,7 +186,7 @@ class HistoryPanel(QWidget):
                 tip.append("Tags: " + ", ".join(run["tags"]))
             if run.get("note"):
                 tip.append("Note: " + run["note"])
-            kinds = run.get("flags") or []   # the store lists the failure modes found as "flags"
+            kinds = run.get("finding_kinds") or []
             if kinds:
                 item.setIcon(0, finding_dots(kinds))
                 item.setText(COL_FINDINGS, ", ".join(kind_title(k) for k in kinds))

@@ -31,7 +31,7 @@ def load_stored_run(store: Any, run_id: str, thresholds: Any = None) -> StoredRu
     run = OpenRun.from_events(store.load_events(run_id), run_id)
     info = store.get_run(run_id)
     saved = False
-    if info.get("flags_computed") or info.get("findings_computed"):
+    if info.get("findings_computed"):
         run.set_findings(store.findings(run_id))
     else:
         run.set_findings(detect_and_save_findings(store, run_id, run.events, thresholds))

@@ -44,8 +44,7 @@ class RunTreeModel(QAbstractItemModel):
         self._shown: dict[str | None, int] = {}  # parent id -> rows announced to views
         self._pending_parents: set[str | None] = set()  # deferred inserts (see apply(defer=True))
         self._dirty: set[str] = set()                   # deferred dataChanged
-        self._flags: dict[str, list[tuple[str, str]]] = {}  # node id -> (failure-mode kind, reason)
-        self._findings: list[dict[str, Any]] | None = None
+        self._node_findings: dict[str, list[tuple[str, str]]] = {}  # node id -> (finding kind, reason)
         self._announce_all()
 
     # -- feeding ----------------------------------------------------------------------------
@@ -57,8 +56,7 @@ class RunTreeModel(QAbstractItemModel):
         """Show another run (e.g. one opened from history) in one reset."""
         self.beginResetModel()
         self._tree = tree
-        self._flags = {}
-        self._findings = None
+        self._node_findings = {}
         self._pending_parents.clear()
         self._dirty.clear()
         self._ids.clear()
@@ -98,24 +96,15 @@ class RunTreeModel(QAbstractItemModel):
 
     def set_findings(self, findings: Any) -> None:
         """Mark the nodes that failure-mode findings (Finding objects or their dicts) name."""
-        old = set(self._flags)
-        self._flags = {}
-        self._findings = [dict(kind=f["kind"], reason=f["reason"], nodes=list(f["nodes"] or ())) for f in findings]
-        for finding in self._findings:
+        old = set(self._node_findings)
+        self._node_findings = {}
+        for finding in findings:
             kind, reason = finding["kind"], finding["reason"]
             for node_id in finding["nodes"] or ():
-                self._flags.setdefault(node_id, []).append((kind, reason))
+                self._node_findings.setdefault(node_id, []).append((kind, reason))
         # one dataChanged per run of sibling rows (a finding can name thousands of sub-calls)
-        self._dirty.update(n for n in old | set(self._flags) if n in self._tree.nodes)
+        self._dirty.update(n for n in old | set(self._node_findings) if n in self._tree.nodes)
         self.flush()
-
-    def findings(self) -> list[dict[str, Any]] | None:
-        """The findings last set for this tree (None: not computed yet)."""
-        return self._findings
-
-    def flags_of(self, node_id: str) -> list[tuple[str, str]]:
-        """(kind, reason) of every finding that names `node_id`."""
-        return list(self._flags.get(node_id, ()))
 
     def _announce(self, parent_id: str | None) -> None:
         """Tell views about the rows of `parent_id` the tree has and views do not yet know."""
@@ -265,10 +254,10 @@ class RunTreeModel(QAbstractItemModel):
                 lines.append(f"Error: {node.error}")
             if node.tokens_estimated:
                 lines.append("Token counts are estimates (the provider reported none).")
-            lines += [f"⚑ {kind_title(kind)}: {reason}" for kind, reason in self._flags.get(node_id, ())]
+            lines += [f"⚑ {kind_title(kind)}: {reason}" for kind, reason in self._node_findings.get(node_id, ())]
             return "\n".join(line for line in lines if line)
-        if role == Qt.ItemDataRole.DecorationRole and column == COL_NODE and node_id in self._flags:
-            return QColor(kind_colour(self._flags[node_id][0][0]))
+        if role == Qt.ItemDataRole.DecorationRole and column == COL_NODE and node_id in self._node_findings:
+            return QColor(kind_colour(self._node_findings[node_id][0][0]))
         if role == Qt.ItemDataRole.TextAlignmentRole and column in _NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and column == COL_STATUS:

@@ -1,4 +1,4 @@
-"""`rlm-studio runs --finding KIND` (the older `--flag KIND` still works): a real subprocess and database."""
+"""`rlm-studio runs --finding KIND` (the older `--flag KIND` still works, hidden from --help): a real subprocess and database."""
 
 from __future__ import annotations
 
@@ -36,4 +36,4 @@ def test_runs_with_a_finding_by_either_option_name(tmp_path):
     listed = cli("runs", "--db", db)
     assert listed.returncode == 0 and "repeated_errors" in listed.stdout
     usage = cli("runs", "--help")
-    assert "--finding KIND, --flag KIND" in usage.stdout
+    assert "--finding KIND" in usage.stdout and "flag" not in usage.stdout   # --flag works, hidden

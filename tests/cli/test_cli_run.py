@@ -126,7 +126,7 @@ def test_replay_fork_and_diff_from_the_command_line(tmp_path, doc):
     assert bad.returncode == 2 and "does not exist" in bad.stderr
 
 
-def test_show_lists_failure_modes(tmp_path, doc):
+def test_show_lists_findings(tmp_path, doc):
     model = write_script(tmp_path, rules=[], default="```repl\nundefined_name + 1\n```")
     db = str(tmp_path / "r.db")
     run = json.loads(cli("run", "-c", str(doc), "-q", "q", "--root-model", model, "--max-iterations", "4",
@@ -134,18 +134,18 @@ def test_show_lists_failure_modes(tmp_path, doc):
     out = cli("show", run["run_id"], "--json", "--db", db)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    kinds = {f["kind"] for f in data["failure_modes"]}
+    kinds = {f["kind"] for f in data["findings"]}
     assert {"iteration_limit", "repeated_errors"} <= kinds
-    assert all(f["reason"] and isinstance(f["nodes"], list) for f in data["failure_modes"])
+    assert all(f["reason"] and isinstance(f["nodes"], list) for f in data["findings"])
     assert data["run"]["run_id"] == run["run_id"] and data["nodes"][0]["kind"] == "run"
     text = cli("show", run["run_id"], "--db", db)
-    assert "Flag:     repeated_errors" in text.stdout
-    flagged = json.loads(cli("runs", "--flag", "repeated_errors", "--json", "--db", db).stdout)
-    assert [r["run_id"] for r in flagged] == [run["run_id"]] and "iteration_limit" in flagged[0]["flags"]
+    assert "Finding:  repeated_errors" in text.stdout and "Flag" not in text.stdout
+    found = json.loads(cli("runs", "--finding", "repeated_errors", "--json", "--db", db).stdout)
+    assert [r["run_id"] for r in found] == [run["run_id"]] and "iteration_limit" in found[0]["finding_kinds"]
     bad = cli("show", run["run_id"], "--threshold", "nonsense=3", "--db", db)
     assert bad.returncode == 2 and "unknown failure-mode threshold" in bad.stderr
     good = cli("run", "-c", str(doc), "-q", "q", "--root-model",
                write_script(tmp_path, responses=["```repl\nFINAL(len(context))\n```"]), "--json", "--db", db)
     clean = json.loads(cli("show", json.loads(good.stdout)["run_id"], "--json", "--db", db).stdout)
-    assert clean["failure_modes"] == [] and clean["run"]["flags_computed"] and clean["run"]["flags"] == []
-    assert len(json.loads(cli("runs", "--flag", "repeated_errors", "--json", "--db", db).stdout)) == 1
+    assert clean["findings"] == [] and clean["run"]["findings_computed"] and clean["run"]["finding_kinds"] == []
+    assert len(json.loads(cli("runs", "--finding", "repeated_errors", "--json", "--db", db).stdout)) == 1

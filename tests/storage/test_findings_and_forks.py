@@ -19,17 +19,17 @@ def test_findings_are_saved_replaced_listed_and_filtered(tmp_path):
     store = Store.open(tmp_path / "r.db")
     _run(store, "run-a")
     _run(store, "run-b")
-    assert store.get_run("run-a")["flags_computed"] is False
+    assert store.get_run("run-a")["findings_computed"] is False
     findings = [{"kind": "repeated_errors", "reason": "3 cells failed alike", "nodes": ["n5", "n7"]},
                 {"kind": "iteration_limit", "reason": "stopped at 4", "nodes": ["n1"]}]
     store.save_findings("run-a", findings)
     store.save_findings("run-b", [])
     assert store.findings("run-a") == findings
     run_a = store.get_run("run-a")
-    assert run_a["flags"] == ["iteration_limit", "repeated_errors"] and run_a["flags_computed"] is True
-    assert store.get_run("run-b")["flags_computed"] is True and store.get_run("run-b")["flags"] == []
-    assert [r["id"] for r in store.list_runs(flag="repeated_errors")] == ["run-a"]
-    assert {r["id"]: r["flags"] for r in store.list_runs()} == {"run-a": ["iteration_limit", "repeated_errors"],
+    assert run_a["finding_kinds"] == ["iteration_limit", "repeated_errors"] and run_a["findings_computed"] is True
+    assert store.get_run("run-b")["findings_computed"] is True and store.get_run("run-b")["finding_kinds"] == []
+    assert [r["id"] for r in store.list_runs(finding="repeated_errors")] == ["run-a"]
+    assert {r["id"]: r["finding_kinds"] for r in store.list_runs()} == {"run-a": ["iteration_limit", "repeated_errors"],
                                                                 "run-b": []}
     store.save_findings("run-a", findings[:1])          # replaced, not appended
     assert store.findings("run-a") == findings[:1]

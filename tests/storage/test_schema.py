@@ -75,9 +75,9 @@ def test_the_saved_version_1_database_opens_and_reads(tmp_path):
         assert store.search("borealis")
         # migrated to the latest version on open: findings can be kept for it now
         assert store._conn.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
-        assert run["flags"] == [] and run["flags_computed"] is False
+        assert run["finding_kinds"] == [] and run["findings_computed"] is False
         store.save_findings(run["id"], [{"kind": "no_code", "reason": "r", "nodes": ["n2"]}])
-        assert store.get_run(run["id"])["flags"] == ["no_code"]
+        assert store.get_run(run["id"])["finding_kinds"] == ["no_code"]
 
 
 def test_a_database_from_a_newer_version_is_refused_and_left_unchanged(db_path):

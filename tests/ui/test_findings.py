@@ -35,8 +35,8 @@ def test_badges_filter_and_node_markers(window, qtbot, qloop, tmp_path, qtmodelt
 
     # stored when the run ended
     store = window.store
-    assert set(store.get_run(bad.run_id)["flags"]) == {"repeated_errors", "iteration_limit"}
-    assert store.get_run(clean.run_id)["flags"] == [] and store.get_run(clean.run_id)["flags_computed"]
+    assert set(store.get_run(bad.run_id)["finding_kinds"]) == {"repeated_errors", "iteration_limit"}
+    assert store.get_run(clean.run_id)["finding_kinds"] == [] and store.get_run(clean.run_id)["findings_computed"]
 
     # history: badges (coloured dots + titles) with the reasons in the tooltip; none on the clean run
     items = _history_items(window.history)
@@ -93,7 +93,7 @@ def test_runs_never_checked_are_flagged_when_opened_with_the_set_thresholds(wind
     result = run_coro(qloop, session.run(), timeout=30)
     writer.close()
     assert result.status == "limit_hit"
-    assert store.get_run(result.run_id)["flags_computed"] is False
+    assert store.get_run(result.run_id)["findings_computed"] is False
     window.history.refresh()
     assert _history_items(window.history)[result.run_id].icon(0).isNull()
 
@@ -109,6 +109,6 @@ def test_runs_never_checked_are_flagged_when_opened_with_the_set_thresholds(wind
 
     assert window.open_run(result.run_id)
     info = store.get_run(result.run_id)
-    assert info["flags_computed"] and info["flags"] == ["iteration_limit"]
+    assert info["findings_computed"] and info["finding_kinds"] == ["iteration_limit"]
     item = _history_items(window.history)[result.run_id]
     assert not item.icon(0).isNull() and item.text(COL_FINDINGS) == "Iteration limit"

@@ -170,11 +170,11 @@ def test_findings_are_detected_and_saved_by_one_function(failing_run, tmp_path):
     try:
         run_id = failing_run[0].run_id
         store.ingest_events(failing_run)
-        assert store.get_run(run_id)["flags_computed"] is False
+        assert store.get_run(run_id)["findings_computed"] is False
         findings = detect_and_save_findings(store, run_id, failing_run)
         assert findings == detect_findings(failing_run) and findings
         assert store.findings(run_id) == findings
-        assert [r["id"] for r in store.list_runs(flag="repeated_errors")] == [run_id]
+        assert [r["id"] for r in store.list_runs(finding="repeated_errors")] == [run_id]
         assert detect_and_save_findings(None, run_id, failing_run) == findings   # no store: detect only
     finally:
         store.close()
