@@ -1,5 +1,5 @@
 """The Bench tab: set up a bench (suite, sizes, tasks, methods, models), run it with progress, ETA and running cost,
-stop and resume it, read its results (table, charts, failure modes), compare it with another bench, export it, and
+stop and resume it, read its results (table, charts, findings), compare it with another bench, export it, and
 open any task's run in the Run view (`run_opened`, wired to the window's open-run path like the history's).
 
 The window is the `host`: it has `store` (the open runs database, or None while it opens) and `model_settings()`.
@@ -173,7 +173,7 @@ class BenchView(QWidget):
         self._charts_page = QWidget()
         QVBoxLayout(self._charts_page).setContentsMargins(0, 0, 0, 0)
         self.results.addTab(self._charts_page, "Charts")
-        self.results.addTab(self.findings, "Failure modes")
+        self.results.addTab(self.findings, "Findings")
         self.results.addTab(self.compare, "Compare")
         self.results.currentChanged.connect(self._results_tab_changed)
         right = QWidget()

@@ -59,7 +59,7 @@ class SettingsDialog(QDialog):
         tabs.addTab(self._models_tab(), "Default models")
         tabs.addTab(self._sandbox_tab(), "Sandbox")
         tabs.addTab(self._db_tab(), "Database")
-        tabs.addTab(self._failure_tab(), "Failure modes")
+        tabs.addTab(self._failure_tab(), "Findings")
         self.error = QLabel()
         self.error.setStyleSheet("color:#c62828")
         self.error.setWordWrap(True)
