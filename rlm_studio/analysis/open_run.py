@@ -51,7 +51,6 @@ class OpenRun:
         self.streaming: dict[str, str] = {}        # node id -> text streamed so far (ephemeral deltas)
         self.root_started: Any | None = None       # the root run's RunStarted
         self.root_finished: Any | None = None      # the root run's RunFinished
-        self.final_answer: Any | None = None       # the root run's FinalAnswer
         self.notices: list[Any] = []               # Notice and HistoryCompacted events
         self.documents: list[Any] = []             # ContextAttached events
         self.findings: list[dict[str, Any]] | None = None  # failure-mode findings (None: not computed yet)
@@ -129,9 +128,6 @@ class OpenRun:
             self.notices.append(event)
         elif kind == "context_attached":
             self.documents.append(event)
-        elif kind == "final_answer" and self.root_started is not None \
-                and event.parent_id == self.root_started.node_id:
-            self.final_answer = event
         if kind == "model_call_finished":
             self.streaming.pop(event.node_id, None)
         self._unpublished = True

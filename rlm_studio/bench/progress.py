@@ -83,10 +83,6 @@ class BenchProgress:
         return self.done + self.failed
 
     @property
-    def fraction(self) -> float:
-        return self.finished / self.total if self.total else 1.0
-
-    @property
     def mean_score(self) -> float | None:
         return self.score_sum / self.scored if self.scored else None
 

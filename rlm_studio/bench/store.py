@@ -15,7 +15,6 @@ from rlm_studio.storage.connection import connect
 from rlm_studio.storage.errors import StorageError
 from rlm_studio.storage.liveness import pid_alive
 
-TASK_KEY = ("task_id", "method", "config")
 RESULT_COLUMNS = ("run_id", "status", "score", "answer", "cost_usd", "cost_unknown", "input_tokens",
                   "output_tokens", "duration_ms", "model_ms", "run_status", "error")
 

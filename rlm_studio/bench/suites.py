@@ -30,13 +30,6 @@ SUITES: dict[str, list[str]] = {
 }
 
 
-def register_family(name: str, sizes: list[int], about: str, suites: tuple[str, ...] = ("paper",)) -> None:
-    FAMILIES[name] = (sizes, about)
-    for suite in suites:
-        if name not in SUITES.setdefault(suite, []):
-            SUITES[suite].append(name)
-
-
 def families_of(suite: str) -> list[str]:
     """'paper', one family, or a comma-separated list of families."""
     names: list[str] = []

@@ -52,11 +52,6 @@ ANSWER_DICT_PROBE = ("_rlm_a = globals().get('answer')\n"
                      "del _rlm_a\n")
 
 
-def check_protocol(protocol: str) -> None:
-    if protocol not in PROTOCOLS:
-        raise ValueError(f"unknown answer protocol {protocol!r} (use one of: {', '.join(PROTOCOLS)})")
-
-
 def protocol_prompt(system_prompt: str, protocol: str) -> str:
     """The system prompt told how this run ends: the FINAL text replaced when it is the default
     prompt's, else a paragraph appended."""

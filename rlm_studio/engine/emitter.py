@@ -29,9 +29,6 @@ class EventEmitter:
     def add_sink(self, sink: Sink) -> None:
         self._sinks.append(sink)
 
-    def remove_sink(self, sink: Sink) -> None:
-        self._sinks.remove(sink)
-
     def new_node_id(self) -> str:
         return f"n{next(self._node)}"
 

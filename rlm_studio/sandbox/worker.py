@@ -326,7 +326,6 @@ class Worker:
         self._interrupt_requested_at: float | None = None
         self._wake: asyncio.Future[None] | None = None
         self._scratch_dir: str | None = None
-        self.last_start_s: float | None = None
 
     @classmethod
     async def start(cls, *, context_path: Path | None, handler: RequestHandler, limits: SandboxLimits | None = None,
@@ -347,7 +346,6 @@ class Worker:
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def _spawn(self) -> None:
-        started = time.perf_counter()
         if self.isolation == "process" and self._scratch_dir is None:
             self._scratch_dir = tempfile.mkdtemp(prefix="rlm-sandbox-")
         if self.isolation == "process":
@@ -393,7 +391,6 @@ class Worker:
                                    + (f": {detail}" if detail else ""))
         for name, value in self._host_values.items():
             await self._send_value(name, value)
-        self.last_start_s = time.perf_counter() - started
 
     async def _restart(self) -> None:
         if self._connection is not None:

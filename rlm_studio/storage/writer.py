@@ -54,7 +54,6 @@ class EventWriter:
         self._first_loss: dict[str, str] = {}
         self._closed = False
         self._close_lock = threading.Lock()
-        self.events_written = 0
         self._thread = threading.Thread(target=self._loop, name="rlm-studio-event-writer", daemon=True)
         self._thread.start()
 
@@ -144,7 +143,6 @@ class EventWriter:
             stored = self._commit_one_by_one(batch)
         else:
             stored = batch
-        self.events_written += len(stored)
         for event in stored:
             if event.kind == "run_started" and event.parent_id is None:
                 self._open_runs.add(event.run_id)

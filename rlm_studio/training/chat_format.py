@@ -18,11 +18,6 @@ def render_prompt(messages: list[dict[str, str]]) -> str:
     return "".join(out)
 
 
-def render_sample(messages: list[dict[str, str]], response: str) -> tuple[str, str]:
-    """(prompt, completion): the loss is taken on the completion only, which ends with the end-of-turn token."""
-    return render_prompt(messages), f"{response}{END}"
-
-
 def render_segments(messages: list[dict[str, str]], response: str) -> list[tuple[str, bool]]:
     """The whole conversation as (text, trained) pieces: every assistant turn is trained, so one sequence
     teaches every root turn of a trajectory (each turn sees exactly the prefix it saw at inference)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
 from typing import Any
 
@@ -29,12 +28,6 @@ def kind_title(kind: str) -> str:
 
 def kind_colour(kind: str) -> str:
     return KIND_STYLES.get(kind, ("", _UNKNOWN_COLOUR))[1]
-
-
-def badge_html(kind: str) -> str:
-    """The badge as rich text, for labels and text browsers elsewhere in the app."""
-    return (f"<span style='background-color:{kind_colour(kind)}; color:white; font-weight:bold'>"
-            f"&nbsp;{html.escape(kind_title(kind))}&nbsp;</span>")
 
 
 def _read(finding: Any) -> tuple[str, str, list[str]]:

@@ -7,12 +7,6 @@ from typing import Any
 from .user_errors import describe_error
 
 
-def follow_up_turn(settings: Any) -> int | None:
-    """The turn number a run's settings record (None for a run that is not a follow-up)."""
-    link = ((settings or {}).get("extra") or {}).get("conversation") if isinstance(settings, dict) else None
-    return int(link["turn"]) if isinstance(link, dict) and link.get("turn") else None
-
-
 async def ask_follow_up(window: Any, question: str) -> Any | None:
     """Plan and run the next turn after the open run, live in the run view; its RunResult, or None."""
     from rlm_studio.engine.follow_up import FollowUpError, plan_follow_up

@@ -20,7 +20,6 @@ class RunExtras(QGroupBox):
     def __init__(self, parent: Any = None) -> None:
         super().__init__("Tools and how the run ends", parent)
         self.tools: list[dict[str, Any]] = []
-        self.tools_path: Path | None = None
         self.tools_button = QPushButton("Tools…")
         self.tools_button.setToolTip("A Python file of functions to define in the REPL next to llm_query")
         self.tools_folder_button = QPushButton("Tools folder…")
@@ -67,7 +66,7 @@ class RunExtras(QGroupBox):
             self.tools_label.setText(str(exc))
             self.tools_label.setStyleSheet("color:#c62828")
             return False
-        self.tools, self.tools_path = tools, path
+        self.tools = tools
         names = [f["signature"] for t in tools for f in t["functions"]]
         self.tools_label.setText(f"{path.name}: " + ", ".join(names))
         self.tools_label.setStyleSheet("")
@@ -75,7 +74,7 @@ class RunExtras(QGroupBox):
         return True
 
     def clear_tools(self) -> None:
-        self.tools, self.tools_path = [], None
+        self.tools = []
         self.tools_label.setText("No user tools.")
         self.tools_label.setStyleSheet("")
         self.clear_tools_button.setEnabled(False)

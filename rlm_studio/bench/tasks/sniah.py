@@ -24,7 +24,6 @@ QUESTION_ALL = "What are all the special magic numbers for {key} mentioned in th
 DEPTHS = [round(i * 100 / 39) for i in range(40)]  # RULER: np.round(np.linspace(0, 100, 40))
 VARIANTS = ("single", "multikey", "multivalue")
 NEEDLES_PER_VARIANT = {"single": 1, "multikey": 4, "multivalue": 4}   # RULER niah_multikey_1 / niah_multivalue
-SIZES = [2 ** k for k in range(13, 21)]                                  # 8k .. 1m
 
 
 def family_of(variant: str) -> str:
