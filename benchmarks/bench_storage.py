@@ -18,12 +18,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "storage"))
-
-from sample_runs import Stamp, wide_run  # noqa: E402
 
 from rlm_studio.engine.events import ContextAttached, RunFinished, RunStarted  # noqa: E402
 from rlm_studio.storage import Store  # noqa: E402
+from tests.support.sample_runs import Stamp, wide_run  # noqa: E402
 
 
 def bench_ingest(folder: Path, n_nodes: int) -> dict:

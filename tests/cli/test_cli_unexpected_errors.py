@@ -26,8 +26,7 @@ def cli(*args: str, home: Path) -> subprocess.CompletedProcess:
 @pytest.fixture
 def broken_run(tmp_path) -> tuple[Path, str]:
     """A database in which one stored event's JSON was overwritten with garbage (a bad disk, say)."""
-    sys.path.insert(0, str(ROOT / "tests" / "storage"))
-    from sample_runs import sample_run
+    from tests.support.sample_runs import sample_run
 
     home = tmp_path / "home"
     events = sample_run()

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-from documents_test_files import write_docx, write_pdf
 
 from rlm_studio.documents import DocumentError, load_document
+from tests.support.document_files import write_docx, write_pdf
 
 
 def test_plain_text_keeps_content_and_reports_facts(tmp_path: Path) -> None:

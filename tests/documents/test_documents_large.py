@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from documents_test_files import write_pdf
 
 from rlm_studio.documents import LoadCancelled, load_document, load_folder
+from tests.support.document_files import write_pdf
 
 LINE = "2024-03-01T12:00:00Z sensor=temp value=-31.5 unit=C note=nominal reading\n"
 

@@ -7,11 +7,11 @@ import json
 import sys
 
 import pytest
-from sample_runs import sample_run
 
 from rlm_studio.cli.main import main
 from rlm_studio.storage import Store
 from tests.support.files import FIXTURES
+from tests.support.sample_runs import sample_run
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ import dataclasses
 import sqlite3
 
 import pytest
-from sample_runs import sample_run
 
 from rlm_studio.cli.main import main
 from rlm_studio.storage import StorageError, Store
 from rlm_studio.storage.schema import LATEST_VERSION
+from tests.support.sample_runs import sample_run
 
 
 def with_refused_event(events: list) -> tuple[list, int]:

@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from sample_runs import sample_run
 
 from rlm_studio.storage import StorageError, Store
 from tests.support.files import FIXTURES, counts
+from tests.support.sample_runs import sample_run
 
 HERE = Path(__file__).resolve().parent
 

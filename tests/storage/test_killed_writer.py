@@ -9,12 +9,12 @@ from pathlib import Path
 
 from rlm_studio.storage import Store
 
-HERE = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def start_writer(db_path: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, str(HERE / "write_forever.py"), str(db_path)],
-                            stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen([sys.executable, "-m", "tests.storage.write_forever", str(db_path)],
+                            stdout=subprocess.PIPE, text=True, cwd=ROOT)
 
 
 def wait_flushed(proc: subprocess.Popen, batches: int) -> tuple[str, int]:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import threading
 
-from sample_runs import SYSTEM_PROMPT, sample_run
-
 from rlm_studio.engine.emitter import EventEmitter
 from rlm_studio.engine.events import RunStarted, new_run_id
 from rlm_studio.engine.run_tree import fold_nodes
 from tests.support.files import counts
+from tests.support.sample_runs import SYSTEM_PROMPT, sample_run
 
 
 def record(store, events):

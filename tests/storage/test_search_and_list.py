@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from sample_runs import Stamp, sample_run
 
 from rlm_studio.engine.events import RunFinished, RunStarted
+from tests.support.sample_runs import Stamp, sample_run
 
 
 def tiny_run(question: str, model: str, status: str, t0: float, answer: str = "") -> list:

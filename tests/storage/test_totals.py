@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from sample_runs import wide_run
+from tests.support.sample_runs import wide_run
 
 
 def test_subtree_totals_of_a_10000_node_run_equal_a_brute_force_sum(store):

@@ -10,7 +10,6 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sample_runs import Stamp, usage
 
 from rlm_studio.engine.events import (
     CellFinished,
@@ -29,6 +28,7 @@ from rlm_studio.engine.events import (
 )
 from rlm_studio.storage import StorageError, Store
 from rlm_studio.storage.text_safety import storable_value
+from tests.support.sample_runs import Stamp, usage
 
 MARKER = "zqxjmarker"     # a word the search must find however odd the text around it
 

@@ -98,7 +98,7 @@ def test_a_folder_with_a_file_name_that_is_not_utf8_loads_and_is_stored(tmp_path
 
 def test_texts_stored_before_this_fix_with_lone_surrogates_still_read(tmp_path):
     """An older database kept blobs with surrogatepass bytes: they read back as escapes, and export."""
-    from sample_runs import sample_run
+    from tests.support.sample_runs import sample_run
 
     events = sample_run()
     db = tmp_path / "runs.db"
@@ -126,9 +126,8 @@ def test_search_and_filters_with_a_lone_surrogate_in_the_query(tmp_path):
 
 def test_a_nul_in_a_search_is_a_word_break_not_an_sqlite_error(tmp_path):
     """Found by the storage fuzz: FTS5 reads NUL as the end of a quoted string ("unterminated string")."""
-    from sample_runs import sample_run
-
     from rlm_studio.storage import StorageError
+    from tests.support.sample_runs import sample_run
 
     with Store.open(tmp_path / "runs.db") as store:
         store.ingest_events(sample_run())
@@ -139,7 +138,7 @@ def test_a_nul_in_a_search_is_a_word_break_not_an_sqlite_error(tmp_path):
 
 
 def test_an_export_whose_name_note_and_tags_hold_lone_surrogates_imports(tmp_path):
-    from sample_runs import sample_run
+    from tests.support.sample_runs import sample_run
 
     with Store.open(tmp_path / "runs.db") as store:
         events = sample_run()

@@ -1,19 +1,14 @@
 """A process that records a run that never ends (the killed-writer test SIGKILLs it).
 
-Usage: python write_forever.py DB_PATH -> prints "flushed RUN_ID COUNT" after each flushed batch.
+Usage (from the checkout's root): python -m tests.storage.write_forever DB_PATH -> prints "flushed RUN_ID COUNT" after each flushed batch.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from sample_runs import Stamp, usage  # noqa: E402
-
-from rlm_studio.engine.events import (  # noqa: E402
+from rlm_studio.engine.events import (
     CellFinished,
     CellStarted,
     IterationStarted,
@@ -21,7 +16,8 @@ from rlm_studio.engine.events import (  # noqa: E402
     SubcallFinished,
     SubcallStarted,
 )
-from rlm_studio.storage import Store  # noqa: E402
+from rlm_studio.storage import Store
+from tests.support.sample_runs import Stamp, usage
 
 
 def main(db_path: str) -> None:
