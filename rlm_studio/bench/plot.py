@@ -39,6 +39,8 @@ def plot_bench(bench: dict[str, Any], rows: list[dict[str, Any]], path: Path) ->
     accuracy.set_ylim(-2, 102)
     accuracy.set_ylabel("score (0-100)")
     accuracy.set_title("Accuracy against input size")
+    cost.set_ylim(bottom=0)  # a cost is never negative; all-$0 benches would otherwise centre on 0
+    cost.yaxis.set_major_formatter(lambda value, _pos: f"${value:,.4g}")
     cost.set_ylabel("mean cost per task (USD)")
     cost.set_title("Cost against input size")
     accuracy.legend(fontsize=8)
