@@ -10,9 +10,10 @@ from .common import CliError, add_db_option, open_store
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = subparsers.add_parser("export", help="export a run to a JSONL file",
-                              description="Export a run: 'rlm-studio' (lossless, re-importable) or 'official' "
-                                          "(the RLMLogger format the official RLM visualizer opens).")
+    p = subparsers.add_parser("export", help="export a run (our JSONL, the official log format, or OpenTelemetry spans)",
+                              description="Export a run: 'rlm-studio' (lossless, re-importable), 'official' "
+                                          "(the RLMLogger format the official RLM visualizer opens), or as "
+                                          "OpenTelemetry spans: 'otlp' (sent to a collector) or 'otlp-json' (a file).")
     p.add_argument("run", help="run id (or its first characters)")
     p.add_argument("--format", choices=("rlm-studio", "official", *export_otlp.OTLP_FORMATS), default="rlm-studio",
                    help="otlp: send OpenTelemetry spans to --endpoint; otlp-json: the same spans as an OTLP/JSON file")

@@ -9,6 +9,11 @@ from typing import Any
 from .common import CliError, add_db_option, open_store, print_json
 
 
+def _count(n: int, noun: str) -> str:
+    """'1 iteration', '2 iterations'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser("show", help="show a run's tree with tokens, cost and time per node",
                               description="Show a stored run: its answer, totals and tree.")
@@ -111,8 +116,8 @@ def handle(args: argparse.Namespace) -> int:
         candidate = run["best_candidate"]
         print("Answer:   (none)" + (f"; best candidate, from the {candidate.get('source', 'run')}: "
                                     f"{' '.join(str(candidate.get('text', '')).split())[:500]}" if candidate else ""))
-    print(f"Totals:   {run['iterations']} iterations, {run['subcalls']} sub-calls, {run['child_runs']} child runs, "
-          f"{run['model_calls']} model calls, "
+    print(f"Totals:   {_count(run['iterations'], 'iteration')}, {_count(run['subcalls'], 'sub-call')}, "
+          f"{_count(run['child_runs'], 'child run')}, {_count(run['model_calls'], 'model call')}, "
           f"{run['input_tokens']:,} in / {run['output_tokens']:,} out tokens, "
           f"{_cost(run['cost_usd'], run['cost_unknown'])}, {_duration(run['duration_ms'])}, "
           f"max depth {run['max_depth_reached']}")
