@@ -282,10 +282,7 @@ class _Rlm:
 
     def _totals(self, duration_ms: float) -> dict[str, Any]:
         """This run's subtree totals from the session's run tree (children closed, so all are in)."""
-        totals = self.s.tree.totals(self.node_id).to_dict()
-        totals["max_depth_reached"] = totals["max_depth"]
-        totals["duration_ms"] = duration_ms
-        return totals
+        return self.s.tree.totals(self.node_id).result_dict(duration_ms)
 
     async def _expected_isolation(self) -> tuple[str, list[str], str | None]:
         """(isolation level, warnings, error) the run's sandbox will have, known before it starts."""

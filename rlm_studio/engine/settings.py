@@ -64,7 +64,7 @@ class RunResult:
     answer: str | None             # None: the run ended without FINAL (see best_candidate)
     limit: str | None = None
     error: dict[str, Any] | None = None
-    totals: dict[str, Any] = field(default_factory=dict)  # run_tree.Totals.to_dict() + duration_ms
+    totals: dict[str, Any] = field(default_factory=dict)  # run_tree.Totals.result_dict(duration_ms)
     isolation: str = ""
     warnings: list[str] = field(default_factory=list)
     #: when `answer` is None: {"text", "source"} of the closest thing to an answer (a variable, the last response)

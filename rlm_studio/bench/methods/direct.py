@@ -107,9 +107,7 @@ class DirectRun:
         if answer is not None and status == "completed":
             self.emitter.emit(ev.FinalAnswer(node_id=self.emitter.new_node_id(), parent_id=self.node_id,
                                              answer=answer, via="FINAL", source="text"))
-        totals = self.tree.totals(self.node_id).to_dict()
-        totals["max_depth_reached"] = totals["max_depth"]
-        totals["duration_ms"] = (time.monotonic() - self.started) * 1000.0
+        totals = self.tree.totals(self.node_id).result_dict((time.monotonic() - self.started) * 1000.0)
         self.emitter.emit(ev.RunFinished(node_id=self.node_id, status=status, answer=answer, error=error,
                                          totals=dict(totals)))
         return RunResult(run_id=self.run_id, status=status, answer=answer, error=error, totals=totals,

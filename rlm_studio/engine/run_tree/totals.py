@@ -85,6 +85,14 @@ class Totals:
                 "output_tokens": self.output_tokens, "cached_tokens": self.cached_tokens,
                 "cost_usd": self.cost_usd, "cost_unknown": self.cost_unknown, "max_depth": self.max_depth}
 
+    def result_dict(self, duration_ms: float) -> dict[str, Any]:
+        """What a run reports as its totals (RunResult.totals, run_finished.totals): `to_dict()`, the
+        runs table's name for the depth, and how long the run took."""
+        out = self.to_dict()
+        out["max_depth_reached"] = self.max_depth
+        out["duration_ms"] = duration_ms
+        return out
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Totals:
         """Read back `to_dict()` (unknown keys and the derived ones are ignored)."""
