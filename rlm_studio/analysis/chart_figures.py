@@ -10,6 +10,7 @@ from typing import Any
 
 from .charts import call_timeline, iteration_series
 from .open_run import OpenRun
+from .totals import Totals
 
 CALL_COLOURS = {"model_call": "#1565c0", "subcall": "#2e7d32"}
 CHILD_COLOURS = {"model_call": "#5e35b1", "subcall": "#00897b"}   # calls made inside child runs
@@ -100,10 +101,13 @@ class RunCharts:
     subcalls: BarSeries
     waterfall: Waterfall
     series: list[dict[str, Any]]              # analysis.charts.iteration_series rows
+    totals: Totals                            # the run's (its counts in the summary line)
 
-    def summary(self) -> str:
-        w = self.waterfall
-        return (f"{len(self.series)} iterations · {len(w.bars)} calls · up to {w.max_parallel} at once"
+    def summary(self, bold: bool = False) -> str:
+        """'N iterations · M calls · up to K at once · S s' (`bold`: the numbers in <b> for a rich-text label)."""
+        w, t = self.waterfall, self.totals
+        b = (lambda v: f"<b>{v}</b>") if bold else str
+        return (f"{b(t.iterations)} iterations · {b(t.model_calls)} calls · up to {b(w.max_parallel)} at once"
                 f" · {w.duration_s:.2f} s")
 
 
@@ -135,7 +139,7 @@ def run_charts(run: OpenRun) -> RunCharts:
         end = node.ended_ts if node.ended_ts is not None else last
         bands.append((f"it {row['iteration']}", node.started_ts - t0, end - t0))
     waterfall = Waterfall(timeline["bars"], timeline["lanes"], timeline["max_parallel"], timeline["duration_s"], bands)
-    return RunCharts(tokens, cost, subcalls, waterfall, series)
+    return RunCharts(tokens, cost, subcalls, waterfall, series, tree.totals())
 
 
 def call_colour(bar: dict[str, Any]) -> str:

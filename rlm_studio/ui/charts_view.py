@@ -98,9 +98,7 @@ class ChartsView(QWidget):
         self.cost_chart.set_series(charts.cost)
         self.subcalls_chart.set_series(charts.subcalls)
         self.timeline_chart.set_waterfall(charts.waterfall)
-        w = charts.waterfall
-        self.summary.setText(f"<b>{len(charts.series)}</b> iterations · <b>{len(w.bars)}</b> calls · up to "
-                             f"<b>{w.max_parallel}</b> at once · {w.duration_s:.2f} s")
+        self.summary.setText(charts.summary(bold=True))
         self.export_button.setEnabled(True)
 
     def clear(self) -> None:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 
 from rlm_studio.analysis.chart_figures import Waterfall
 from rlm_studio.analysis.charts import run_charts as chart_series
+from rlm_studio.engine.run_tree import RunTree
 from rlm_studio.engine.settings import RunSettings
 from rlm_studio.ui.charts_view import ChartsView
 from tests.engine.scripts import repl, run_session, script
@@ -68,6 +69,9 @@ def test_one_bar_per_iteration_sized_by_its_figures(view, recorded):
     assert tokens.series.values == [[r["input_tokens"], r["output_tokens"]] for r in series]
     assert list(tokens.items[1].opts["y0"]) == [r["input_tokens"] for r in series]   # output sits on input
     assert "iterations" in view.summary.text() and "up to <b>4</b> at once" in view.summary.text()
+    totals = RunTree.from_events(recorded).totals()                # the run's counts, as every surface has them
+    assert f"<b>{totals.iterations}</b> iterations · <b>{totals.model_calls}</b> calls" in view.summary.text()
+    assert (totals.iterations, totals.model_calls) == (3, 9)
 
 
 def test_waterfall_puts_overlapping_calls_in_separate_lanes(view):
