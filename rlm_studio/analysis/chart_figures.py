@@ -10,7 +10,7 @@ from typing import Any
 
 from .charts import call_timeline, iteration_series
 from .open_run import OpenRun
-from .totals import Totals
+from .totals import ERROR_STATUSES, Totals
 
 CALL_COLOURS = {"model_call": "#1565c0", "subcall": "#2e7d32"}
 CHILD_COLOURS = {"model_call": "#5e35b1", "subcall": "#00897b"}   # calls made inside child runs
@@ -20,7 +20,6 @@ BAND_COLOURS = ("#eef3fa", "#ffffff")
 TOKEN_PARTS = (("input", "#1e88e5"), ("output", "#fb8c00"))
 COST_COLOUR = "#8e24aa"
 SUBCALL_COLOUR = "#2e7d32"
-ERROR_STATUSES = ("error", "timeout", "crashed", "failed")
 LANE_HEIGHT = 0.8   # of one lane's height, in the waterfall
 
 
