@@ -177,7 +177,8 @@ class LiteLLMModel:
 
     async def complete(self, messages: list[Message], *, stream: StreamCallback | None = None,
                        timeout: float | None = None) -> ModelResponse:
-        """One chat completion. `timeout` (s) bounds each attempt; failures raise ModelError (see ERROR_KINDS)."""
+        """One chat completion. `timeout` (s) bounds each attempt (streamed: the wait for each piece, so an answer
+        that keeps arriving is never cut); failures raise ModelError (see ERROR_KINDS)."""
         timeout = timeout if timeout is not None else self.timeout_s
         await self._ensure_server()
         if self._context_window is _UNSET:  # the first lookup may import litellm or ask a local server
@@ -208,8 +209,12 @@ class LiteLLMModel:
             while True:
                 emitted: list[bool] = [False]
                 try:
-                    coro = self._stream_once(params, stream, emitted) if stream else self._call_once(params)
-                    content, usage_raw, resolved, finish, reported = await asyncio.wait_for(coro, timeout)
+                    if stream:  # a slow model that streams steadily (the bundled one on a busy CPU) is not cut off
+                        content, usage_raw, resolved, finish, reported = await self._stream_once(
+                            params, stream, emitted, timeout)
+                    else:
+                        content, usage_raw, resolved, finish, reported = await asyncio.wait_for(
+                            self._call_once(params), timeout)
                     break
                 except _CallbackFailed as wrapped:
                     assert wrapped.__cause__ is not None  # raised only `from` the callback's own exception
@@ -268,13 +273,20 @@ class LiteLLMModel:
         reported = bool(usage and ((usage.prompt_tokens or 0) + (usage.completion_tokens or 0)) > 0)
         return content or "", usage, getattr(response, "model", None), choices[0].finish_reason, reported
 
-    async def _stream_once(self, params: dict[str, Any], callback: StreamCallback,
-                           emitted: list[bool]) -> tuple[str, Any, str | None, str | None, bool]:
+    async def _stream_once(self, params: dict[str, Any], callback: StreamCallback, emitted: list[bool],
+                           idle_timeout: float | None) -> tuple[str, Any, str | None, str | None, bool]:
+        """One streamed attempt; `idle_timeout` bounds the wait for the stream to open and for each chunk."""
         from ._litellm import litellm
-        response = await litellm.acompletion(**params, stream=True, stream_options={"include_usage": True})
+        response = await asyncio.wait_for(
+            litellm.acompletion(**params, stream=True, stream_options={"include_usage": True}), idle_timeout)
         parts: list[str] = []
         usage = resolved = finish = None
-        async for chunk in response:
+        chunks = response.__aiter__()
+        while True:
+            try:
+                chunk = await asyncio.wait_for(chunks.__anext__(), idle_timeout)
+            except StopAsyncIteration:
+                break
             resolved = getattr(chunk, "model", None) or resolved
             chunk_usage = getattr(chunk, "usage", None)
             if chunk_usage:

@@ -25,6 +25,7 @@ class Reply:
     content: str = "Hello from the fake server."
     usage: bool = True            # include a usage block
     hold: threading.Event | None = None   # answer only once this is set (a reply that comes "too late")
+    piece_interval_s: float = 0.0  # streamed: send each piece this long after the one before (a slow, steady model)
 
 
 def completion_body(model: str, content: str, *, usage: bool = True, prompt_tokens: int = 11,
@@ -200,7 +201,24 @@ class FakeOpenAIServer:
                     events.append({"id": "chatcmpl-fake", "object": "chat.completion.chunk",
                                    "created": int(time.time()), "model": server.answer_model,
                                    "choices": [], "usage": final["usage"]})
-                payload = "".join(f"data: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n"
-                self._send(200, payload.encode(), reply.headers, content_type="text/event-stream")
+                frames = [f"data: {json.dumps(e)}\n\n" for e in events] + ["data: [DONE]\n\n"]
+                if reply.piece_interval_s > 0:
+                    self._send_slowly(frames, reply)
+                    return
+                self._send(200, "".join(frames).encode(), reply.headers, content_type="text/event-stream")
+
+            def _send_slowly(self, frames: list[str], reply: Reply) -> None:
+                """Each frame `piece_interval_s` after the one before; the end of the stream closes the connection."""
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Connection", "close")
+                for k, v in reply.headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.close_connection = True
+                for frame in frames:
+                    time.sleep(reply.piece_interval_s)
+                    self.wfile.write(frame.encode())
+                    self.wfile.flush()
 
         return Handler

@@ -130,6 +130,29 @@ def test_timeout_then_success(server):
     assert len(server.chat_requests()) == 2
 
 
+def test_a_stream_that_keeps_coming_is_not_cut_by_the_timeout(server):
+    # 8 pieces 0.5 s apart: the answer takes 4 s or more in all, twice the 2 s timeout, but never
+    # waits 2 s for its next piece (the bundled model streaming slowly on a busy CPU)
+    server.queue(Reply(content="one two three four five six seven", piece_interval_s=0.5))
+    pieces: list[str] = []
+    started = time.monotonic()
+    response = run(fake_model(server, max_retries=0).complete(MESSAGES, timeout=2.0, stream=pieces.append))
+    assert time.monotonic() - started > 2.0  # the whole answer took longer than the timeout
+    assert response.content == "one two three four five six seven" and "".join(pieces) == response.content
+    assert response.retries == 0 and len(server.chat_requests()) == 1
+
+
+def test_a_stream_that_stops_coming_times_out(server):
+    late = threading.Event()  # the stream never opens until the client gave up
+    server.queue(Reply(hold=late))
+    try:
+        error = fail(fake_model(server, max_retries=0), timeout=2.0, stream=lambda piece: None)
+        assert not late.is_set()
+    finally:
+        late.set()
+    assert error.kind == "timeout" and "within 2 s" in error.message
+
+
 def test_401_is_auth_not_retried_and_key_masked(server):
     server.queue(Reply(status=401, body=error_body(f"Incorrect API key provided: {TEST_KEY}",
                                                    "invalid_request_error", "invalid_api_key")))
