@@ -5,6 +5,7 @@ Each family has a training part and a held-out part; the held-out part never app
 
 from __future__ import annotations
 
+import functools
 import random
 import string
 from collections.abc import Callable
@@ -31,13 +32,32 @@ _WORDS_V = ("marigold", "tangerine", "obsidian", "lavender", "cobalt", "juniper"
 Key = tuple[str, str]  # (how the question names it, how the needle writes it)
 
 
+@functools.lru_cache(maxsize=1)
+def _word_lists() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Thousands of adjectives and nouns (wonderwords' lists, as RULER uses) so keys are words the model must
+    copy, not a few it can memorise; the short built-in lists when wonderwords is not installed."""
+    try:
+        from importlib import resources
+        assets = resources.files("wonderwords") / "assets"
+
+        def read(name: str) -> tuple[str, ...]:
+            text = (assets / name).read_text(encoding="utf-8")
+            return tuple(sorted({w.strip() for w in text.splitlines() if w.strip().isascii() and w.strip().isalpha()}))
+
+        return read("adjectivelist.txt"), read("nounlist.txt")
+    except (ImportError, OSError):
+        return _ADJ, _NOUN
+
+
 def _adj_noun(rng: random.Random) -> Key:
-    k = f"{rng.choice(_ADJ)} {rng.choice(_NOUN)}"
+    adjectives, nouns = _word_lists()
+    k = f"{rng.choice(adjectives)} {rng.choice(nouns)}"
     return k, k
 
 
 def _adj_noun_hyphen(rng: random.Random) -> Key:
-    k = f"{rng.choice(_ADJ)}-{rng.choice(_NOUN)}"
+    adjectives, nouns = _word_lists()
+    k = f"{rng.choice(adjectives)}-{rng.choice(nouns)}"
     return k, k
 
 
@@ -82,7 +102,8 @@ def _mixed_case(rng: random.Random) -> Key:  # held out: the needle writes the k
 
 
 TRAIN_KEYS: tuple[Callable[[random.Random], Key], ...] = (
-    _adj_noun, _adj_noun, _adj_noun, _adj_noun_hyphen, _person, _snake, _hexid, _numbered, _title)
+    _adj_noun, _adj_noun, _adj_noun_hyphen, _adj_noun_hyphen, _adj_noun_hyphen, _person, _snake, _hexid, _numbered,
+    _title)
 HELDOUT_KEYS: tuple[Callable[[random.Random], Key], ...] = (_upper_code, _camel, _mixed_case)
 
 

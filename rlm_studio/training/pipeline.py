@@ -36,7 +36,8 @@ def _train(args: argparse.Namespace) -> None:
 
     cfg = TrainConfig(base_dir=Path(args.base), data=Path(args.data), out_dir=Path(args.out), epochs=args.epochs,
                       lr=args.lr, rank=args.rank, alpha=2 * args.rank, max_len=args.max_len,
-                      max_steps=args.max_steps, max_minutes=args.max_minutes, threads=args.threads)
+                      max_steps=args.max_steps, max_minutes=args.max_minutes, threads=args.threads,
+                      init_adapter=Path(args.init_adapter) if args.init_adapter else None)
     print(f"train: adapter in {train(cfg)}")
 
 
@@ -71,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-steps", type=int, default=None)
     p.add_argument("--max-minutes", type=float, default=None)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--init-adapter", default=None, help="continue from this adapter folder")
     p.set_defaults(run=_train)
     p = sub.add_parser("convert")
     p.add_argument("--adapter", required=True)

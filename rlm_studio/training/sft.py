@@ -34,6 +34,7 @@ class TrainConfig:
     threads: int = 2
     seed: int = 0
     max_steps: int | None = None    # optimizer steps; None: from epochs
+    init_adapter: Path | None = None  # start from this adapter instead of a fresh one
     max_minutes: float | None = None  # stop (and save) after this long; the schedule still follows total steps
 
 
@@ -99,6 +100,9 @@ def train(cfg: TrainConfig, log: Any = print) -> Path:
         model = PeftModel.from_pretrained(model, ckpt, is_trainable=True)
         state = json.loads((ckpt / "state.json").read_text())
         log(f"sft: resuming at step {state['step']}")
+    elif cfg.init_adapter is not None:  # continue training an adapter on new data
+        model = PeftModel.from_pretrained(model, cfg.init_adapter, is_trainable=True)
+        log(f"sft: starting from the adapter in {cfg.init_adapter}")
     else:
         lora = LoraConfig(r=cfg.rank, lora_alpha=cfg.alpha, lora_dropout=0.05, task_type="CAUSAL_LM",
                           target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj",
