@@ -507,6 +507,8 @@ class MainWindow(QMainWindow):
 
     def _update_run_status(self, _change: str = "") -> None:
         self.run_status.setText(status_line(summarize(self.run_model), running=self.controller.running))
+        if not _change and self.controller.running:  # the timer's tick: the header's Time keeps up with the status bar
+            self.run_view.header.show_elapsed(self.run_model)
 
     # -- history --------------------------------------------------------------------------------
     def open_run(self, run_id: str) -> bool:

@@ -64,6 +64,12 @@ class RunHeader(QWidget):
         self.show_links(run)
         self._fit_answer()
 
+    def show_elapsed(self, run: OpenRun) -> None:
+        """Refresh only the totals line (its Time grows while a model call keeps the run without events)."""
+        summary = summarize(run)
+        if summary is not None:
+            self.totals.setText(header_text(summary, running=run.running).totals)
+
     def show_links(self, run: OpenRun) -> None:
         links = lineage_html(run.parent, run.forks)
         self.lineage.setText(links)
