@@ -77,6 +77,7 @@ class ReplayView(QWidget):
         self.event_label = QLabel()
         self.event_label.setTextFormat(Qt.TextFormat.RichText)
         self.run_view = RunView()
+        self.run_view.replaying = True
         self.result = QTextBrowser()
         self.result.setOpenLinks(False)
         self.result.setPlaceholderText("Re-execute runs the recorded code again and lists the cells whose "

@@ -52,9 +52,10 @@ class RunHeader(QWidget):
         self.figures: dict[str, Any] = {}  # the figures shown, by name (see RunSummary.figures)
         self.question.setText(NO_RUN)
 
-    def show_run(self, run: OpenRun) -> None:
-        """Show the run's current state (the run view calls this, throttled, when the run changes)."""
-        summary = summarize(run)
+    def show_run(self, run: OpenRun, now: float | None = None) -> None:
+        """Show the run's current state (the run view calls this, throttled, when the run changes); a run
+        still going is timed to `now` (default: the clock)."""
+        summary = summarize(run, now)
         self.figures = summary.figures() if summary is not None else {}
         text = header_text(summary, running=run.running)
         self.question.setText(text.question)

@@ -90,6 +90,7 @@ class RunView(QWidget):
         self._selected: str | None = None
 
         self.header = RunHeader()
+        self.replaying = False  # the replay player's view: the header's Time is the recording's, not the clock's
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter nodes (text in label, code, prompt, model, status)…  Ctrl+F")
         self.filter.setClearButtonEnabled(True)
@@ -291,7 +292,11 @@ class RunView(QWidget):
                 self.tree_view.expand(self.proxy.mapFromSource(index))
 
     def refresh_header(self) -> None:
-        self.header.show_run(self.run)
+        self.header.show_run(self.run, self._header_now())
+
+    def _header_now(self) -> float | None:
+        """A replay is timed to the last event it has shown, not to the clock (the run happened earlier)."""
+        return self.run.events[-1].ts if self.replaying and self.run.events else None
 
     def _schedule(self) -> None:
         if not self._refresh_timer.isActive():
@@ -300,7 +305,7 @@ class RunView(QWidget):
     def _refresh_now(self) -> None:
         if self.model.pending:
             self.model.flush()
-        self.header.show_run(self.run)
+        self.header.show_run(self.run, self._header_now())
         if self._detail_dirty and self._selected is not None:
             self._render_detail(keep_scroll=True)
         self._detail_dirty = False

@@ -186,3 +186,16 @@ def test_player_keys_work_from_inside_the_tree(qtbot, view):
     assert view.position == 1
     qtbot.keyClick(view.run_view.tree_view, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
     assert view.position == len(view.events)
+
+
+def test_a_replay_midway_is_timed_by_its_recording_not_the_clock(qtbot, recorded):
+    day = 86_400.0  # the same run, recorded a day ago
+    earlier = [dataclasses.replace(e, ts=e.ts - day) for e in recorded]
+    widget = ReplayView()
+    qtbot.addWidget(widget)
+    widget.load(earlier)
+    middle = len(earlier) // 2
+    widget.seek(middle)
+    assert widget.run_view.running  # not finished at this point of the recording
+    elapsed = widget.run_view.header.figures["elapsed_s"]
+    assert 0 < elapsed <= earlier[-1].ts - earlier[0].ts  # within the recording's span (the clock: a day)
