@@ -107,6 +107,7 @@ class NewRunPanel(QWidget):
         self.documents: list[Any] = []   # rlm_studio.documents.Document
         self.job: DocumentLoadJob | None = None
         self.default_system_prompt = ""
+        self._shown_default_prompt = ""  # the default the prompt box shows: the root model's own (see _model_prompt)
         self.windows = WindowLookup(self)
         self.windows.found.connect(lambda spec, _w: self._update_total() if spec == self.root_model.spec() else None)
 
@@ -278,6 +279,7 @@ class NewRunPanel(QWidget):
         self.iterations.setValue(settings.max_iterations)
         if not self.system_prompt.toPlainText().strip():
             self.system_prompt.setPlainText(default_prompt)
+            self._shown_default_prompt = default_prompt
         self._root_model_changed(self.root_model.currentText())
 
     def offer_example(self) -> None:
@@ -297,15 +299,32 @@ class NewRunPanel(QWidget):
         self.load_paths([path])
 
     def restore_default_prompt(self) -> None:
-        self.system_prompt.setPlainText(self.default_system_prompt)
+        self._shown_default_prompt = self._model_prompt()
+        self.system_prompt.setPlainText(self._shown_default_prompt)
+
+    def _model_prompt(self) -> str:
+        """The prompt the root model gets when the box is left as it is: the bundled model with its adapter
+        has the short one it was trained with (engine.prompts.system_prompt_for), every other the default."""
+        from rlm_studio.engine.prompts import BUNDLED_SYSTEM_PROMPT
+        from rlm_studio.models.local_server import find_adapter
+
+        if self.root_model.currentText().strip() == "bundled" and find_adapter() is not None:
+            return BUNDLED_SYSTEM_PROMPT
+        return self.default_system_prompt
 
     def system_prompt_value(self) -> str | None:
-        """None when the prompt is the default (so the run records the engine's default)."""
-        text = self.system_prompt.toPlainText()
-        return None if not text.strip() or text.strip() == self.default_system_prompt.strip() else text
+        """None when the prompt is a default left as it is (so the run records the model's own prompt)."""
+        text = self.system_prompt.toPlainText().strip()
+        defaults = (self.default_system_prompt.strip(), self._shown_default_prompt.strip())
+        return None if not text or text in defaults else self.system_prompt.toPlainText()
 
     def _root_model_changed(self, text: str) -> None:
         spec = text.strip()
+        if self.default_system_prompt:  # an untouched prompt box follows the model (the bundled one has its own)
+            shown = self.system_prompt.toPlainText().strip()
+            if not shown or shown == self._shown_default_prompt.strip():
+                self._shown_default_prompt = self._model_prompt()
+                self.system_prompt.setPlainText(self._shown_default_prompt)
         if spec == "bundled":
             self.model_note.setText(getattr(self, "bundled_note", "The bundled model is tiny: for trying the app, "
                                                                   "not for good answers."))

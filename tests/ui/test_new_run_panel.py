@@ -85,6 +85,26 @@ def test_system_prompt_is_editable_and_restorable(window):
     assert panel.system_prompt_value() is None
 
 
+def test_the_prompt_box_shows_the_prompt_the_root_model_gets(window, tmp_path):
+    from rlm_studio.engine.prompts import BUNDLED_SYSTEM_PROMPT, DEFAULT_SYSTEM_PROMPT, system_prompt_for
+    from rlm_studio.models.registry import resolve_model
+    from tests.ui.ui_helpers import write_script
+
+    panel = window.new_run
+    assert panel.root_model.spec() == "bundled"
+    # what the engine sends when the box is left as it is: the bundled client's named prompt
+    bundled_prompt = system_prompt_for(resolve_model("bundled"))
+    assert panel.system_prompt.toPlainText() == bundled_prompt and panel.system_prompt_value() is None
+    panel.root_model.set_spec(write_script(tmp_path, "root", responses=["FINAL(1)"]))
+    assert panel.system_prompt.toPlainText() == DEFAULT_SYSTEM_PROMPT and panel.system_prompt_value() is None
+    panel.system_prompt.setPlainText("Answer in French.")
+    panel.root_model.set_spec("bundled")  # an edited prompt stays as written
+    assert panel.system_prompt_value() == "Answer in French."
+    panel.restore_default_prompt()
+    assert panel.system_prompt.toPlainText() == bundled_prompt and panel.system_prompt_value() is None
+    assert bundled_prompt in (BUNDLED_SYSTEM_PROMPT, DEFAULT_SYSTEM_PROMPT)
+
+
 def test_app_command_is_registered_and_lazy():
     out = subprocess.run([sys.executable, "-c",
                           "import sys; from rlm_studio.cli.main import build_parser; "
