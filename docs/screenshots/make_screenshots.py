@@ -53,7 +53,7 @@ async def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="rlm-shots-"))
     os.environ["RLM_STUDIO_HOME"] = str(work)
     window = MainWindow(str(work / "runs.db"), discover_models=False, preload_models=False)
-    window.resize(1440, 900)
+    window.resize(1440, 1000)  # tall enough for the new-run panel down to "The run ends with"
     window.show()
     while not window.store_ready:
         await asyncio.sleep(0.05)
@@ -113,6 +113,19 @@ async def main() -> int:
     print("fork:", window._last_result.status, window._last_result.answer)
     await asyncio.sleep(0.3)
     window.grab().save(str(HERE / "fork_run.png"))
+
+    # the Replay tab, stopped two thirds of the way through the run
+    fork_id = window._last_result.run_id
+    window.replay_run(result.run_id)
+    replay = window.replay_view
+    replay.seek(len(replay.events) * 2 // 3)
+    await asyncio.sleep(0.3)
+    window.grab().save(str(HERE / "replay.png"))
+
+    # the Compare tab: the run and its fork side by side
+    window.compare_runs([result.run_id, fork_id])
+    await asyncio.sleep(0.5)
+    window.grab().save(str(HERE / "compare.png"))
     window.close()
     app.quit()
     return 0
