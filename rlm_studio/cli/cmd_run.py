@@ -116,24 +116,36 @@ class _Progress:
 
     def __init__(self) -> None:
         self.started = time.monotonic()
+        self.depths: dict[str, int] = {}  # node id -> the depth of the RLM it belongs to (child runs indent)
+
+    def _depth(self, event: Any) -> int:
+        node, parent = getattr(event, "node_id", None), getattr(event, "parent_id", None)
+        if event.kind == "run_started":
+            depth = int(getattr(event, "depth", 0) or 0)
+        else:
+            depth = self.depths.get(node or "", self.depths.get(parent or "", 0))
+        if node:
+            self.depths.setdefault(node, depth)
+        return depth
 
     def __call__(self, event: Any) -> None:
         kind, t = event.kind, time.monotonic() - self.started
-        indent = "  " * getattr(event, "depth", 0)
+        depth = self._depth(event)
+        indent = "    " * depth  # a child run's lines sit under its "child run" line
         line = None
         if kind == "iteration_started":
-            line = f"iteration {event.index}"
+            line = f"{indent}iteration {event.index}"
         elif kind == "cell_finished":
             state = "error" if event.error else "timeout" if event.timed_out else "ok"
-            line = f"  cell {state} ({event.duration_ms:.0f} ms)"
+            line = f"{indent}  cell {state} ({event.duration_ms:.0f} ms)"
         elif kind == "subcall_finished" and event.error:
-            line = f"  sub-call failed: {event.error.get('message')}"
-        elif kind == "run_started" and event.depth > 0:
-            line = f"{indent}child run at depth {event.depth}"
+            line = f"{indent}  sub-call failed: {event.error.get('message')}"
+        elif kind == "run_started" and depth > 0:
+            line = f"{'    ' * (depth - 1)}  child run at depth {depth}"
         elif kind == "notice":
-            line = f"  {event.level}: {event.message}"
+            line = f"{indent}  {event.level}: {event.message}"
         elif kind == "history_compacted":
-            line = f"  history compacted ({event.tokens_before} -> {event.tokens_after} tokens)"
+            line = f"{indent}  history compacted ({event.tokens_before} -> {event.tokens_after} tokens)"
         if line:
             print(f"[{t:6.1f}s] {line}", file=sys.stderr, flush=True)
 

@@ -48,6 +48,20 @@ def test_run_prints_the_answer_and_records_the_run(tmp_path, doc):
     assert (status, answer) == ("completed", "7731")
 
 
+def test_progress_nests_a_child_runs_lines_under_it(tmp_path, doc):
+    model = write_script(tmp_path, rules=[
+        {"match": "CHILDQ", "content": "FINAL(7731)"},
+        {"match": "child said", "content": "FINAL_VAR(r)"}],
+        default="```repl\nr = rlm_query('CHILDQ the vault code? ' + context[-200:])\nprint('child said', r)\n```")
+    out = cli("run", "--context", str(doc), "--question", "What is the vault code?", "--root-model", model,
+              "--max-depth", "2", "--no-db")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "7731"
+    lines = [line.split("] ", 1)[1] for line in out.stderr.splitlines() if line.startswith("[")]
+    assert [line.split(" (")[0] for line in lines] == [  # a cell's line ends with its time: "(67 ms)"
+        "iteration 1", "  child run at depth 1", "    iteration 1", "  cell ok", "iteration 2"]
+
+
 def test_run_json_has_the_documented_keys(tmp_path, doc):
     model = write_script(tmp_path, responses=["```repl\nn = len(context)\nFINAL(n)\n```"])
     out = cli("run", "-c", str(doc), "-q", "How long?", "--root-model", model, "--json", "--db",
