@@ -34,7 +34,7 @@ def describe(event: ev.Event, depth: int) -> str | None:
 
     pad = "  " * depth
     if isinstance(event, ev.RunStarted):
-        return f"{pad}run (depth {event.depth}): {event.question[:100]}"
+        return f"{pad}run (depth {event.depth}): {' '.join(event.question.split())[:100]}"
     if isinstance(event, ev.IterationStarted):
         return f"{pad}iteration {event.index}"
     if isinstance(event, ev.ModelCallFinished):
@@ -51,7 +51,7 @@ def describe(event: ev.Event, depth: int) -> str | None:
         return f"{pad}sub-call: " + (f"ERROR {event.error.get('message')}" if event.error
                                      else " ".join(event.response.split())[:80])
     if isinstance(event, ev.FinalAnswer):
-        return f"{pad}FINAL ({event.via}): {event.answer[:200]}"
+        return f"{pad}FINAL ({event.via}): {' '.join(event.answer.split())[:200]}"
     if isinstance(event, ev.RunFinished):
         return f"{pad}run finished: {event.status}" + (f" ({event.limit})" if event.limit else "")
     if isinstance(event, ev.Notice):

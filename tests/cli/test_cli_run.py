@@ -53,10 +53,15 @@ def test_progress_nests_a_child_runs_lines_under_it(tmp_path, doc):
         {"match": "CHILDQ", "content": "FINAL(7731)"},
         {"match": "child said", "content": "FINAL_VAR(r)"}],
         default="```repl\nr = rlm_query('CHILDQ the vault code? ' + context[-200:])\nprint('child said', r)\n```")
+    db = tmp_path / "runs.db"
     out = cli("run", "--context", str(doc), "--question", "What is the vault code?", "--root-model", model,
-              "--max-depth", "2", "--no-db")
+              "--max-depth", "2", "--db", str(db))
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "7731"
+    replayed = cli("replay", json.loads(cli("runs", "--json", "--db", str(db)).stdout)[0]["run_id"], "--db", str(db))
+    child = [line for line in replayed.stdout.splitlines() if "run (depth 1)" in line]
+    # the child's question ends with lines of the document: replay keeps it on one line
+    assert len(child) == 1 and child[0].strip().startswith("run (depth 1): CHILDQ the vault code? line line")
     lines = [line.split("] ", 1)[1] for line in out.stderr.splitlines() if line.startswith("[")]
     assert [line.split(" (")[0] for line in lines] == [  # a cell's line ends with its time: "(67 ms)"
         "iteration 1", "  child run at depth 1", "    iteration 1", "  cell ok", "iteration 2"]
