@@ -100,3 +100,42 @@ def test_the_cli_streams_large_text_files_and_leaves_the_rest_to_the_loader(tmp_
     assert large_context.load_large_context([str(latin)]) is None        # the loader reads it as cp1252
     assert large_context.load_large_context([str(small)]) is None        # under the threshold
     assert large_context.load_large_context([str(tmp_path)]) is None     # a folder
+
+
+def test_a_file_backed_run_is_stored_with_its_context_size_and_hash(tmp_path: Path) -> None:
+    import asyncio
+
+    from rlm_studio.engine.session import RlmSession
+    from rlm_studio.storage import Store
+
+    files = _texts(tmp_path)
+    context = FileContext.from_text_files(list(files.items()), tmp_path / "ctx.bin")
+    root = script(tmp_path, "root", responses=[repl("print(sorted(context), len(context['log.md']))"), "FINAL(ok)"])
+    with Store.open(tmp_path / "runs.db") as store:
+        writer = store.writer()
+        session = RlmSession("Which documents?", context, RunSettings(root_model=root, max_iterations=3),
+                             sinks=[writer])
+        result = asyncio.run(session.run())
+        writer.close()
+        run = store.get_run(session.run_id)
+        stored = [e for e in store.load_events(session.run_id) if e.kind == "context_attached"]
+        cells = [e for e in store.load_events(session.run_id) if e.kind == "cell_finished"]
+    assert result.status == "completed" and run["status"] == "completed"
+    expected = {name: path.read_text(encoding="utf-8-sig") for name, path in files.items()}
+    assert cells[0].stdout.strip() == f"{sorted(expected)} {len(expected['log.md'])}"
+    assert [(e.name, e.chars, e.sha256) for e in stored] == [
+        (name, len(text), hashlib.sha256(text.encode()).hexdigest()) for name, text in expected.items()]
+
+
+def test_the_streaming_writer_refuses_parts_out_of_order(tmp_path: Path) -> None:
+    from rlm_studio.sandbox.context_file import ContextFileWriter
+
+    with pytest.raises(ContextFileError):
+        ContextFileWriter(tmp_path / "x.bin", "str", [None, None])
+    writer = ContextFileWriter(tmp_path / "x.bin", "list", [None, None])
+    writer.begin_part()
+    writer.write(b"one")
+    writer.end_part()
+    with pytest.raises(ContextFileError, match="1 of 2 parts"):
+        writer.close()
+    assert not list(tmp_path.glob("x.bin*"))
