@@ -602,13 +602,17 @@ class MainWindow(QMainWindow):
         if len(runs) < len(run_ids):
             return False
         assert self.store is not None   # the events were read from it
-        labels = []
-        for n, run_id in enumerate(run_ids):
+        names = []
+        for run_id in run_ids:
             try:
                 info = self.store.get_run(run_id)
-                name = info.get("name") or info.get("root_model") or run_id[:8]
+                names.append(info.get("name") or info.get("root_model") or run_id[:8])
             except Exception:
-                name = run_id[:8]
+                names.append(run_id[:8])
+        labels = []
+        for n, (run_id, name) in enumerate(zip(run_ids, names, strict=True)):
+            if names.count(name) > 1:  # two runs of the same model: tell them apart by id
+                name = f"{name} · {run_id}"
             labels.append(f"{chr(65 + n) if n < 26 else n + 1}: {name}" + (" (baseline)" if n == 0 else ""))
         try:
             self.compare_view.set_runs(runs, labels)

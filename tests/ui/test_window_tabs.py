@@ -47,3 +47,19 @@ def test_analysis_replay_and_compare_from_the_history(window, qloop, tmp_path):
 def test_compare_needs_two_runs(window, qloop, tmp_path):
     window.compare_runs(["only-one"])
     assert "two or more runs" in window.statusBar().currentMessage()
+
+
+def test_compared_runs_of_the_same_model_are_told_apart(window, qloop, tmp_path):
+    root, sub = sales_scripts(tmp_path, parts=3)
+    ids = []
+    for _ in range(2):
+        window.new_run.clear_documents()
+        window.new_run.add_pasted(sales_document(tmp_path, parts=3).read_text())
+        window.new_run.question.setPlainText("How many sales in total?")
+        window.new_run.root_model.set_spec(root)
+        window.new_run.sub_model.set_spec(sub)
+        ids.append(run_coro(qloop, window.run_once()).run_id)
+    assert window.compare_runs(ids)
+    labels = window.compare_view.labels
+    assert len(set(labels)) == 2 and all(run_id in label for run_id, label in zip(ids, labels, strict=True))
+    assert all(root in label for label in labels)
