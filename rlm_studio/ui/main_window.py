@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -606,7 +607,10 @@ class MainWindow(QMainWindow):
         for run_id in run_ids:
             try:
                 info = self.store.get_run(run_id)
-                names.append(info.get("name") or info.get("root_model") or run_id[:8])
+                name = info.get("name") or info.get("root_model") or run_id[:8]
+                if name.startswith("script:"):  # the file's name is enough for a column label
+                    name = "script:" + Path(name[len("script:"):]).name
+                names.append(name)
             except Exception:
                 names.append(run_id[:8])
         labels = []

@@ -62,4 +62,4 @@ def test_compared_runs_of_the_same_model_are_told_apart(window, qloop, tmp_path)
     assert window.compare_runs(ids)
     labels = window.compare_view.labels
     assert len(set(labels)) == 2 and all(run_id in label for run_id, label in zip(ids, labels, strict=True))
-    assert all(root in label for label in labels)
+    assert all("script:root.json · " in label for label in labels)  # the script's file name, not its whole path
