@@ -97,6 +97,9 @@ def test_stop_mid_run_keeps_what_ran(window, qtbot, qloop, tmp_path):
     stopped = [e for e in events if e.kind == "subcall_finished" and e.error]
     assert 1 <= len(answered) < 12 and len(answered) + len(stopped) == 12
     assert all(e.error["kind"] == "cancelled" for e in stopped)
+    tree = window.run_view.model.tree  # a stopped call is 'cancelled' in the tree, not an error
+    statuses = [tree.node(n).status for n in tree.walk() if tree.node(n).kind == "subcall"]
+    assert statuses.count("cancelled") == len(stopped) and "error" not in statuses
     assert "stopped" in window.run_view.header.answer.text().lower()
     stored = window.store.load_events(result.run_id)
     assert [e.seq for e in stored] == [e.seq for e in window.run_view.index.events]

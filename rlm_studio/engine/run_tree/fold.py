@@ -119,7 +119,8 @@ def _call_finished(node: NodeRecord, e: ModelCallFinished | SubcallFinished) -> 
     error = e.error_info
     if error is not None:
         node.error = error.line()
-    _close(node, e, "error" if error else "ok")
+    # a call the user stopped did not fail: it is 'cancelled' (not an error in the counts, the charts or the tree)
+    _close(node, e, "ok" if error is None else "cancelled" if error.kind == "cancelled" else "error")
     node.duration_ms = e.latency_ms or node.duration_ms
     if isinstance(e, SubcallFinished) and error is None:
         node.extra["response_preview"] = first_line(e.response)
