@@ -74,6 +74,7 @@ class HistoryPanel(QWidget):
         self.use_since = QCheckBox("since")
         self.since = QDateEdit(QDate.currentDate().addDays(-7))
         self.since.setCalendarPopup(True)
+        self.since.setDisplayFormat("yyyy-MM-dd")  # as `runs --since` takes it (the C locale shows '24 11 2026')
         self.since.setEnabled(False)
         self.use_since.toggled.connect(self.since.setEnabled)
         self.runs = QTreeWidget()

@@ -118,3 +118,10 @@ def test_history_search_rename_tag_note_delete(window, qtbot, qloop, monkeypatch
     history.delete_selected()
     assert not window.store.run_exists("run0")
     assert history.runs.topLevelItemCount() == 2
+
+
+def test_the_since_filter_shows_an_iso_date(window):
+    from datetime import date, timedelta
+
+    # the format `runs --since` takes, whatever the locale (the C locale showed '24 11 2026')
+    assert window.history.since.text() == (date.today() - timedelta(days=7)).isoformat()
