@@ -82,7 +82,8 @@ class HistoryPanel(QWidget):
         self.runs.setRootIsDecorated(False)
         self.runs.setUniformRowHeights(True)
         self.runs.setAlternatingRowColors(True)
-        self.runs.header().resizeSection(0, 190)
+        self.runs.header().resizeSection(0, 170)
+        self.runs.header().resizeSection(1, 80)  # room left in the 330-px dock for a cost such as $0.00200
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color:#c62828")
