@@ -328,6 +328,9 @@ class NewRunPanel(QWidget):
         if spec == "bundled":
             self.model_note.setText(getattr(self, "bundled_note", "The bundled model is tiny: for trying the app, "
                                                                   "not for good answers."))
+        elif spec == "bundled-base":
+            from rlm_studio.models.local_server import BASE_MODEL_NOTE
+            self.model_note.setText(BASE_MODEL_NOTE)
         elif spec.startswith("script:"):
             self.model_note.setText("A scripted model: prepared responses from a JSON file (for tests and demos).")
         else:
