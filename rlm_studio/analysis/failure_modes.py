@@ -8,11 +8,13 @@ from typing import Any
 from rlm_studio.engine.events import Event
 
 from .detectors import DETECTORS, KINDS, Finding, RunFacts, Thresholds
+from .tree import RunTree
 
 
 def detect_failure_modes(events: Iterable[Event | dict[str, Any]], thresholds: Thresholds | dict[str, Any] | None = None,
-                         *, kinds: Iterable[str] | None = None) -> list[Finding]:
-    """Findings of every detector (or only `kinds`) over one run's events, in KINDS order."""
+                         *, kinds: Iterable[str] | None = None, tree: RunTree | None = None) -> list[Finding]:
+    """Findings of every detector (or only `kinds`) over one run's events, in KINDS order (`tree`: the
+    events' run tree when the caller has it already)."""
     if isinstance(thresholds, dict):
         thresholds = Thresholds.from_dict(thresholds)
     thresholds = thresholds or Thresholds()
@@ -20,7 +22,7 @@ def detect_failure_modes(events: Iterable[Event | dict[str, Any]], thresholds: T
     unknown = [k for k in wanted if k not in DETECTORS]
     if unknown:
         raise ValueError(f"unknown failure mode(s): {', '.join(unknown)}; known: {', '.join(KINDS)}")
-    facts = RunFacts.read(events)
+    facts = RunFacts.read(events, tree)
     findings: list[Finding] = []
     for kind in wanted:
         findings.extend(DETECTORS[kind](facts, thresholds))

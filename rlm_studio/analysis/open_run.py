@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from rlm_studio.engine.events import Event
+from rlm_studio.engine.gc_paused import gc_paused
 
 from ._events import as_event
 from .totals import Totals
@@ -86,8 +87,9 @@ class OpenRun:
     def from_events(cls, events: Iterable[Event | dict[str, Any]], run_id: str | None = None) -> OpenRun:
         """A stored run, built at once (pure Python: fine on a worker thread)."""
         run = cls(run_id)
-        for event in events:
-            run.apply(event)
+        with gc_paused():
+            for event in events:
+                run.apply(event)
         run._unpublished = False
         return run
 

@@ -34,7 +34,7 @@ def load_stored_run(store: Any, run_id: str, thresholds: Any = None) -> StoredRu
     if info.get("findings_computed"):
         run.set_findings(store.findings(run_id))
     else:
-        run.set_findings(detect_and_save_findings(store, run_id, run.events, thresholds))
+        run.set_findings(detect_and_save_findings(store, run_id, run.events, thresholds, run.tree))  # tree built once
         saved = True
     run.set_isolation(info.get("isolation") or "")
     parent = None

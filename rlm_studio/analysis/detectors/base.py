@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
 from rlm_studio.engine.events import Event
+from rlm_studio.engine.gc_paused import gc_paused
 from rlm_studio.engine.run_tree import NodeEvents
 
 from .._events import as_events
@@ -71,10 +72,14 @@ class RunFacts:
     finished: dict[str, Event] = field(default_factory=dict)   # node id -> its closing event
 
     @classmethod
-    def read(cls, events: Iterable[Event | dict[str, Any]]) -> RunFacts:
-        stored = [e for e in as_events(events) if not e.ephemeral]
-        by_node = NodeEvents(stored)
-        return cls(events=stored, tree=RunTree.from_events(stored), started=by_node.opened, finished=by_node.closed)
+    def read(cls, events: Iterable[Event | dict[str, Any]], tree: RunTree | None = None) -> RunFacts:
+        """`tree`: the run's tree when the caller has built it already (the app's OpenRun): built once."""
+        with gc_paused():
+            stored = [e for e in as_events(events) if not e.ephemeral]
+            by_node = NodeEvents(stored)
+            if tree is None:
+                tree = RunTree.from_events(stored)
+        return cls(events=stored, tree=tree, started=by_node.opened, finished=by_node.closed)
 
     def runs(self) -> list[str]:
         return self.tree.find("run")

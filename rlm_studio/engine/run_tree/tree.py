@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from ..events import Event, event_from_dict
+from ..gc_paused import gc_paused
 from .fold import apply_event
 from .node import NodeRecord
 from .totals import Totals, contribution, make_totals
@@ -60,13 +61,19 @@ class RunTree:
     @classmethod
     def from_events(cls, events: Iterable[Event | dict[str, Any]]) -> RunTree:
         tree = cls()
-        for event in events:
-            tree.apply(event)
+        with gc_paused():
+            for event in events:
+                tree.apply(event)
         return tree
 
     @classmethod
     def from_nodes(cls, nodes: Iterable[NodeRecord]) -> RunTree:
         """A stored run's tree from its node records (what the `nodes` table holds), in opening order."""
+        with gc_paused():
+            return cls._from_nodes(nodes)
+
+    @classmethod
+    def _from_nodes(cls, nodes: Iterable[NodeRecord]) -> RunTree:
         tree = cls()
         for node in sorted(nodes, key=lambda n: n.start_seq):
             if node.id in tree.nodes:
