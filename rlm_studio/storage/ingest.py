@@ -25,6 +25,7 @@ from rlm_studio.engine.events import (
     SubcallFinished,
     SubcallStarted,
 )
+from rlm_studio.engine.gc_paused import gc_paused
 from rlm_studio.engine.run_tree import NodeRecord, RunTree, Totals
 
 from .blobs import BlobCollector, store_blobs
@@ -100,6 +101,12 @@ class Ingest:
         return state
 
     def write(self, conn: sqlite3.Connection, events: Iterable[Event], now: float) -> None:
+        """Store one batch; the cyclic GC is paused meanwhile (the runs' trees held here grow to every
+        node of a large run, and each automatic collection would walk them all)."""
+        with gc_paused():
+            self._write(conn, events, now)
+
+    def _write(self, conn: sqlite3.Connection, events: Iterable[Event], now: float) -> None:
         conn.execute("PRAGMA defer_foreign_keys = ON")
         collectors: dict[str, BlobCollector] = {}
         event_rows: list[tuple[Any, ...]] = []
