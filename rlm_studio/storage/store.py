@@ -16,6 +16,7 @@ from typing import IO, Any
 import sqlite_utils
 
 from rlm_studio.engine.events import Event
+from rlm_studio.engine.gc_paused import gc_paused
 from rlm_studio.engine.run_tree import NodeRecord, RunTree, Totals
 
 from .blobs import decode_blob
@@ -258,7 +259,7 @@ class Store:
 
     def load_events(self, run_id: str) -> list[Event]:
         run_id = self.resolve_run_id(run_id)
-        with self._lock:
+        with self._lock, gc_paused():   # every event read stays alive: nothing for the GC to collect
             return read_events(self._conn, run_id)
 
     def load_nodes(self, run_id: str) -> list[dict[str, Any]]:
@@ -281,8 +282,9 @@ class Store:
 
     def load_tree(self, run_id: str, nodes: list[dict[str, Any]] | None = None) -> RunTree:
         """The run tree of a stored run from its node rows (the same fold and totals as a live run)."""
-        rows = self.load_nodes(run_id) if nodes is None else nodes
-        return RunTree.from_nodes(NodeRecord.from_row(r) for r in rows)
+        with gc_paused():   # the rows and records of a large run all stay alive: nothing to collect
+            rows = self.load_nodes(run_id) if nodes is None else nodes
+            return RunTree.from_nodes(NodeRecord.from_row(r) for r in rows)
 
     def search(self, text: str, limit: int = 50) -> list[dict[str, Any]]:
         query = fts_query(text or "")
