@@ -155,3 +155,53 @@ def test_server_outlives_the_thread_that_started_it():
         assert server.running and server.starts == 1
     finally:
         server.stop()
+
+
+def _rlm_opening(question: str, context: str) -> list[dict[str, str]]:
+    from rlm_studio.engine.prompts import BUNDLED_SYSTEM_PROMPT, context_metadata, first_user_message
+
+    return [{"role": "system", "content": BUNDLED_SYSTEM_PROMPT},
+            {"role": "user", "content": first_user_message(question, context_metadata(context), 20)}]
+
+
+def test_the_rlm_adapter_loads_in_the_real_server(bundled_server):
+    adapter = local_server.find_adapter()
+    assert adapter is not None and 1_000_000 < adapter.stat().st_size < 20_000_000
+    assert bundled_server.lora_path == adapter and bundled_server.model_id == local_server.BUNDLED_RLM_MODEL_ID
+    model = resolve_model("bundled", ModelSettings(timeout_s=120))
+    assert getattr(model, "prompt_name", None) == "bundled"
+    opening = _rlm_opening("What is the secret code for amber lantern?", "The grass is green. " * 400)
+    reply = asyncio.run(model.complete(opening)).content
+    # what the adapter taught: the first reply is a ```repl block that searches `context` for the key
+    assert "```repl" in reply and "amber lantern" in reply and "context" in reply
+    base_server = local_server.bundled_server(adapter=False)
+    try:
+        assert base_server is not bundled_server and base_server.lora_path is None
+        base = resolve_model("bundled-base", ModelSettings(timeout_s=120, bundled_max_output_tokens=200))
+        assert getattr(base, "prompt_name", None) is None
+        base_reply = asyncio.run(base.complete(opening)).content
+        assert base_reply != reply
+    finally:
+        base_server.stop()
+
+
+def test_a_small_sniah_bench_with_the_bundled_model_completes_and_is_scored(tmp_path, capsys, bundled_server):
+    """Three S-NIAH tasks at 32K tokens (four times the model's window), root and sub-model both bundled.
+
+    Every task completes as a stored run and is scored. The adapter's score is not asserted: it writes the
+    search cell reliably but reads the printed window unreliably (resources/models/README.md has the figures).
+    """
+    import json
+
+    from rlm_studio.bench.store import BenchStore
+    from rlm_studio.cli.main import main
+
+    db = str(tmp_path / "b.db")
+    code = main(["bench", "run", "sniah", "--sizes", "32k", "--tasks", "3", "--methods", "rlm", "--root-model",
+                 "bundled", "--sub-model", "bundled", "--max-iterations", "6", "--seed", "3", "--db", db, "--json",
+                 "--quiet"])
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert code == 0 and out["status"] == "completed"
+    with BenchStore(db) as store:
+        rows = store.tasks(out["bench_id"])
+    assert len(rows) == 3 and all(r["status"] == "done" and r["score"] in (0.0, 1.0) for r in rows)
