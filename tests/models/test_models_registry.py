@@ -12,6 +12,7 @@ import pytest
 from rlm_studio.models import local_server
 from rlm_studio.models.discovery import ServerProbe
 from rlm_studio.models.litellm_client import LiteLLMModel
+from rlm_studio.models.local_server import BASE_MODEL_NOTE, BUNDLED_MODEL_NOTE
 from rlm_studio.models.registry import ModelSettings, UnknownModelError, list_models, resolve_model
 from rlm_studio.models.scripted import ScriptedModel, ScriptFileError
 from rlm_studio.models.types import ModelClient
@@ -96,12 +97,10 @@ def test_bad_settings(kwargs):
 
 
 def test_import_is_cheap():
-    code = ("import time, sys; t = time.perf_counter(); import rlm_studio.models.registry; "
-            "print((time.perf_counter() - t) * 1000); "
+    code = ("import sys; import rlm_studio.models.registry; print(); "
             "print(','.join(m for m in ('litellm', 'httpx', 'keyring', 'openai') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
-    assert out[1] == ""  # none of the heavy modules
-    assert float(out[0]) < 150  # target 50 ms; generous on a shared 2-core machine
+    assert out[1] == ""  # none of the heavy modules: their cost is paid on first use (speed: benchmarks/)
 
 
 def test_list_models(monkeypatch):
@@ -110,7 +109,9 @@ def test_list_models(monkeypatch):
         choices = asyncio.run(list_models(ModelSettings(default_model="openai/custom"),
                                           probes=[ServerProbe("LM Studio", srv.port, "openai")]))
     by_spec = {c.spec: c for c in choices}
-    assert by_spec["bundled"].is_local and "tiny" in by_spec["bundled"].note
+    # the RLM adapter ships in resources/models: `bundled` is the adapted model, `bundled-base` the plain one
+    assert by_spec["bundled"].is_local and by_spec["bundled"].note == BUNDLED_MODEL_NOTE
+    assert by_spec["bundled-base"].is_local and by_spec["bundled-base"].note == BASE_MODEL_NOTE
     assert by_spec["openai/qwen2.5-7b"].api_base == srv.base_url and by_spec["openai/qwen2.5-7b"].source == "local"
     assert by_spec["gpt-5-mini"].source == "openai"
     assert "openai/custom" in by_spec
