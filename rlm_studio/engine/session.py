@@ -197,7 +197,7 @@ class _Rlm:
         started = time.monotonic()
         settings = self.settings
         meta = context_metadata(self.context)
-        parts = _context_parts(self.context)
+        parts = context_parts(self.context)
         system_prompt = full_system_prompt(settings.system_prompt or self._model_prompt(), settings)
         isolation, warnings, sandbox_error = await self._expected_isolation()
         self.emit(ev.RunStarted(
@@ -617,7 +617,8 @@ def _check_context(context: Any) -> None:
         raise ValueError("the context is empty")
 
 
-def _context_parts(context: Any) -> list[dict[str, Any]]:
+def context_parts(context: Any) -> list[dict[str, Any]]:
+    """The parts of a context as a run records them (name, text, length, sha256); used by every method."""
     from rlm_studio.sandbox import FileContext
 
     if isinstance(context, FileContext):  # hashed while it was written; its text is not stored with the run

@@ -7,7 +7,6 @@ stored run look like any other run's.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import time
 from typing import Any, Literal
 
@@ -16,23 +15,11 @@ from rlm_studio.engine import events as ev
 from rlm_studio.engine.emitter import EventEmitter, Sink
 from rlm_studio.engine.prompts import context_metadata
 from rlm_studio.engine.run_tree import RunTree
-from rlm_studio.engine.session import resolver_for
+from rlm_studio.engine.session import context_parts, resolver_for
 from rlm_studio.engine.settings import RunResult, RunSettings
 from rlm_studio.models.types import Message, ModelClient, ModelError
 
-from ..task import Context, Task
-
-
-def context_parts(context: Context) -> list[dict[str, Any]]:
-    if isinstance(context, str):
-        items = [("context", context)]
-    elif isinstance(context, dict):
-        items = list(context.items())
-    else:
-        items = [(str(i), text) for i, text in enumerate(context)]
-    return [{"index": i, "name": name, "text": text, "chars": len(text),
-             "sha256": hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()}
-            for i, (name, text) in enumerate(items)]
+from ..task import Task
 
 
 class DirectRun:
