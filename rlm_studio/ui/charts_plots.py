@@ -52,6 +52,15 @@ def _title(text: str, entries: list[tuple[str, str]] | None = None) -> str:
     return f"<b style='color:#212121'>{text}</b>" + (f" &nbsp; &nbsp; {keys}" if keys else "")
 
 
+def _show_readout(plot: pg.PlotWidget, text: str) -> None:
+    """Tell listeners the hovered item's read-out and show it as a tooltip (hidden when empty)."""
+    plot.hovered.emit(text)
+    if text:
+        QToolTip.showText(QCursor.pos(), text, plot)
+    else:
+        QToolTip.hideText()
+
+
 class IterationBars(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph has no type hints
     """Stacked bars, one per root iteration; x zooms and pans, hover reads a bar out, click emits its row."""
 
@@ -135,11 +144,7 @@ class IterationBars(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph has no ty
             return
         self._hover = i
         text = "" if i is None or self.series is None else self.series.readout(i)
-        self.hovered.emit(text)
-        if text:
-            QToolTip.showText(QCursor.pos(), text, self)
-        else:
-            QToolTip.hideText()
+        _show_readout(self, text)
 
     def _clicked(self, event: Any) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
@@ -250,11 +255,7 @@ class CallWaterfall(pg.PlotWidget):  # type: ignore[misc]
             return
         self._hover = node_id
         text = call_readout(bar) if bar is not None else ""
-        self.hovered.emit(text)
-        if text:
-            QToolTip.showText(QCursor.pos(), text, self)
-        else:
-            QToolTip.hideText()
+        _show_readout(self, text)
 
     def _clicked(self, event: Any) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
