@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-#: text files together at least this large are streamed (below it, the ordinary loader is as fast)
-LARGE_CONTEXT_BYTES = 64 << 20
-_STREAMABLE_KINDS = ("text", "markdown", "code", "json", "csv")
+from rlm_studio.documents.file_backed import LARGE_DOCUMENT_BYTES, STREAMABLE_KINDS, THRESHOLD_ENV, large_document_bytes
+
+#: text files together at least this large are streamed (the app's threshold: documents.LARGE_DOCUMENT_BYTES)
+LARGE_CONTEXT_BYTES = LARGE_DOCUMENT_BYTES
 
 
 def load_large_context(paths: list[str], quiet: bool = False) -> Any | None:
@@ -21,9 +23,10 @@ def load_large_context(paths: list[str], quiet: bool = False) -> Any | None:
     from rlm_studio.sandbox import ContextFileError, FileContext
 
     files = [Path(raw).expanduser() for raw in paths]
-    if not all(f.is_file() and kind_from_name(f) in _STREAMABLE_KINDS for f in files):
+    if not all(f.is_file() and kind_from_name(f) in STREAMABLE_KINDS for f in files):
         return None
-    if sum(f.stat().st_size for f in files) < LARGE_CONTEXT_BYTES or len({f.name for f in files}) != len(files):
+    threshold = large_document_bytes() if os.environ.get(THRESHOLD_ENV) else LARGE_CONTEXT_BYTES
+    if sum(f.stat().st_size for f in files) < threshold or len({f.name for f in files}) != len(files):
         return None
     folder = Path(tempfile.mkdtemp(prefix="rlm-studio-context-"))
     atexit.register(shutil.rmtree, folder, True)

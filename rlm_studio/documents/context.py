@@ -8,6 +8,7 @@ from typing import Any
 
 from .document import CHARS_PER_TOKEN, Document, FolderLoad, estimate_tokens
 from .errors import DocumentError
+from .file_backed import FileBackedDocument
 
 
 def _as_list(documents: Document | FolderLoad | Iterable[Document]) -> list[Document]:
@@ -38,6 +39,8 @@ def as_context(documents: Document | FolderLoad | Iterable[Document]) -> str | d
     docs = _as_list(documents)
     if not docs:
         raise DocumentError("There are no documents to use as context.")
+    if any(isinstance(doc, FileBackedDocument) for doc in docs):
+        raise DocumentError("A file-backed document has no text in memory: use its context (run_context).")
     if len(docs) == 1:
         return docs[0].text
     return {name: doc.text for name, doc in zip(unique_names(docs), docs)}
@@ -62,3 +65,19 @@ def describe(documents: Document | FolderLoad | Iterable[Document]) -> dict[str,
     if isinstance(documents, FolderLoad):
         summary["skipped"] = [{"path": s.path, "reason": s.reason} for s in documents.skipped]
     return summary
+
+
+def run_context(documents: Document | FolderLoad | Iterable[Document]) -> Any:
+    """What a run's `context` is: as_context's str or dict, or, for one file-backed document, its FileContext.
+
+    A file-backed document cannot yet be mixed with others (their texts would have to be copied into one
+    context file); DocumentError says so."""
+    docs = _as_list(documents)
+    backed = [doc for doc in docs if isinstance(doc, FileBackedDocument)]
+    if not backed:
+        return as_context(docs)
+    if len(docs) > 1:
+        raise DocumentError(
+            f"{backed[0].name} is a large document kept in a file: it runs on its own for now. Remove the "
+            f"other {len(docs) - 1} document(s), or run them separately.")
+    return backed[0].context

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +22,8 @@ DEFAULT_EXCLUDED_DIRS = (
 DEFAULT_EXCLUDED_FILES = (".DS_Store", "Thumbs.db", "desktop.ini", "*.pyc", "*.pyo")
 EXCLUDED_BY_DEFAULT = "excluded by default (an --include pattern that names it loads it)"
 _WILDCARDS = set("*?[]/.!")
+#: (path, label, name, size, reporter) -> a Document kept outside memory (file-backed), or None to load it as text
+LargeLoader = Callable[[Path, str, str, int, Reporter], Document | None]
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ def load_folder(
     progress: ProgressCallback | None = None,
     cancel: CancelCallback | None = None,
     default_excludes: bool = True,
+    large: LargeLoader | None = None,
 ) -> FolderLoad:
     """Every readable file under `path`, named by its relative path, in sorted order.
 
@@ -48,6 +51,7 @@ def load_folder(
     ("*.py"). Unreadable files (binary, empty, ...) are listed in `skipped` with the
     reason instead of failing the load. `progress(done, total)` counts bytes over
     all files. Raises DocumentError if the folder is missing or nothing in it loads.
+    `large`, when given, is asked first for each file (see load_paths).
     """
     root = Path(path).expanduser()
     is_dir = _is_dir(root)
@@ -58,6 +62,7 @@ def load_folder(
     return load_paths(
         [root], include=include, exclude=exclude, progress=progress, cancel=cancel,
         default_excludes=default_excludes,
+        large=large,
     )
 
 
@@ -69,13 +74,16 @@ def load_paths(
     progress: ProgressCallback | None = None,
     cancel: CancelCallback | None = None,
     default_excludes: bool = True,
+    large: LargeLoader | None = None,
 ) -> FolderLoad:
     """Files and folders together, in the order given (each folder's files sorted).
 
     Files named directly are always loaded; include/exclude apply inside folders.
     With more than one path, documents from a folder are named "<folder>/<relative
     path>". A path that does not exist raises DocumentError; other problems become
-    `skipped` entries, unless nothing at all could be loaded.
+    `skipped` entries, unless nothing at all could be loaded. `large(path, label, name, size, reporter)`,
+    when given, is asked first for each file: a Document it returns (a file-backed one, for a huge text)
+    is used as it is; None loads the file the ordinary way.
     """
     roots = [Path(p).expanduser() for p in paths]
     if not roots:
@@ -104,22 +112,24 @@ def load_paths(
                 entries.append(entry)
 
     reporter.total = sum(entry.size for entry in entries)
-    documents = _load_entries(entries, skipped, reporter)
+    documents = _load_entries(entries, skipped, reporter, large)
     reporter.finish()
     if not documents:
         raise DocumentError(_nothing_loaded_message(roots, skipped))
     return FolderLoad(documents=documents, skipped=skipped)
 
 
-def _load_entries(entries: list[_Entry], skipped: list[Skipped], reporter: Reporter) -> list[Document]:
+def _load_entries(entries: list[_Entry], skipped: list[Skipped], reporter: Reporter,
+                  large: LargeLoader | None = None) -> list[Document]:
     documents = []
     offset = 0
     for entry in entries:
         reporter.check_cancel()
         try:
-            documents.append(
-                load_with_reporter(entry.path, entry.label, reporter.child(offset, entry.size), entry.name)
-            )
+            kept = large(entry.path, entry.label, entry.name, entry.size, reporter.child(offset, entry.size)) \
+                if large is not None else None
+            documents.append(kept if kept is not None else
+                             load_with_reporter(entry.path, entry.label, reporter.child(offset, entry.size), entry.name))
         except DocumentError as exc:
             skipped.append(Skipped(entry.name, str(exc), exc.kind))
         offset += entry.size

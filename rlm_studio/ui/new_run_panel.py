@@ -375,17 +375,23 @@ class NewRunPanel(QWidget):
     def load_paths(self, paths: list[Path]) -> None:
         from rlm_studio.documents import load_paths
 
+        from .file_backed_loader import stream_large_file
+
         include, exclude = self._patterns(self.include), self._patterns(self.exclude)
         names = ", ".join(p.name for p in paths[:3]) + (" …" if len(paths) > 3 else "")
         self._start_job(lambda progress, cancel: load_paths(paths, include=include, exclude=exclude,
-                                                            progress=progress, cancel=cancel), names)
+                                                            progress=progress, cancel=cancel,
+                                                            large=stream_large_file), names)
 
     def load_folder(self, folder: Path) -> None:
         from rlm_studio.documents import load_folder
 
+        from .file_backed_loader import stream_large_file
+
         include, exclude = self._patterns(self.include), self._patterns(self.exclude)
         self._start_job(lambda progress, cancel: load_folder(folder, include=include, exclude=exclude,
-                                                             progress=progress, cancel=cancel), folder.name)
+                                                             progress=progress, cancel=cancel,
+                                                             large=stream_large_file), folder.name)
 
     def _start_job(self, load: Callable[..., FolderLoad], description: str) -> None:
         if self.loading:
@@ -465,6 +471,10 @@ class NewRunPanel(QWidget):
         for row, doc in enumerate(self.documents):
             note = getattr(doc, "encoding_note", None)
             kind = f"{doc.kind} ({doc.encoding})" if note else doc.kind
+            if hasattr(doc, "context"):   # a FileBackedDocument: its text is in a context file, not in memory
+                kind = f"{doc.kind} (in a file)"
+                note = (f"{doc.size_bytes / 1e6:,.0f} MB kept in a context file that the sandbox maps, not in "
+                        f"the app's memory. It starts: {doc.prefix[:200]!r}")
             values = (doc.name, kind, f"{doc.chars:,}", f"{doc.est_tokens:,}")
             for col, value in enumerate(values):
                 item = QTableWidgetItem(value)
@@ -509,7 +519,7 @@ class NewRunPanel(QWidget):
     # -- the run ----------------------------------------------------------------------------
     def collect(self) -> tuple[str, Any, dict[str, Any]]:
         """(question, context, RunSettings keyword arguments); ValueError with a user message when not ready."""
-        from rlm_studio.documents import as_context
+        from rlm_studio.documents import DocumentError, run_context
 
         if self.loading:
             raise ValueError("Documents are still loading: wait for them or cancel the load.")
@@ -533,4 +543,8 @@ class NewRunPanel(QWidget):
             "system_prompt": self.system_prompt_value(),
             **self.extras.settings(),
         }
-        return question, as_context(self.documents), settings
+        try:
+            context = run_context(self.documents)
+        except DocumentError as exc:
+            raise ValueError(str(exc)) from None
+        return question, context, settings

@@ -1,0 +1,100 @@
+"""Huge text files in the app: streamed into a context file in the data folder, never read as one str.
+
+`stream_large_file` is the documents loader's `large=` hook (documents.load_paths): a UTF-8 text file of
+documents.large_document_bytes() or more becomes a FileBackedDocument whose FileContext the run hands to the
+sandbox worker as it is, as `rlm-studio run` does. Anything else (smaller, not UTF-8, PDF/DOCX/HTML, binary)
+returns None and loads the ordinary way, with the ordinary messages. No Qt here: it runs on the load thread.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+_created: list[Path] = []
+_SAMPLE_BYTES = 1 << 20
+
+
+def contexts_dir() -> Path:
+    """$RLM_STUDIO_HOME/contexts (else the user data folder's): the context files of loaded documents."""
+    from rlm_studio.storage.paths import data_dir
+
+    return data_dir() / "contexts"
+
+
+def stream_large_file(path: Path, label: str, name: str, size: int, reporter: Any) -> Any | None:
+    """A FileBackedDocument for a UTF-8 text file of the threshold size or more, else None."""
+    from rlm_studio.documents import STREAMABLE_KINDS, FileBackedDocument, LoadCancelled, large_document_bytes
+    from rlm_studio.documents.encoding import bom_encoding, is_utf8
+    from rlm_studio.documents.kinds import kind_from_name
+    from rlm_studio.documents.sniffing import sniff_binary
+    from rlm_studio.sandbox import ContextBuildCancelled, ContextFileError, FileContext
+
+    kind = kind_from_name(path)
+    if size < large_document_bytes() or kind not in STREAMABLE_KINDS:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            sample = handle.read(_SAMPLE_BYTES)
+    except OSError:
+        return None   # the ordinary loader says what is wrong with it
+    bom = bom_encoding(sample)
+    if (bom is not None and bom[0] not in ("utf-8", "utf-8-sig")) or b"\x00" in sample \
+            or sniff_binary(sample) is not None or not is_utf8(sample, complete=len(sample) < _SAMPLE_BYTES):
+        return None
+    dest = _new_context_path()
+
+    def cancelled() -> bool:
+        try:
+            reporter.check_cancel()
+        except LoadCancelled:
+            return True
+        return False
+
+    try:
+        context = FileContext.from_text_files([(name, path)], dest, progress=lambda done, _total: reporter.report(done),
+                                              cancel=cancelled)
+    except ContextBuildCancelled:
+        raise LoadCancelled("Loading was cancelled.") from None
+    except ContextFileError:
+        return None   # not UTF-8 after all (past the sample), or empty: the ordinary loader reads it and says how
+    _created.append(dest)
+    reporter.finish()
+    return FileBackedDocument(name=name, path=path.absolute(), text="", kind=kind, encoding="utf-8",
+                              size_bytes=size, context=context)
+
+
+def _new_context_path() -> Path:
+    folder = contexts_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    if not _created:
+        _sweep(folder)
+        atexit.register(remove_created)
+    return folder / f"{os.getpid()}-{uuid.uuid4().hex}.bin"
+
+
+def remove_created() -> None:
+    """Delete the context files this process wrote (at exit: a run of a later session restores its own)."""
+    while _created:
+        _created.pop().unlink(missing_ok=True)
+
+
+def _sweep(folder: Path) -> None:
+    """Remove context files (and partial ones) left by app processes that are gone (a crash, a kill)."""
+    for leftover in folder.glob("*.bin*"):
+        pid = leftover.name.split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,121 @@
+"""A huge text in the app: loaded into a file-backed context (never one str), with progress and Cancel,
+and run from that file by the real sandbox worker. The threshold is lowered through its environment
+variable, so the files stay small."""
+
+import hashlib
+import threading
+
+import pytest
+from PySide6.QtCore import Qt
+
+from rlm_studio.documents import FileBackedDocument
+from rlm_studio.sandbox import FileContext, read_context
+from rlm_studio.sandbox import file_context as file_context_module
+from tests.ui.ui_helpers import repl, run_coro, write_script
+
+LINE = "Record {i:06d}: dock {d}, inspector Chloé signed at 12:{m:02d} — ok ✓\n"
+
+
+def _big_text(lines: int) -> str:
+    return "".join(LINE.format(i=i, d=i % 17, m=i % 60) for i in range(lines))
+
+
+@pytest.fixture
+def small_threshold(monkeypatch):
+    monkeypatch.setenv("RLM_STUDIO_LARGE_DOCUMENT_BYTES", "100000")
+    monkeypatch.setattr(file_context_module, "CHUNK_BYTES", 32 * 1024)   # many chunks: many progress reports
+
+
+def test_a_text_over_the_threshold_loads_as_a_file_backed_context_and_runs(window, qtbot, qloop, tmp_path,
+                                                                           app_home, small_threshold):
+    text = _big_text(6000)                       # ~420 KB, multibyte characters split across chunks
+    path = tmp_path / "logbook.txt"
+    path.write_text(text, encoding="utf-8")
+    panel = window.new_run
+    progress = []
+    panel.load_paths([path])
+    panel.job.progress.connect(lambda done, total: progress.append((done, total)))
+    qtbot.waitUntil(lambda: not panel.loading, timeout=20000)
+
+    assert len(panel.documents) == 1
+    document = panel.documents[0]
+    assert isinstance(document, FileBackedDocument) and document.text == ""
+    assert document.chars == len(text) and document.size_bytes == path.stat().st_size
+    context = document.context
+    assert isinstance(context, FileContext)
+    assert context.path.parent == app_home / "contexts" and context.path.exists()
+    assert read_context(context.path) == text     # the context file holds exactly the document
+    assert document.prefix == text[:len(document.prefix)] and len(document.prefix) == 4096
+    # progress went up in steps to the whole file
+    assert progress and progress[-1] == (path.stat().st_size, path.stat().st_size)
+    assert [d for d, _ in progress] == sorted(d for d, _ in progress)
+    # the list shows it like any document, marked as kept in a file
+    assert panel.doc_table.item(0, 0).text() == "logbook.txt"
+    assert panel.doc_table.item(0, 2).text() == f"{len(text):,}"
+    assert "in a file" in panel.doc_table.item(0, 1).text()
+    assert f"{len(text):,} characters" in panel.total_label.text()
+
+    root = write_script(tmp_path, "root", responses=[
+        repl("import hashlib\nprint(len(context), hashlib.sha256(context.encode()).hexdigest())"),
+        repl("answer = context.splitlines()[4321]\nFINAL_VAR('answer')", "Done."),
+    ])
+    panel.question.setPlainText("Which is record 4321?")
+    panel.root_model.set_spec(root)
+    question, ctx, _ = panel.collect()
+    assert ctx is context                        # the run starts from the file, as `rlm-studio run` does
+    result = run_coro(qloop, window.run_once(), timeout=60)
+    assert result is not None and result.status == "completed", result
+    assert result.answer == text.splitlines()[4321]
+    cells = [e for e in window.run_model.events if e.kind == "cell_finished"]
+    assert cells[0].stdout.split() == [str(len(text)), hashlib.sha256(text.encode()).hexdigest()]
+
+
+def test_cancel_while_streaming_adds_nothing_and_leaves_no_file(window, qtbot, app_home, tmp_path, small_threshold):
+    path = tmp_path / "big.txt"
+    path.write_text(_big_text(8000), encoding="utf-8")
+    panel = window.new_run
+    clicked = threading.Event()
+    seen = []
+
+    def hold_the_loader(done, total):   # runs on the load thread (a direct connection): it waits for the click
+        seen.append(done)
+        if len(seen) == 1:
+            assert done < total
+            clicked.wait(20)
+
+    panel.load_paths([path])
+    panel.job.progress.connect(hold_the_loader, Qt.ConnectionType.DirectConnection)
+    qtbot.waitUntil(lambda: len(seen) >= 1, timeout=20000)
+    assert panel.cancel_load_button.isVisible()
+    panel.cancel_load_button.click()             # as a user would, while the file is still being written
+    clicked.set()
+    qtbot.waitUntil(lambda: not panel.loading, timeout=20000)
+    assert "cancelled" in panel.load_message.text()
+    assert panel.documents == []
+    assert list((app_home / "contexts").iterdir()) == []   # the partial context file was removed
+
+
+def test_below_the_threshold_or_not_utf8_loads_as_text(window, qtbot, tmp_path, small_threshold):
+    small = tmp_path / "small.txt"
+    small.write_text("just a few words\n", encoding="utf-8")
+    legacy = tmp_path / "legacy.txt"
+    legacy.write_bytes(("Caf\xe9 cr\xe8me, na\xefve r\xe9sum\xe9.\n" * 6000).encode("cp1252"))
+    panel = window.new_run
+    panel.load_paths([small, legacy])
+    qtbot.waitUntil(lambda: not panel.loading, timeout=20000)
+    assert [type(d).__name__ for d in panel.documents] == ["Document", "Document"]
+    assert panel.documents[1].text.startswith("Café crème")
+    panel.question.setPlainText("What do they say?")
+    assert isinstance(panel.collect()[1], dict)
+
+
+def test_a_file_backed_document_with_others_is_refused_with_a_message(window, qtbot, tmp_path, small_threshold):
+    big = tmp_path / "big.txt"
+    big.write_text(_big_text(3000), encoding="utf-8")
+    panel = window.new_run
+    panel.load_paths([big])
+    qtbot.waitUntil(lambda: not panel.loading, timeout=20000)
+    panel.add_pasted("a small note")
+    panel.question.setPlainText("What is in them?")
+    with pytest.raises(ValueError, match="big.txt is a large document kept in a file"):
+        panel.collect()
