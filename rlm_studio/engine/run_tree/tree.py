@@ -131,9 +131,10 @@ class RunTree:
         self._sum[node.id] = list(own)
         self._max_depth[node.id] = node.depth
         ancestors = tuple(self.ancestors(node.id))
+        nonzero = [(i, value) for i, value in enumerate(own) if value]   # most figures are 0: skip them
         for ancestor in ancestors:
             acc = self._sum[ancestor]
-            for i, value in enumerate(own):
+            for i, value in nonzero:
                 acc[i] += value
             if self._max_depth[ancestor] < node.depth:
                 self._max_depth[ancestor] = node.depth
@@ -142,14 +143,14 @@ class RunTree:
     def _update(self, node: NodeRecord) -> TreeChange:
         new = contribution(node)
         old = self._own[node.id]
-        delta = [n - o for n, o in zip(new, old)]
+        delta = [(i, n - o) for i, (n, o) in enumerate(zip(new, old)) if n != o]   # only the changed figures
         self._own[node.id] = new
-        if not any(delta):
+        if not delta:
             return TreeChange("updated", node.id, self._parent[node.id], self._row[node.id], (node.id,))
         path = (node.id, *self.ancestors(node.id))
         for node_id in path:
             acc = self._sum[node_id]
-            for i, value in enumerate(delta):
+            for i, value in delta:
                 acc[i] += value
         return TreeChange("updated", node.id, self._parent[node.id], self._row[node.id], path)
 
