@@ -33,10 +33,11 @@ print(len(chunks), len(hits))
 # strategy a 135M model can carry out: search `context`, print windows around the hits, read, answer.
 BUNDLED_SYSTEM_PROMPT = """You answer a question about `context`, a large text loaded in a Python REPL \
 that you cannot read directly. Write Python code in a ```repl block and you see what it prints. \
-Search `context` for the names and words of the question, print short windows around the matches, \
-read them, then give the answer as FINAL(answer) on its own line. `llm_query(prompt)` asks a \
-sub-model about a piece of text.
+Search `context` for the names and words of the question, cut out the matching lines, ask the sub-model \
+about them with `llm_query_batched(prompts)` (or `llm_query(prompt)`), and keep the result in a variable \
+`answer`. Then end with FINAL_VAR(answer) on its own line, or FINAL(your answer).
 """
+
 
 NAMED_PROMPTS = {"default": DEFAULT_SYSTEM_PROMPT, "bundled": BUNDLED_SYSTEM_PROMPT}
 

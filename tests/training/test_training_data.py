@@ -74,13 +74,41 @@ def test_search_code_finds_keys_written_with_other_separators_and_case(key):
     variants = [key, key.upper(), key.replace(" ", "-"), key.replace(" ", "_"), key.title().replace(" ", "")]
     for written in variants:
         context = "filler line\n" * 50 + f"The code for {written} is 4411.\n" + "more filler\n" * 50
-        namespace = {"context": context}
+        asked: list[str] = []
+        namespace = {"context": context, "llm_query_batched": lambda prompts: asked.extend(prompts) or
+                     ["4411" if "4411" in p else "none" for p in prompts]}
         import contextlib
         import io
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
-            exec(search_code([key]), namespace)  # noqa: S102 - the teacher's code, run as the REPL would
-        assert "1 hits" in out.getvalue() and "4411" in out.getvalue(), written
+            exec(search_code([key], f"What is the code for {key}?"), namespace)  # noqa: S102 - as the REPL would
+        assert "1 matching lines" in out.getvalue() and namespace["answer"] == "4411", written
+        # the sub-model is shown the matching line only, not the filler around it
+        assert asked == [f"The code for {written} is 4411.\n\nQuestion: What is the code for {key}?\n"
+                         f"Reply with the answer for {key} only, or none."]
+
+
+def test_search_code_cuts_a_sentence_out_of_a_long_line_and_keeps_every_value():
+    prose = "Words without end go on here. " * 40
+    context = {"a.txt": prose + "Remember: 7 is the value of blue heron. " + prose,
+               "b.txt": "blue-heron = 8\n" + prose}
+    namespace = {"context": context,
+                 "llm_query_batched": lambda prompts: [p.split("\n", 1)[0] for p in prompts]}
+    import contextlib
+    import io
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(search_code(["blue heron"], "What is blue heron?"), namespace)  # noqa: S102
+    assert namespace["answer"] == "Remember: 7 is the value of blue heron., blue-heron = 8"
+
+
+def test_sub_teacher_gives_the_value_of_the_asked_key_or_none():
+    from rlm_studio.training.teacher import sub_reply
+    task = generate(41, 1, families=("multiquery",), weights={"multiquery": 1.0}, max_chars=5_000)[0]
+    key, value = task.keys[1], task.answers[1]
+    prompt = f"line with {value} in it\n\nQuestion: {task.question}\nReply with the answer for {key} only, or none."
+    assert sub_reply(task, prompt) == value
+    assert sub_reply(task, prompt.replace(value, "nothing")) == "none"
+    assert sub_reply(task, "a prompt of another shape") == "none"
 
 
 def test_count_code_counts_lines_case_insensitively():
@@ -105,20 +133,29 @@ def test_teacher_solves_tasks_through_the_real_engine_and_sandbox(tmp_path):
         roots = [s for s in traj.samples if s["role"] == "root"]
         assert len(roots) == 2 and keep(traj)
         first = roots[0]["messages"]
-        assert first[0]["role"] == "system" and "FINAL(answer)" in first[0]["content"]
+        assert first[0]["role"] == "system" and "FINAL_VAR(answer)" in first[0]["content"]
         assert first[1]["content"].startswith(f"Question: {traj.task.question}")
-        assert "```repl" in roots[0]["response"] and roots[1]["response"].rstrip().splitlines()[-1].startswith("FINAL(")
+        assert "```repl" in roots[0]["response"] and roots[1]["response"].rstrip().splitlines()[-1] == \
+            "FINAL_VAR(answer)"
         assert "Output of repl block 1:" in roots[1]["messages"][-1]["content"]
+        subs = [s for s in traj.samples if s["role"] == "sub"]
+        if traj.task.family != "count":   # the sub-model read each matching line, through the real engine
+            assert subs and all(s["messages"][-1]["role"] == "user" for s in subs)
+            assert {s["response"] for s in subs} - {"none"} <= set(traj.task.answers)
     counts = asyncio.run(build(tasks, tmp_path / "samples.jsonl", log=lambda _: None))
-    assert counts == {"tasks": 6, "kept": 6, "dropped": 0, "samples": 6}
-    sample = json.loads((tmp_path / "samples.jsonl").read_text().splitlines()[0])
-    assert sample["root_turns"] == 2 and [m["role"] for m in sample["messages"]] == \
-        ["system", "user", "assistant", "user"]
+    assert counts["tasks"] == 6 and counts["kept"] == 6 and counts["dropped"] == 0
+    samples = [json.loads(line) for line in (tmp_path / "samples.jsonl").read_text().splitlines()]
+    assert counts["samples"] == len(samples) and sum(s["role"] == "root" for s in samples) == 6
+    roots = [s for s in samples if s["role"] == "root"]
+    assert all(s["root_turns"] == 2 and [m["role"] for m in s["messages"]] == ["system", "user", "assistant", "user"]
+               for s in roots)
+    negatives = [s for s in samples if s.get("negative")]
+    assert negatives and all(s["response"] == "none" for s in negatives)
 
 
 def test_a_failed_trajectory_is_dropped():
     task = generate(41, 1, families=("single",), weights={"single": 1.0}, max_chars=5_000)[0]
-    task.needle_lines = ["a line that is not in the context"]  # the teacher cannot confirm: it gives up
+    task.answers = ["0000001"]  # a value that is not in the context: the sub-model says none, the teacher gives up
     traj = asyncio.run(run_teacher(task))
     assert traj.score == 0.0 and not keep(traj)
 
