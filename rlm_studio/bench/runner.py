@@ -24,7 +24,7 @@ from .suites import build_tasks, families_of
 from .task import Task
 
 # sweep axes: option name -> RunSettings field
-SWEEP_FIELDS = {"max_depth": "max_depth", "subcall_concurrency": "batch_concurrency"}
+SWEEP_FIELDS = {"root_model": "root_model", "max_depth": "max_depth", "subcall_concurrency": "batch_concurrency"}
 
 
 @dataclass

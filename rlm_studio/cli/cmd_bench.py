@@ -7,6 +7,7 @@ import asyncio
 import signal
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,7 +53,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     run.add_argument("--tasks", type=int, default=5, metavar="N", help="tasks per family and size (default 5)")
     run.add_argument("--methods", default="rlm", metavar="LIST",
                      help="comma-separated: rlm, rlm-no-subcalls, base, summary, bm25 (default rlm)")
-    run.add_argument("--root-model", default="bundled", help="root model (bundled, script:FILE.json or a litellm string)")
+    run.add_argument("--root-model", default="bundled",
+                     help="root model (bundled, script:FILE.json or a litellm string); several, comma-separated, "
+                          "sweep over them in one bench (e.g. bundled,bundled-base)")
     run.add_argument("--sub-model", default=None, help="model for sub-calls (default: the root model)")
     run.add_argument("--api-base", default=None, metavar="URL", help="OpenAI-compatible server for both models")
     run.add_argument("--seed", type=int, default=0)
@@ -221,7 +224,10 @@ def _plan(args: argparse.Namespace) -> Any:
     from rlm_studio.bench.runner import BenchPlan
 
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
-    settings = {"root_model": args.root_model, "sub_model": args.sub_model, "max_iterations": args.max_iterations,
+    root_models = list(dict.fromkeys(m.strip() for m in args.root_model.split(",") if m.strip()))
+    if not root_models:
+        raise CliError("--root-model needs a model")
+    settings = {"root_model": root_models[0], "sub_model": args.sub_model, "max_iterations": args.max_iterations,
                 "max_subcalls": args.max_subcalls, "max_tokens": args.max_tokens, "max_cost_usd": args.max_task_cost,
                 "max_wall_s": args.max_time, "cell_timeout_s": args.cell_timeout, "isolation": args.isolation,
                 "max_depth": args.max_depth[0], "output_limit_chars": args.output_limit}
@@ -231,6 +237,8 @@ def _plan(args: argparse.Namespace) -> Any:
         except (OSError, UnicodeDecodeError) as exc:
             raise CliError(f"{args.system_prompt}: {getattr(exc, 'strerror', None) or exc}") from None
     sweep: dict[str, list[Any]] = {}
+    if len(root_models) > 1:   # the sub-model follows each root model unless --sub-model names one
+        sweep["root_model"] = root_models
     if len(args.max_depth) > 1:
         sweep["max_depth"] = args.max_depth
     if args.subcall_concurrency:
@@ -248,19 +256,20 @@ def _plan(args: argparse.Namespace) -> Any:
             raise CliError("--model-timeout must be positive")
         model_settings["timeout_s"] = args.model_timeout
     if args.api_base:
-        model_settings["api_bases"] = {s: args.api_base for s in {args.root_model, args.sub_model or args.root_model}}
+        model_settings["api_bases"] = {s: args.api_base for s in {*root_models, args.sub_model or root_models[0]}}
     options = {"code_root": args.code_root} if args.code_root else {}
     return BenchPlan(suite=args.suite, sizes=args.sizes, tasks=args.tasks, methods=methods, seed=args.seed,
                      settings=settings, sweep=sweep, model_settings=model_settings, data=args.data,
                      options=options, name=args.name, concurrency=args.concurrency)
 
 
-def _check_models(settings: dict[str, Any], model_settings: dict[str, Any]) -> None:
+def _check_models(settings: dict[str, Any], model_settings: dict[str, Any], sweep_roots: Sequence[str] = ()) -> None:
     from rlm_studio.models.registry import ModelSettings, resolve_model
     from rlm_studio.models.scripted import ScriptFileError
 
     ms = ModelSettings(**model_settings) if model_settings else None
-    for spec in {settings["root_model"], settings.get("sub_model") or settings["root_model"]}:
+    roots = [settings["root_model"], *sweep_roots]
+    for spec in {*roots, *([settings["sub_model"]] if settings.get("sub_model") else [])}:
         try:
             resolve_model(spec, ms)
         except (ScriptFileError, ValueError) as exc:
@@ -349,7 +358,7 @@ def handle_run(args: argparse.Namespace) -> int:
         validate_plan(plan)
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    _check_models(plan.settings, plan.model_settings)
+    _check_models(plan.settings, plan.model_settings, plan.sweep.get("root_model", []))
     try:
         executor = make_executor(args.executor, args.concurrency, args.address)
     except ValueError as exc:
@@ -403,7 +412,7 @@ def handle_resume(args: argparse.Namespace) -> int:
         executor = make_executor(args.executor, concurrency, args.address)
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    _check_models(plan.settings, plan.model_settings)
+    _check_models(plan.settings, plan.model_settings, plan.sweep.get("root_model", []))
     runner = BenchRunner(_db_path(args), executor)
     try:
         if not runner.bench_store.missing(bench["id"]):

@@ -71,3 +71,31 @@ def test_base_records_its_cut_and_bm25_keeps_the_needle(tmp_path, capsys):
         expected = rows["bm25"]["expected"][0]
         prompt = next(e for e in store.load_events(rows["bm25"]["run_id"]) if e.kind == "model_call_started")
         assert expected in prompt.messages[-1]["content"]       # BM25 put the needle's passage in the prompt
+
+
+def test_root_model_sweep_runs_each_model_as_rlm_and_directly_in_one_bench(tmp_path, capsys):
+    """`--root-model A,B --methods rlm,base`: four rows per task, each stored run made by the model its row names
+    (how the bundled model and the base model are compared in the same bench)."""
+    db = str(tmp_path / "r.db")
+    oracle = write_script(tmp_path, "oracle", ORACLE_CODE)
+    wrong = write_script(tmp_path, "wrong", "FINAL(no idea)")
+    out = _run(["bench", "run", "sniah", "--sizes", "8k", "--tasks", "1", "--methods", "rlm,base",
+                "--root-model", f"{oracle},{wrong}", "--db", db, "--json"], capsys)
+    with BenchStore(db) as bench_store:
+        rows = bench_store.tasks(out["bench_id"])
+    assert sorted((r["method"], r["config"]) for r in rows) == sorted(
+        (m, f"root_model={spec}") for m in ("rlm", "base") for spec in (oracle, wrong))
+    with Store.open(db) as store:
+        for row in rows:
+            run = store.get_run(row["run_id"])
+            assert row["config"] == f"root_model={run['settings']['root_model']}"
+    by = {(r["method"], r["config"].endswith("wrong.json")): r["score"] for r in rows}
+    assert by[("rlm", False)] == 1.0 and by[("rlm", True)] == 0.0 and by[("base", True)] == 0.0
+
+
+def test_a_missing_model_in_a_root_model_sweep_is_refused_before_anything_runs(tmp_path, capsys):
+    db = str(tmp_path / "r.db")
+    oracle = write_script(tmp_path, "oracle", ORACLE_CODE)
+    assert main(["bench", "run", "sniah", "--sizes", "8k", "--tasks", "1",
+                 "--root-model", f"{oracle},script:{tmp_path / 'missing.json'}", "--db", db]) != 0
+    assert "missing.json" in capsys.readouterr().err

@@ -35,6 +35,12 @@ def test_same_seed_same_tasks_other_seed_other_tasks():
     assert [t.answers for t in c] != [t.answers for t in a]
 
 
+def test_a_few_tasks_spread_their_needles_over_the_whole_document():
+    for n in (4, 5, 20):
+        depths = [t.meta["depth"] for t in sniah.generate(n, 2048, seed=0)]
+        assert min(depths) == 0 and max(depths) >= 70 and len(set(depths)) == n, (n, depths)
+
+
 def test_needle_as_ruler_writes_it_at_its_depth():
     tasks = sniah.generate(40, 8192, seed=0)
     assert sorted({t.meta["depth"] for t in tasks}) == sniah.DEPTHS       # 40 depths, 0..100

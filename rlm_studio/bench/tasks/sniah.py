@@ -102,7 +102,8 @@ def generate(n_tasks: int, size_tokens: int, seed: int = 0, variant: str = "sing
         rng = random.Random(f"sniah:{variant}:{size_tokens}:{seed}:{i}")
         keys: set[str] = set()
         values: set[str] = set()
-        depth = DEPTHS[(i + seed) % len(DEPTHS)]
+        # spread over all 40 depths whatever the task count (a few tasks used to sit near the top only)
+        depth = DEPTHS[(i * len(DEPTHS) // n_tasks + seed) % len(DEPTHS)]
         key = _key(rng, keys)
         if variant == "multivalue":
             answers = [_value(rng, values) for _ in range(NEEDLES_PER_VARIANT[variant])]
