@@ -48,9 +48,18 @@ def replay_settings(events: list[Event], root_spec: str, sub_spec: str) -> RunSe
     return settings
 
 
-async def reexecute(events: list[Event], *, sinks: list[Sink] | None = None) -> tuple[RunResult, list[Event]]:
-    """Run the recording again; return (RunResult, the new events)."""
+async def reexecute(events: list[Event], *, sinks: list[Sink] | None = None,
+                    context: Any = None) -> tuple[RunResult, list[Event]]:
+    """Run the recording again; return (RunResult, the new events). `context` (default: the recorded one) is
+    given for a file-backed run: its document restored from the database (storage.file_contexts.materialize)."""
+    from rlm_studio.engine.stored_context import StoredContext
+
     root = root_run_started(events)
+    if context is None:
+        context = recorded_context(events)
+    if isinstance(context, StoredContext):
+        raise ValueError("this run's document was kept in a file: restore it from the database first "
+                         "(re-execution needs its text)")
     root_script, sub_script = replay_scripts(events)
     new_events: list[Event] = []
     with tempfile.TemporaryDirectory(prefix="rlm-studio-replay-") as tmp:
@@ -58,7 +67,7 @@ async def reexecute(events: list[Event], *, sinks: list[Sink] | None = None) -> 
         root_path.write_text(json.dumps(root_script), encoding="utf-8")
         sub_path.write_text(json.dumps(sub_script), encoding="utf-8")
         settings = replay_settings(events, f"script:{root_path}", f"script:{sub_path}")
-        session = RlmSession(root.question, recorded_context(events), settings,
+        session = RlmSession(root.question, context, settings,
                              sinks=[new_events.append, *(sinks or [])],
                              forked_from={"run_id": root.run_id, "node_id": root.node_id, "reexecution": True})
         result = await session.run()

@@ -50,6 +50,9 @@ def handle(args: argparse.Namespace) -> int:
         plan = plan_fork(events, args.at, edited_response=edited)
     except ForkError as exc:
         raise CliError(str(exc)) from None
+    from .large_context import keep_in_store, restore_context
+
+    plan.context = restore_context(store, plan.context, quiet=getattr(args, "json", False))
     settings = plan.settings
     for arg, field in _OVERRIDES.items():
         value = getattr(args, arg)
@@ -67,6 +70,7 @@ def handle(args: argparse.Namespace) -> int:
     finally:
         writer.close()
     save_findings(store, result.run_id)
+    keep_in_store(store, result.run_id, plan.context, quiet=True)   # the fork refers to the document too
     summary = {**result.summary(), "parent_run_id": run_id, "forked_at_iteration": args.at}
     if args.json:
         print_json(summary)

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .common import add_db_option, load_run_events, open_store, print_json
 
@@ -64,7 +64,7 @@ def handle(args: argparse.Namespace) -> int:
     store = open_store(args)
     run_id, events = load_run_events(store, args.run)
     if args.reexecute:
-        return _reexecute(events, args)
+        return _reexecute(events, args, store)
     nodes: Nodes = {}
     previous_ts = events[0].ts if events else 0.0
     for event in events:
@@ -82,11 +82,15 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
-def _reexecute(events: list[ev.Event], args: argparse.Namespace) -> int:
+def _reexecute(events: list[ev.Event], args: argparse.Namespace, store: Any = None) -> int:
     from rlm_studio.analysis.reexecute import cell_differences, reexecute
+    from rlm_studio.engine.recorded import recorded_context
     from rlm_studio.engine.run_tree import RunTree
 
-    result, new_events = asyncio.run(reexecute(events))
+    from .large_context import restore_context
+
+    context = restore_context(store, recorded_context(events), quiet=args.json)   # a file-backed run's document
+    result, new_events = asyncio.run(reexecute(events, context=context))
     differences = cell_differences(events, new_events)
     if args.json:
         print_json({"differences": differences, "status": result.status, "answer": result.answer})

@@ -157,7 +157,7 @@ def handle(args: argparse.Namespace) -> int:
     if not args.question.strip():
         raise CliError("the question is empty")
     settings = build_settings(args)
-    from .large_context import load_large_context
+    from .large_context import keep_in_store, load_large_context
 
     context = None if getattr(args, "then", None) else load_large_context(args.context, quiet=args.quiet)
     if context is None:
@@ -198,6 +198,7 @@ def handle(args: argparse.Namespace) -> int:
     damage = writer.damage.get(result.run_id) if writer is not None else None
     if store is not None:
         save_findings(store, result.run_id)
+        keep_in_store(store, result.run_id, context, quiet=args.quiet or args.json)
     summary = result.summary()
     if damage:      # what the database says about the run, and why
         summary.update(status="damaged", damage=damage)

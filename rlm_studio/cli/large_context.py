@@ -43,3 +43,52 @@ def load_large_context(paths: list[str], quiet: bool = False) -> Any | None:
     except ContextFileError:
         shutil.rmtree(folder, ignore_errors=True)
         return None   # not UTF-8, say: the ordinary loader reads it and says how
+
+
+def keep_in_store(store: Any, run_id: str, context: Any, quiet: bool = False) -> None:
+    """After a run of a FileContext: stream its document into the database (so the run can be forked,
+    re-executed and asked again); a failure is a warning, the run itself is stored either way."""
+    from rlm_studio.sandbox import FileContext
+    from rlm_studio.storage import StorageError
+    from rlm_studio.storage.file_contexts import store_file_context
+
+    if not isinstance(context, FileContext):
+        return
+    last = [-1]
+
+    def progress(done: int, total: int) -> None:
+        percent = done * 100 // max(total, 1)
+        if not quiet and percent // 25 != last[0] // 25:
+            print(f"keeping the {total / 1e6:,.0f} MB document in the database: {percent}%", file=sys.stderr, flush=True)
+        last[0] = percent
+
+    try:
+        store_file_context(store.path, run_id, context, progress=progress)
+    except StorageError as exc:
+        print(f"warning: the document was not kept in the database ({exc}): this run cannot be forked, "
+              "re-executed or continued with ask", file=sys.stderr)
+
+
+def restore_context(store: Any, value: Any, quiet: bool = False) -> Any:
+    """`value` (a recorded context), with a file-backed run's document streamed back out of the database into a
+    context file (removed at exit); CliError when it is not there."""
+    from rlm_studio.engine.stored_context import StoredContext
+    from rlm_studio.storage import StorageError
+    from rlm_studio.storage.file_contexts import materialize
+
+    from .common import CliError
+
+    if not isinstance(value, StoredContext):
+        return value
+    if store is None:
+        raise CliError("this run's document was kept in a file, and without the database it cannot be restored")
+    folder = Path(tempfile.mkdtemp(prefix="rlm-studio-context-"))
+    atexit.register(shutil.rmtree, folder, True)
+    if not quiet:
+        print(f"restoring the run's {value.total_chars / 1e6:,.0f} M-character document from the database",
+              file=sys.stderr, flush=True)
+    try:
+        return materialize(store.path, value, folder)
+    except StorageError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise CliError(str(exc)) from None

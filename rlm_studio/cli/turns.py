@@ -53,6 +53,9 @@ def run_turn(session: Any, store: Any, *, quiet: bool, as_json: bool) -> tuple[A
     link = session.settings.extra.get("conversation")
     if store is not None:
         save_findings(store, result.run_id)
+        from .large_context import keep_in_store
+
+        keep_in_store(store, result.run_id, session.context, quiet=True)   # a file-backed document: referenced
         if link:
             link_turn(store, result.run_id, str(link["id"]), int(link["turn"]), link.get("previous_run_id"))
     if storage_error:
@@ -76,10 +79,13 @@ def follow_up(chain: list[list[Any]], question: str, store: Any, *, settings: An
     from rlm_studio.engine.follow_up import FollowUpError, follow_up_session, plan_follow_up, with_more_documents
     from rlm_studio.engine.recorded import recorded_context
 
+    from .large_context import restore_context
+
     if not question.strip():
         raise CliError("the follow-up question is empty")
     try:
         context = with_more_documents(recorded_context(chain[-1]), more_context)
+        context = restore_context(store, context, quiet=quiet or as_json)   # a file-backed run's document
         plan = plan_follow_up(chain, settings=settings, context=context)
         session = follow_up_session(plan, question, settings)
     except (FollowUpError, ValueError) as exc:

@@ -18,6 +18,7 @@ from .answer_protocols import setup_code
 from .events import Event
 from .recorded import recorded_context, root_run_started
 from .settings import RunSettings
+from .stored_context import StoredContext, same_context
 
 #: a cell that crashed its worker or ran out of time is not run again (its state was lost, or it would hang)
 _SKIPPED_STATES = ("crashed", "timed_out", "interrupted")
@@ -196,6 +197,9 @@ def with_more_documents(context: Any, more: Any) -> Any:
     """The previous turn's context with more documents added: a dict of name -> text (names kept unique)."""
     if more is None:
         return context
+    if isinstance(context, StoredContext) or hasattr(context, "parts"):
+        raise FollowUpError("documents cannot be added to a conversation about a document kept in a file (a "
+                            "large one) yet; ask without adding files")
     def parts(value: Any, default: str) -> list[tuple[str, str]]:
         if isinstance(value, dict):
             return list(value.items())
@@ -222,7 +226,10 @@ async def rebuild_repl(plan: FollowUpPlan, rlm: Any) -> None:
     try:
         for cell in cells:
             then = contexts.get(cell.turn)
-            if then is not None and then is not current and then != current:
+            if then is not None and not same_context(then, current):
+                if isinstance(then, StoredContext):
+                    raise FollowUpError("an earlier turn's context was a file-backed document other than this "
+                                        "turn's; its REPL cannot be rebuilt")
                 await rlm.worker.set_variable("context", then)   # documents were added after that turn
                 current = then
             result = await rlm.worker.execute(cell.code, timeout_s=rlm.settings.cell_timeout_s)
@@ -232,7 +239,7 @@ async def rebuild_repl(plan: FollowUpPlan, rlm: Any) -> None:
                 differing.append((cell, result.stdout, error_type))
     finally:
         rlm.replaying = False
-    if current is not plan.context:
+    if not same_context(current, plan.context):
         await rlm.worker.set_variable("context", plan.context)
     if rlm.settings.answer_protocol == "answer-dict":   # the earlier turn's answer["ready"] must not end this one
         await rlm.worker.execute(setup_code("answer-dict"), timeout_s=rlm.settings.cell_timeout_s)

@@ -15,7 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .context_file import ContextFileError, ContextFileWriter
+from .context_file import MAGIC, ContextFileError, ContextFileWriter, read_context_header
+
+#: context files written or restored by this process, by their parts' hashes: a fork or follow-up of a run whose
+#: document is still on disk maps that file again instead of restoring it from the database
+_KNOWN: dict[tuple[str, ...], FileContext] = {}
 
 CHUNK_BYTES = 2 << 20
 PREFIX_CHARS = 4096
@@ -55,6 +59,32 @@ class FileContext:
         """Characters in the context (a dict context's len is its number of documents, as in the REPL)."""
         return self.total_chars if self.kind == "str" else len(self.parts)
 
+    @property
+    def key(self) -> tuple[str, ...]:
+        """What the context is, whatever file holds it: its parts' sha256, in order."""
+        return tuple(part.sha256 for part in self.parts)
+
+    def part_ranges(self) -> list[tuple[int, int]]:
+        """(byte offset in the file, byte length) of each part's UTF-8 text, in order."""
+        with open(self.path, "rb") as handle:
+            handle.seek(len(MAGIC))
+            data_start = len(MAGIC) + 4 + int.from_bytes(handle.read(4), "big")
+        header = read_context_header(self.path)
+        return [(data_start + int(offset), int(length)) for _, offset, length in header["parts"]]
+
+    def remember(self) -> FileContext:
+        """Note this context file as one that holds its parts (see `known`); returns self."""
+        _KNOWN[self.key] = self
+        return self
+
+    @staticmethod
+    def known(key: tuple[str, ...], kind: str) -> FileContext | None:
+        """A context file this process wrote or restored with these parts' hashes, if it is still there."""
+        found = _KNOWN.get(key)
+        if found is None or found.kind != kind or not found.path.exists():
+            return None
+        return found
+
     @classmethod
     def from_text_files(cls, sources: list[tuple[str, Path]], dest: Path, *,
                         progress: Callable[[int, int], None] | None = None,
@@ -85,7 +115,7 @@ class FileContext:
             raise
         if progress is not None:
             progress(total, total)
-        return cls(path=dest, kind=kind, parts=tuple(parts), prefix=prefix)
+        return cls(path=dest, kind=kind, parts=tuple(parts), prefix=prefix).remember()
 
 
 def _stream_part(writer: ContextFileWriter, name: str, path: Path, done: int, total: int,
