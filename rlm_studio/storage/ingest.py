@@ -43,6 +43,11 @@ _NODE_SQL = (f"INSERT OR REPLACE INTO nodes ({_QUOTED_NODE_COLUMNS}) "
              f"VALUES ({', '.join('?' * len(NODE_COLUMNS))})")
 
 
+_RUN_EFFECT_TYPES = frozenset({RunStarted, Notice, RunFinished})   # the events that change a runs row
+_SEARCHED_TYPES = frozenset({RunStarted, FinalAnswer, RunFinished, CellStarted, CellFinished, SubcallStarted,
+                             SubcallFinished, ModelCallFinished, ModelCallStarted})   # with text for the index
+
+
 @dataclass
 class RunState:
     """What the writer remembers of a run between batches: its tree and a few run-level facts."""
@@ -112,17 +117,21 @@ class Ingest:
         event_rows: list[tuple[Any, ...]] = []
         search_rows: list[tuple[str, str, str, str]] = []
         touched: list[str] = []
+        run_id: str | None = None   # the previous event's run (usually the same), its state and blobs
+        state, collector = RunState(), BlobCollector()
         for event in events:
             if event.ephemeral:
                 continue
             if not event.run_id.isascii():
                 event = storable_event(event)
-            run_id = event.run_id
-            state = self._state(conn, run_id, event.ts)
-            collector = collectors.get(run_id)
-            if collector is None:
-                collector = collectors[run_id] = BlobCollector()
-                touched.append(run_id)
+            if event.run_id != run_id:
+                run_id = event.run_id
+                state = self._state(conn, run_id, event.ts)
+                found = collectors.get(run_id)
+                if found is None:
+                    found = collectors[run_id] = BlobCollector()
+                    touched.append(run_id)
+                collector = found
             row = event_row(event, collector)
             if collector.unstorable or not storable_row(row):
                 # a lone surrogate would make SQLite refuse the whole batch: the event is stored with escapes
@@ -133,8 +142,10 @@ class Ingest:
             event_rows.append(row)
             if changed is not None:
                 state.dirty.add(changed.node_id)
-            self._run_effects(conn, state, event)
-            self._search_rows(state, event, search_rows)
+            if type(event) in _RUN_EFFECT_TYPES:
+                self._run_effects(conn, state, event)
+            if type(event) in _SEARCHED_TYPES:
+                self._search_rows(state, event, search_rows)
         conn.executemany("INSERT INTO events(run_id, seq, kind, v, ts, node_id, parent_id, payload) "
                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", event_rows)
         for run_id in touched:
