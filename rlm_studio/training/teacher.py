@@ -1,9 +1,9 @@
 """A scripted teacher RLM: given the engine's messages for one task, it writes the next root response.
 
 Policy (the paper's pattern at the size a 135M model can carry out): turn 1 names the key(s) from the
-question and writes one fixed cell: a case- and separator-tolerant regex over `context` (str, list or dict)
-cuts out the matching line of each hit (bounded by newlines and sentence ends), asks the sub-model about each
-line with `llm_query_batched`, and keeps the values in the variable `answer`; turn 2 ends with
+question and writes one fixed cell: `context` (str, list or dict) is split into lines and sentences, the ones
+that match a case- and separator-tolerant regex of the key are kept, the sub-model is asked about each with
+`llm_query_batched`, and keeps the values in the variable `answer`; turn 2 ends with
 FINAL_VAR(answer). The root model never has to read the haystack, and the sub-model reads one short line.
 Counting: select the records that contain the term, keep how many in `answer`; turn 2, FINAL_VAR(answer).
 The code depends only on the question, never on the hidden answer, so the student can learn it.
@@ -43,18 +43,13 @@ def search_code(keys: list[str], question: str) -> str:
         TEXT_LINE,
         "found = {}",
         "for key in keys:",
-        '    words = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+", key) or [key]',
-        '    pattern = r"[\\W_]*".join(re.escape(w) for w in words)',
-        "    lines = []",
-        "    for m in list(re.finditer(pattern, text, re.I))[:6]:",
-        '        a = max(text.rfind("\\n", 0, m.start()), text.rfind(". ", 0, m.start()) + 1, m.start() - 200)',
-        '        b = min(x for x in (text.find("\\n", m.end()), text.find(". ", m.end()) + 1, m.end() + 200) if x > 0)',
-        "        lines.append(text[a:b].strip())",
+        '    pattern = r"[\\s_-]*".join(re.escape(w) for w in re.split(r"[\\s_-]+", key))',
+        '    lines = [line[:300] for line in re.split(r"\\n|(?<=\\. )", text) if re.search(pattern, line, re.I)][:6]',
         '    print(f"{key}: {len(lines)} matching lines")',
         "    for line in lines:",
         "        print(line)",
-        f"    replies = llm_query_batched([{SUB_PROMPT} for line in lines])",
-        '    values = [r.strip() for r in replies if r.strip().lower() not in ("", "none")]',
+        f"    prompts = [{SUB_PROMPT} for line in lines]",
+        '    values = [r.strip() for r in llm_query_batched(prompts) if r.strip().lower() not in ("", "none")]',
         '    found[key] = ", ".join(dict.fromkeys(values)) or "not found"',
         'answer = found[keys[0]] if len(keys) == 1 else "; ".join(f"{k}: {v}" for k, v in found.items())',
         'print("answer:", answer)',
