@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 _created: list[Path] = []
+_swept: list[bool] = []
 _SAMPLE_BYTES = 1 << 20
 
 
@@ -61,18 +62,26 @@ def stream_large_file(path: Path, label: str, name: str, size: int, reporter: An
         raise LoadCancelled("Loading was cancelled.") from None
     except ContextFileError:
         return None   # not UTF-8 after all (past the sample), or empty: the ordinary loader reads it and says how
-    _created.append(dest)
+    track(dest)
     reporter.finish()
     return FileBackedDocument(name=name, path=path.absolute(), text="", kind=kind, encoding="utf-8",
                               size_bytes=size, context=context)
 
 
+def track(path: Path) -> None:
+    """Remove this context file at exit too (a restored one, say); it must be in contexts_dir()."""
+    if not _created:
+        atexit.register(remove_created)
+    if path not in _created:
+        _created.append(path)
+
+
 def _new_context_path() -> Path:
     folder = contexts_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    if not _created:
+    if not _swept:
+        _swept.append(True)
         _sweep(folder)
-        atexit.register(remove_created)
     return folder / f"{os.getpid()}-{uuid.uuid4().hex}.bin"
 
 

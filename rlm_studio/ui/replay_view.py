@@ -331,7 +331,14 @@ class ReplayView(QWidget):
         self.reexecute_button.setEnabled(False)
         started = time.perf_counter()
         try:
-            _, new_events = await reexecute(recorded)
+            from rlm_studio.engine.recorded import recorded_context
+
+            from .file_backed_runs import restore_context
+
+            store = getattr(self.window(), "store", None)   # a file-backed run's document comes from the database
+            context = await asyncio.get_running_loop().run_in_executor(
+                None, restore_context, store, recorded_context(recorded))
+            _, new_events = await reexecute(recorded, context=context)
             differences = cell_differences(recorded, new_events)
         except Exception as exc:  # shown to the user: re-execution is a check, not a crash
             self.result.setHtml(f"<b style='color:#c62828'>Re-execution could not run:</b> "

@@ -72,6 +72,9 @@ class RunController(QObject):
     async def fork(self, plan: Any, settings_kwargs: dict[str, Any], *, model_settings: Any = None,
                    store: Any = None, on_event: Callable[[Any], None] | None = None) -> Any | None:
         """Run a fork of a stored run (plan from engine.fork.plan_fork), like `run`."""
+        if not await self._restore_context(plan, store):
+            return None
+
         def make(settings: Any) -> Any:
             from rlm_studio.engine.session import RlmSession
             from rlm_studio.models.registry import resolve_model
@@ -83,6 +86,9 @@ class RunController(QObject):
                         model_settings: Any = None, store: Any = None,
                         on_event: Callable[[Any], None] | None = None) -> Any | None:
         """Run the next turn of a conversation (plan from engine.follow_up.plan_follow_up), like `run`."""
+        if not await self._restore_context(plan, store):
+            return None
+
         def make(settings: Any) -> Any:
             from rlm_studio.engine.follow_up import follow_up_session
             from rlm_studio.models.registry import resolve_model
@@ -98,6 +104,18 @@ class RunController(QObject):
             except Exception as exc:
                 self._warn_storage(exc)
         return result
+
+    async def _restore_context(self, plan: Any, store: Any) -> bool:
+        """A file-backed parent run's document, streamed back out of the database (off the UI thread) into
+        `plan.context`; False (failed emitted) when it cannot be."""
+        from .file_backed_runs import restore_plan_context
+
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, restore_plan_context, plan, store)
+        except Exception as exc:
+            self.failed.emit(describe_error(exc, "restoring the run's document"))
+            return False
+        return True
 
     async def _run_session(self, make: Callable[[Any], Any], settings_kwargs: dict[str, Any], *,
                            store: Any = None, on_event: Callable[[Any], None] | None = None) -> Any | None:
@@ -149,6 +167,13 @@ class RunController(QObject):
                     await loop.run_in_executor(None, writer.close)
                 except Exception as exc:
                     self._warn_storage(exc)
+        if result is not None and writer is not None:   # a file-backed document: kept for fork, ask, re-execution
+            from .file_backed_runs import keep_document
+
+            try:
+                await loop.run_in_executor(None, keep_document, store, result.run_id, session.context)
+            except Exception as exc:
+                self._warn_storage(exc)
         if result is not None:
             self.finished.emit(result)
         return result

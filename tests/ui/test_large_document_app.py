@@ -6,7 +6,6 @@ import hashlib
 import threading
 
 import pytest
-from PySide6.QtCore import Qt
 
 from rlm_studio.documents import FileBackedDocument
 from rlm_studio.sandbox import FileContext, read_context
@@ -27,14 +26,22 @@ def small_threshold(monkeypatch):
 
 
 def test_a_text_over_the_threshold_loads_as_a_file_backed_context_and_runs(window, qtbot, qloop, tmp_path,
-                                                                           app_home, small_threshold):
+                                                                           app_home, small_threshold, monkeypatch):
+    from rlm_studio.ui.document_loader import DocumentLoadJob
+
     text = _big_text(6000)                       # ~420 KB, multibyte characters split across chunks
     path = tmp_path / "logbook.txt"
     path.write_text(text, encoding="utf-8")
     panel = window.new_run
     progress = []
+    report = DocumentLoadJob._report
+
+    def record(job, done, total):                # what the load thread reports, before the job's throttling
+        progress.append((done, total))
+        report(job, done, total)
+
+    monkeypatch.setattr(DocumentLoadJob, "_report", record)
     panel.load_paths([path])
-    panel.job.progress.connect(lambda done, total: progress.append((done, total)))
     qtbot.waitUntil(lambda: not panel.loading, timeout=20000)
 
     assert len(panel.documents) == 1
@@ -47,7 +54,7 @@ def test_a_text_over_the_threshold_loads_as_a_file_backed_context_and_runs(windo
     assert read_context(context.path) == text     # the context file holds exactly the document
     assert document.prefix == text[:len(document.prefix)] and len(document.prefix) == 4096
     # progress went up in steps to the whole file
-    assert progress and progress[-1] == (path.stat().st_size, path.stat().st_size)
+    assert len(progress) > 5 and progress[-1] == (path.stat().st_size, path.stat().st_size)
     assert [d for d, _ in progress] == sorted(d for d, _ in progress)
     # the list shows it like any document, marked as kept in a file
     assert panel.doc_table.item(0, 0).text() == "logbook.txt"
@@ -70,24 +77,29 @@ def test_a_text_over_the_threshold_loads_as_a_file_backed_context_and_runs(windo
     assert cells[0].stdout.split() == [str(len(text)), hashlib.sha256(text.encode()).hexdigest()]
 
 
-def test_cancel_while_streaming_adds_nothing_and_leaves_no_file(window, qtbot, app_home, tmp_path, small_threshold):
+def test_cancel_while_streaming_adds_nothing_and_leaves_no_file(window, qtbot, app_home, tmp_path, small_threshold,
+                                                               monkeypatch):
+    from rlm_studio.ui.document_loader import DocumentLoadJob
+
     path = tmp_path / "big.txt"
     path.write_text(_big_text(8000), encoding="utf-8")
     panel = window.new_run
     clicked = threading.Event()
     seen = []
+    report = DocumentLoadJob._report
 
-    def hold_the_loader(done, total):   # runs on the load thread (a direct connection): it waits for the click
-        seen.append(done)
+    def hold_the_loader(job, done, total):   # on the load thread: after the first chunk, wait for the click
+        report(job, done, total)
+        seen.append((done, total))
         if len(seen) == 1:
-            assert done < total
             clicked.wait(20)
 
+    monkeypatch.setattr(DocumentLoadJob, "_report", hold_the_loader)
     panel.load_paths([path])
-    panel.job.progress.connect(hold_the_loader, Qt.ConnectionType.DirectConnection)
     qtbot.waitUntil(lambda: len(seen) >= 1, timeout=20000)
+    assert seen[0][0] < seen[0][1]               # the file is still being written
     assert panel.cancel_load_button.isVisible()
-    panel.cancel_load_button.click()             # as a user would, while the file is still being written
+    panel.cancel_load_button.click()             # as a user would
     clicked.set()
     qtbot.waitUntil(lambda: not panel.loading, timeout=20000)
     assert "cancelled" in panel.load_message.text()
@@ -119,3 +131,57 @@ def test_a_file_backed_document_with_others_is_refused_with_a_message(window, qt
     panel.question.setPlainText("What is in them?")
     with pytest.raises(ValueError, match="big.txt is a large document kept in a file"):
         panel.collect()
+
+
+def test_fork_follow_up_and_reexecution_of_a_file_backed_run_in_the_app(window, qtbot, qloop, tmp_path,
+                                                                        small_threshold):
+    import sqlite3
+
+    from tests.support.scripts import script
+    from tests.ui.ui_helpers import wait_on_loop
+
+    text = _big_text(6000)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    path = tmp_path / "logbook.txt"
+    path.write_text(text, encoding="utf-8")
+    panel = window.new_run
+    panel.load_paths([path])
+    qtbot.waitUntil(lambda: not panel.loading, timeout=20000)
+    assert isinstance(panel.documents[0], FileBackedDocument)
+    root = script(tmp_path, "root", rules=[
+        {"match": "Question: Which is record 17", "content": repl("FINAL(context.splitlines()[17] + ' / ' + str(n))")},
+        {"match": "RECORD-LEN", "content": repl("answer = context.splitlines()[4321] + ' / ' + str(n)\n"
+                                                "FINAL_VAR('answer')")},
+    ], default=repl("n = len(context)\nprint('RECORD-LEN', n)"))
+    panel.question.setPlainText("Which is record 4321?")
+    panel.root_model.set_spec(root)
+    first = run_coro(qloop, window.run_once(), timeout=60)
+    expected = f"{text.splitlines()[4321]} / {len(text)}"
+    assert first is not None and first.answer == expected
+    with sqlite3.connect(window.store.path) as conn:      # kept in the database after the run
+        assert conn.execute("select size from blobs where hash = ?", (digest,)).fetchone() == (len(text.encode()),)
+
+    file_context_module._KNOWN.clear()      # as after a restart: the document must come from the database
+    tree = window.run_view.model.tree
+    second = [c for c in tree.children(tree.root_id) if tree.node(c).kind == "iteration"][1]
+    dialog = window.fork_dialog(second)
+    assert dialog is not None
+    fork = run_coro(qloop, window.run_fork(dialog), timeout=60)
+    assert fork is not None and fork.run_id != first.run_id and fork.answer == expected, fork
+    restored = [p for p in (window.store.path.parent / "contexts").iterdir() if p.name.endswith(".bin")]
+    assert len(restored) == 2          # the loaded document's file and the one streamed out of the database
+
+    box = window.run_view.follow_up          # a follow-up of the fork (itself file-backed): from the same text
+    box.question.setText("Which is record 17?")
+    box.ask_button.click()
+    wait_on_loop(qloop, lambda: window._last_result is not None and window._last_result.run_id != fork.run_id
+                 and not window.controller.running, timeout=60)
+    turn = window._last_result
+    assert turn.status == "completed" and turn.answer == f"{text.splitlines()[17]} / {len(text)}"
+
+    assert window.replay_run(first.run_id)
+    differences = run_coro(qloop, window.replay_view.reexecute(), timeout=60)
+    assert differences == []
+    with sqlite3.connect(window.store.path) as conn:
+        refs = conn.execute("select count(*) from blob_refs where hash = ?", (digest,)).fetchone()[0]
+    assert refs == 3                   # the run, its fork and the follow-up all refer to the document
