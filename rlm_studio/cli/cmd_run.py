@@ -159,7 +159,9 @@ def handle(args: argparse.Namespace) -> int:
     settings = build_settings(args)
     from .large_context import keep_in_store, load_large_context
 
-    context = None if getattr(args, "then", None) else load_large_context(args.context, quiet=args.quiet)
+    # a --then turn restores a file-backed document from the database, so without one it loads the ordinary way
+    streamed = not (getattr(args, "then", None) and args.no_db)
+    context = load_large_context(args.context, quiet=args.quiet) if streamed else None
     if context is None:
         context, _ = load_context(args.context, args.include, args.exclude, quiet=args.quiet)
     run_options.check_tools(settings)

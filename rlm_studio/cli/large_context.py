@@ -82,10 +82,15 @@ def restore_context(store: Any, value: Any, quiet: bool = False) -> Any:
         return value
     if store is None:
         raise CliError("this run's document was kept in a file, and without the database it cannot be restored")
+    from rlm_studio.sandbox import FileContext
+
+    known = FileContext.known(value.key, value.kind)
+    if known is not None:
+        return known   # this process wrote that file (run --then): no need to restore it
     folder = Path(tempfile.mkdtemp(prefix="rlm-studio-context-"))
     atexit.register(shutil.rmtree, folder, True)
     if not quiet:
-        print(f"restoring the run's {value.total_chars / 1e6:,.0f} M-character document from the database",
+        print(f"restoring the run's document ({value.total_chars:,} characters) from the database",
               file=sys.stderr, flush=True)
     try:
         return materialize(store.path, value, folder)

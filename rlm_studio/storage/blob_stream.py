@@ -130,10 +130,10 @@ def read_stream(conn: sqlite3.Connection, digest: str) -> Iterator[bytes]:
             if unpacker is None:
                 yield chunk
                 continue
-            data = unpacker.decompress(chunk, CHUNK_BYTES * 4)
+            data = unpacker.decompress(chunk, CHUNK_BYTES)
             while data:
                 yield data
-                data = unpacker.decompress(unpacker.unconsumed_tail, CHUNK_BYTES * 4) if unpacker.unconsumed_tail \
+                data = unpacker.decompress(unpacker.unconsumed_tail, CHUNK_BYTES) if unpacker.unconsumed_tail \
                     else b""
         if unpacker is not None:
             rest = unpacker.flush()

@@ -151,3 +151,10 @@ def test_fork_ask_and_reexecute_of_a_file_backed_cli_run_read_the_same_text(tmp_
     with sqlite3.connect(db) as conn:   # the fork and the follow-up refer to the document as well
         refs = conn.execute("select count(*) from blob_refs where hash = ?", (digest,)).fetchone()[0]
     assert refs == 3
+
+    # run ... --then: the first turn streams the file, the next one continues on the same file-backed context
+    both = cli("run", "-c", str(doc), "-q", "Which is record 4321?", "--then", "Which is record 17?",
+               "--root-model", model, "--db", str(db), env=env)
+    assert both.returncode == 0, both.stderr
+    assert both.stdout.splitlines() == [expected, f"{text.splitlines()[17]} / {len(text)}"]
+    assert "restoring" not in both.stderr      # the same process still has the file: nothing was restored

@@ -185,3 +185,24 @@ def test_fork_follow_up_and_reexecution_of_a_file_backed_run_in_the_app(window, 
     with sqlite3.connect(window.store.path) as conn:
         refs = conn.execute("select count(*) from blob_refs where hash = ?", (digest,)).fetchone()[0]
     assert refs == 3                   # the run, its fork and the follow-up all refer to the document
+
+
+def test_a_folder_load_streams_its_huge_texts_and_reads_the_rest(app_home, tmp_path, small_threshold):
+    from rlm_studio.documents import DocumentError, as_context, load_folder, run_context
+    from rlm_studio.ui.file_backed_loader import stream_large_file
+
+    folder = tmp_path / "docs"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "huge.log").write_text(_big_text(3000), encoding="utf-8")
+    (folder / "notes.md").write_text("# notes\nsmall\n", encoding="utf-8")
+    (folder / "page.html").write_text("<p>" + "word " * 30000 + "</p>", encoding="utf-8")   # large, but HTML
+    loaded = load_folder(folder, large=stream_large_file)
+    kinds = {d.name: type(d).__name__ for d in loaded.documents}
+    assert kinds == {"sub/huge.log": "FileBackedDocument", "notes.md": "Document", "page.html": "Document"}
+    huge = next(d for d in loaded.documents if d.name == "sub/huge.log")
+    assert read_context(huge.context.path) == _big_text(3000)
+    with pytest.raises(DocumentError, match="runs on its own"):
+        run_context(loaded.documents)
+    with pytest.raises(DocumentError, match="no text in memory"):
+        as_context(loaded.documents)          # never a silent empty text
+    assert run_context([huge]) is huge.context
