@@ -50,7 +50,7 @@ def read_text_file(
     if bom is None and python_source and (declared := declared_encoding(sample)) is not None:
         if declared != "utf-8":
             try:
-                _refuse_control_characters(sample, declared, label)
+                refuse_control_characters(sample, declared, label)
                 text = _decode_all(handle, declared, label, reporter)
                 return text, declared, f"read as {declared}, as its coding declaration says"
             except DocumentError:
@@ -116,7 +116,7 @@ def _detect_and_read(
                     "(it is probably a binary file).", kind="binary"
                 )
             codec = encoding = guessed
-    _refuse_control_characters(sample, codec, label)
+    refuse_control_characters(sample, codec, label)
 
     try:
         return _decode_all(handle, codec, label, reporter), encoding
@@ -197,7 +197,7 @@ def _decode_all(
     return text
 
 
-def _refuse_control_characters(sample: bytes, codec: str, label: str) -> None:
+def refuse_control_characters(sample: bytes, codec: str, label: str) -> None:
     """Binary data that happens to decode still shows as many control characters."""
     text = sample.decode(codec, errors="ignore")
     if not text:

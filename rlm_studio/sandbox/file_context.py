@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import io
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -88,9 +89,12 @@ class FileContext:
     @classmethod
     def from_text_files(cls, sources: list[tuple[str, Path]], dest: Path, *,
                         progress: Callable[[int, int], None] | None = None,
-                        cancel: Callable[[], bool] | None = None) -> FileContext:
-        """One file -> a str context; several -> a dict of name -> text. Raises ContextFileError for a file
-        that is not UTF-8 text (the caller loads it the ordinary way), ContextBuildCancelled on cancel."""
+                        cancel: Callable[[], bool] | None = None,
+                        encodings: list[str | None] | None = None) -> FileContext:
+        """One file -> a str context; several -> a dict of name -> text. Newlines become \n (\r\n and a lone
+        \r, as the document loader reads text). `encodings` (one per source; None: UTF-8) names the codec of
+        a file that is not UTF-8: it is decoded and re-encoded chunk by chunk. Raises ContextFileError for a
+        file that does not decode (the caller loads it the ordinary way), ContextBuildCancelled on cancel."""
         if not sources:
             raise ContextFileError("there are no files to use as context")
         names = [name for name, _ in sources]
@@ -103,9 +107,10 @@ class FileContext:
         prefix = ""
         done = 0
         try:
-            for name, path in sources:
+            for index, (name, path) in enumerate(sources):
+                codec = encodings[index] if encodings else None
                 writer.begin_part()
-                part, head, done = _stream_part(writer, name, path, done, total, progress, cancel)
+                part, head, done = _stream_part(writer, name, path, done, total, progress, cancel, codec)
                 writer.end_part()
                 parts.append(part)
                 prefix = prefix or head
@@ -120,14 +125,17 @@ class FileContext:
 
 def _stream_part(writer: ContextFileWriter, name: str, path: Path, done: int, total: int,
                  progress: Callable[[int, int], None] | None,
-                 cancel: Callable[[], bool] | None) -> tuple[ContextPart, str, int]:
-    """Copy one file's bytes into the context file as they are (they are UTF-8 already), checking that
-    they decode and counting characters; a character split across two reads waits for the next one."""
+                 cancel: Callable[[], bool] | None, codec: str | None = None) -> tuple[ContextPart, str, int]:
+    """Copy one file's bytes into the context file (as they are when they are UTF-8 already, which is checked
+    and their characters counted; else decoded from `codec` and re-encoded); a character split across two
+    reads waits for the next one, and so does a final \r (it may be the first half of \r\n)."""
     digest = hashlib.sha256()
     chars = nbytes = 0
     head = ""
     pending = b""
     first = True
+    decoder = None if codec in (None, "utf-8", "utf-8-sig") else \
+        io.IncrementalNewlineDecoder(codecs.getincrementaldecoder(codec)("strict"), translate=True)
     with open(path, "rb") as handle:
         while True:
             if cancel is not None and cancel():
@@ -135,22 +143,41 @@ def _stream_part(writer: ContextFileWriter, name: str, path: Path, done: int, to
             chunk = handle.read(CHUNK_BYTES)
             done += len(chunk)
             final = not chunk
-            data = pending + chunk if pending else chunk
-            if first and data.startswith(codecs.BOM_UTF8):
-                data = data[len(codecs.BOM_UTF8):]
-            first = False
-            cut = len(data) if final else _whole_characters(data)
-            data, pending = data[:cut], data[cut:]
+            if decoder is not None:
+                try:
+                    text = decoder.decode(chunk, final=final)
+                except UnicodeDecodeError as exc:
+                    raise ContextFileError(f"{name} is not {codec} text (near byte {done - len(chunk) + exc.start:,})"
+                                           ) from None
+                if first and text.startswith("\ufeff"):
+                    text = text[1:]
+                first = False
+                data = text.encode("utf-8", "surrogatepass")
+                count = len(text)
+            else:
+                data = pending + chunk if pending else chunk
+                if first and data.startswith(codecs.BOM_UTF8):
+                    data = data[len(codecs.BOM_UTF8):]
+                first = False
+                cut = len(data) if final else _whole_characters(data)
+                if not final and cut and data[cut - 1:cut] == b"\r":
+                    cut -= 1
+                data, pending = data[:cut], data[cut:]
+                if b"\r" in data:
+                    data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+                text = ""
+                count = 0
+                if data:
+                    if data.isascii():
+                        count = len(data)
+                        text = data[:PREFIX_CHARS].decode("ascii") if len(head) < PREFIX_CHARS else ""
+                    else:
+                        try:
+                            text = data.decode("utf-8")
+                        except UnicodeDecodeError as exc:
+                            raise ContextFileError(f"{name} is not UTF-8 text (byte {nbytes + exc.start:,})") from None
+                        count = len(text)
             if data:
-                if data.isascii():
-                    count = len(data)
-                    text = data[:PREFIX_CHARS].decode("ascii") if len(head) < PREFIX_CHARS else ""
-                else:
-                    try:
-                        text = data.decode("utf-8")
-                    except UnicodeDecodeError as exc:
-                        raise ContextFileError(f"{name} is not UTF-8 text (byte {nbytes + exc.start:,})") from None
-                    count = len(text)
                 digest.update(data)
                 writer.write(data)
                 chars += count

@@ -27,11 +27,12 @@ def contexts_dir() -> Path:
 
 
 def stream_large_file(path: Path, label: str, name: str, size: int, reporter: Any) -> Any | None:
-    """A FileBackedDocument for a UTF-8 text file of the threshold size or more, else None."""
+    """A FileBackedDocument for a text file of the threshold size or more (UTF-8, UTF-16/32, a legacy code page:
+    read as the document loader reads it, newlines made \n), else None."""
     from rlm_studio.documents import STREAMABLE_KINDS, FileBackedDocument, LoadCancelled, large_document_bytes
-    from rlm_studio.documents.encoding import bom_encoding, is_utf8
     from rlm_studio.documents.kinds import kind_from_name
-    from rlm_studio.documents.sniffing import sniff_binary
+    from rlm_studio.documents.loader import PYTHON_SUFFIXES
+    from rlm_studio.documents.text_reader import declared_encoding
     from rlm_studio.sandbox import ContextBuildCancelled, ContextFileError, FileContext
 
     kind = kind_from_name(path)
@@ -42,10 +43,9 @@ def stream_large_file(path: Path, label: str, name: str, size: int, reporter: An
             sample = handle.read(_SAMPLE_BYTES)
     except OSError:
         return None   # the ordinary loader says what is wrong with it
-    bom = bom_encoding(sample)
-    if (bom is not None and bom[0] not in ("utf-8", "utf-8-sig")) or b"\x00" in sample \
-            or sniff_binary(sample) is not None or not is_utf8(sample, complete=len(sample) < _SAMPLE_BYTES):
-        return None
+    codec, encoding, note = _encoding_of(sample, label)
+    if codec is None or (path.suffix.lower() in PYTHON_SUFFIXES and declared_encoding(sample) not in (None, "utf-8")):
+        return None   # the ordinary loader reads it (and a Python file's coding declaration) and says how
     dest = _new_context_path()
 
     def cancelled() -> bool:
@@ -57,15 +57,47 @@ def stream_large_file(path: Path, label: str, name: str, size: int, reporter: An
 
     try:
         context = FileContext.from_text_files([(name, path)], dest, progress=lambda done, _total: reporter.report(done),
-                                              cancel=cancelled)
+                                              cancel=cancelled, encodings=[codec])
     except ContextBuildCancelled:
         raise LoadCancelled("Loading was cancelled.") from None
     except ContextFileError:
         return None   # not UTF-8 after all (past the sample), or empty: the ordinary loader reads it and says how
     track(dest)
     reporter.finish()
-    return FileBackedDocument(name=name, path=path.absolute(), text="", kind=kind, encoding="utf-8",
-                              size_bytes=size, context=context)
+    return FileBackedDocument(name=name, path=path.absolute(), text="", kind=kind, encoding=encoding,
+                              size_bytes=size, encoding_note=note, context=context)
+
+
+def _encoding_of(sample: bytes, label: str) -> tuple[str | None, str, str | None]:
+    """(codec to stream with, encoding name, note for the user) as the document loader would read the file;
+    codec None where the ordinary loader must read it (binary-looking, mostly-UTF-8 with bad bytes, no fit)."""
+    from rlm_studio.documents import DocumentError
+    from rlm_studio.documents.encoding import bom_encoding, bomless_utf16, guess_legacy_encoding, is_utf8
+    from rlm_studio.documents.sniffing import sniff_binary
+    from rlm_studio.documents.text_reader import encoding_note, refuse_control_characters
+
+    if sniff_binary(sample) is not None:
+        return None, "", None
+    bom = bom_encoding(sample)
+    if bom is not None:
+        codec, encoding = bom
+    elif b"\x00" in sample:
+        wide = bomless_utf16(sample)
+        if wide is None:
+            return None, "", None
+        codec = encoding = wide
+    elif is_utf8(sample, complete=len(sample) < _SAMPLE_BYTES):
+        codec = encoding = "utf-8"
+    else:
+        guessed = guess_legacy_encoding(sample)
+        if guessed is None:
+            return None, "", None
+        codec = encoding = guessed
+    try:
+        refuse_control_characters(sample, codec, label)
+    except DocumentError:
+        return None, "", None
+    return codec, encoding, encoding_note(encoding, bom is not None)
 
 
 def track(path: Path) -> None:

@@ -107,18 +107,20 @@ def test_cancel_while_streaming_adds_nothing_and_leaves_no_file(window, qtbot, a
     assert list((app_home / "contexts").iterdir()) == []   # the partial context file was removed
 
 
-def test_below_the_threshold_or_not_utf8_loads_as_text(window, qtbot, tmp_path, small_threshold):
+def test_below_the_threshold_text_and_a_binary_file_keep_the_ordinary_way(window, qtbot, tmp_path, small_threshold):
     small = tmp_path / "small.txt"
     small.write_text("just a few words\n", encoding="utf-8")
     legacy = tmp_path / "legacy.txt"
     legacy.write_bytes(("Caf\xe9 cr\xe8me, na\xefve r\xe9sum\xe9.\n" * 6000).encode("cp1252"))
+    binary = tmp_path / "dump.txt"
+    binary.write_bytes(bytes(range(1, 32)) * 8000)          # control characters: not text, however large
     panel = window.new_run
-    panel.load_paths([small, legacy])
+    panel.load_paths([small, legacy, binary])
     qtbot.waitUntil(lambda: not panel.loading, timeout=20000)
-    assert [type(d).__name__ for d in panel.documents] == ["Document", "Document"]
-    assert panel.documents[1].text.startswith("Café crème")
-    panel.question.setPlainText("What do they say?")
-    assert isinstance(panel.collect()[1], dict)
+    assert [type(d).__name__ for d in panel.documents] == ["Document", "FileBackedDocument"]
+    assert panel.documents[1].encoding == "cp1252" and "guessed" in panel.documents[1].encoding_note
+    assert read_context(panel.documents[1].context.path).startswith("Café crème")
+    assert "dump.txt looks like a binary file" in panel.load_message.text()   # the loader's own message
 
 
 def test_a_file_backed_document_with_others_is_refused_with_a_message(window, qtbot, tmp_path, small_threshold):
@@ -206,3 +208,24 @@ def test_a_folder_load_streams_its_huge_texts_and_reads_the_rest(app_home, tmp_p
     with pytest.raises(DocumentError, match="no text in memory"):
         as_context(loaded.documents)          # never a silent empty text
     assert run_context([huge]) is huge.context
+
+
+@pytest.mark.parametrize("encoding, newline", [("utf-8", "\r\n"), ("utf-8-sig", "\n"), ("cp1252", "\r\n"),
+                                               ("utf-16", "\n"), ("utf-8", "\r")])
+def test_a_streamed_text_is_the_text_the_ordinary_loader_reads(app_home, tmp_path, small_threshold, monkeypatch,
+                                                              encoding, newline):
+    from rlm_studio.documents import load_document, load_paths
+    from rlm_studio.ui.file_backed_loader import stream_large_file
+
+    monkeypatch.setattr(file_context_module, "CHUNK_BYTES", 4099)   # odd: \r\n and characters cut across reads
+    western = "Café crème, naïve résumé — “quoted” {i}" if encoding == "cp1252" else LINE.rstrip("\n")
+    text = newline.join(western.format(i=i, d=i % 17, m=i % 60) for i in range(4000)) + newline
+    path = tmp_path / f"doc-{encoding}.txt"
+    path.write_bytes(text.encode(encoding))
+    expected = load_document(path)                       # the ordinary loader: one str
+    streamed = load_paths([path], large=stream_large_file).documents[0]
+    assert type(streamed).__name__ == "FileBackedDocument"
+    assert read_context(streamed.context.path) == expected.text
+    assert (streamed.chars, streamed.encoding, streamed.encoding_note) == \
+        (expected.chars, expected.encoding, expected.encoding_note)
+    assert streamed.context.parts[0].sha256 == hashlib.sha256(expected.text.encode()).hexdigest()
