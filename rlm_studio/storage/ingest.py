@@ -18,12 +18,10 @@ from rlm_studio.engine.events import (
     Event,
     FinalAnswer,
     ModelCallFinished,
-    ModelCallStarted,
     Notice,
     RunFinished,
     RunStarted,
     SubcallFinished,
-    SubcallStarted,
 )
 from rlm_studio.engine.gc_paused import gc_paused
 from rlm_studio.engine.run_tree import NodeRecord, RunTree, Totals
@@ -44,8 +42,8 @@ _NODE_SQL = (f"INSERT OR REPLACE INTO nodes ({_QUOTED_NODE_COLUMNS}) "
 
 
 _RUN_EFFECT_TYPES = frozenset({RunStarted, Notice, RunFinished})   # the events that change a runs row
-_SEARCHED_TYPES = frozenset({RunStarted, FinalAnswer, RunFinished, CellStarted, CellFinished, SubcallStarted,
-                             SubcallFinished, ModelCallFinished, ModelCallStarted})   # with text for the index
+_SEARCHED_TYPES = frozenset({RunStarted, FinalAnswer, RunFinished, CellStarted, CellFinished, SubcallFinished,
+                             ModelCallFinished})   # the events with a text for the search index
 
 
 @dataclass
@@ -55,7 +53,7 @@ class RunState:
     tree: RunTree = field(default_factory=RunTree)
     root_node_id: str | None = None
     warnings: list[str] = field(default_factory=list)
-    indexed_prompts: set[int] = field(default_factory=set)   # texts already in the search index
+    indexed_answers: set[int] = field(default_factory=set)   # final answers already in the search index
     dirty: set[str] = field(default_factory=set)
 
 
@@ -204,31 +202,25 @@ class Ingest:
 
     @staticmethod
     def _search_rows(state: RunState, event: Event, rows: list[tuple[str, str, str, str]]) -> None:
-        found: list[tuple[str | None, str]] = []
-        if isinstance(event, RunStarted):
-            found.append((event.question, "question"))
-        elif isinstance(event, FinalAnswer):
-            found.append((event.answer, "answer"))
-            state.indexed_prompts.add(hash(("answer", event.answer)))
-        elif isinstance(event, RunFinished) and event.node_id == state.root_node_id \
-                and hash(("answer", event.answer)) not in state.indexed_prompts:
-            found.append((event.answer, "answer"))   # runs stored before answers needed FINAL kept a partial one
+        """The texts people search for: question, answers, code, output, responses (not prompts: see
+        migration_search)."""
+        found: tuple[str | None, str]
+        if isinstance(event, SubcallFinished | ModelCallFinished):
+            found = (event.response, "response")
         elif isinstance(event, CellStarted):
-            found.append((event.code, "code"))
+            found = (event.code, "code")
         elif isinstance(event, CellFinished):
-            found.append(("\n".join(t for t in (event.stdout, event.stderr) if t), "output"))
-        elif isinstance(event, SubcallStarted):
-            found.append((event.prompt, "prompt"))
-        elif isinstance(event, (SubcallFinished, ModelCallFinished)):
-            found.append((event.response, "response"))
-        elif isinstance(event, ModelCallStarted):
-            for message in event.messages:
-                content = message.get("content") if isinstance(message, dict) else None
-                if isinstance(content, str) and message.get("role") != "assistant":
-                    key = hash(content)
-                    if key not in state.indexed_prompts:
-                        state.indexed_prompts.add(key)
-                        found.append((content, "prompt"))
-        for text, field_name in found:
-            if text and not text.isspace():
-                rows.append((text[:SEARCH_MAX_CHARS], event.run_id, event.node_id, field_name))
+            found = ("\n".join(t for t in (event.stdout, event.stderr) if t), "output")
+        elif isinstance(event, RunStarted):
+            found = (event.question, "question")
+        elif isinstance(event, FinalAnswer):
+            found = (event.answer, "answer")
+            state.indexed_answers.add(hash(event.answer))
+        elif isinstance(event, RunFinished) and event.node_id == state.root_node_id \
+                and hash(event.answer) not in state.indexed_answers:
+            found = (event.answer, "answer")   # runs stored before answers needed FINAL kept a partial one
+        else:
+            return
+        text, field_name = found
+        if text and not text.isspace():
+            rows.append((text[:SEARCH_MAX_CHARS], event.run_id, event.node_id, field_name))

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from .errors import StorageError
 from .migration_conversations import m006_conversations
+from .migration_search import m007_search_without_prompts
 from .migration_totals import m004_run_totals
 
 
@@ -129,7 +130,7 @@ def m001_initial(conn: sqlite3.Connection) -> None:
     ) WITHOUT ROWID;
     CREATE INDEX tags_tag ON tags(tag);
 
-    -- Full-text search over questions, answers, code, output, prompts and responses.
+    -- Full-text search over questions, answers, code, output and responses (prompts until migration 7).
     CREATE VIRTUAL TABLE search_index USING fts5(
         text, run_id UNINDEXED, node_id UNINDEXED, field UNINDEXED, tokenize = 'unicode61'
     );
@@ -232,7 +233,7 @@ def m003_bench(conn: sqlite3.Connection) -> None:
 # Each migration's number is in its name (m005_... is 5); a database records the ones it has run, so a
 # migration numbered below one already applied (written in parallel, landed later) still runs.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_findings, m003_bench, m004_run_totals, m005_damaged_runs,
-                                                          m006_conversations]
+                                                          m006_conversations, m007_search_without_prompts]
 
 
 def migration_number(step: Callable[[sqlite3.Connection], None]) -> int:
