@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import weakref
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from rlm_studio.engine.events import Event
 from rlm_studio.engine.gc_paused import gc_paused
+from rlm_studio.engine.run_tree import NodeRecord
 
 from ._events import as_event
 from .totals import Totals
@@ -25,6 +26,8 @@ from .tree import RunTree, TreeChange
 # were applied (announced once per batch by `publish`); the others: that attribute was set.
 Change = Literal["reset", "events", "findings", "links", "isolation", "warnings", "state"]
 Observer = Callable[[Change], None]
+NodeEventsReader = Callable[[NodeRecord], list[Event]]   # a stored node's events, read when asked for
+DETAIL_CACHE = 64   # nodes whose events a stored run keeps after reading them (the last ones looked at)
 
 
 @dataclass(frozen=True)
@@ -37,8 +40,9 @@ class RunLink:
 
 
 class OpenRun:
-    """One run, live or stored. Feed events with `apply` (then `publish` once per batch) or build it at
-    once with `from_events`; set findings, links, isolation and app warnings with their setters."""
+    """One run, live or stored. Feed events with `apply` (then `publish` once per batch), build it at
+    once with `from_events`, or open a stored one from its node rows with `from_stored`; set findings,
+    links, isolation and app warnings with their setters."""
 
     def __init__(self, run_id: str | None = None) -> None:
         self._observers: list[Callable[[], Observer | None]] = []   # weak for bound methods
@@ -46,7 +50,9 @@ class OpenRun:
 
     def _clear(self, run_id: str | None) -> None:
         self.run_id = run_id
-        self.events: list[Event] = []              # every stored (non-ephemeral) event, in order
+        self.events: list[Event] = []              # every stored (non-ephemeral) event, in order (see from_stored)
+        self.events_complete = True                # False: opened from node rows, `events` holds the run's own
+        self._read_node_events: NodeEventsReader | None = None
         self.tree = RunTree()
         self._by_node: dict[str, list[Event]] = defaultdict(list)
         self.streaming: dict[str, str] = {}        # node id -> text streamed so far (ephemeral deltas)
@@ -55,6 +61,7 @@ class OpenRun:
         self.notices: list[Any] = []               # Notice and HistoryCompacted events
         self.documents: list[Any] = []             # ContextAttached events
         self.findings: list[dict[str, Any]] | None = None  # failure-mode findings (None: not computed yet)
+        self.finding_marks = FindingMarks()        # the findings by the nodes they name
         self.parent: RunLink | None = None
         self.forks: list[RunLink] = []
         self._isolation = ""                       # the sandbox level when the events do not carry it
@@ -93,6 +100,23 @@ class OpenRun:
         run._unpublished = False
         return run
 
+    @classmethod
+    def from_stored(cls, tree: RunTree, run_events: Iterable[Event], read_node_events: NodeEventsReader,
+                    run_id: str | None = None) -> OpenRun:
+        """A stored run opened from its node rows: `tree` as stored, `run_events` the events about the run
+        as a whole (its start and finish, notices, documents, first and last: what the header, status bar
+        and charts read), and each node's own events read with `read_node_events` when they are asked for
+        (`for_node`: the detail pane). `events` then holds only `run_events` (`events_complete` is False)."""
+        run = cls(run_id)
+        run.tree = tree
+        for event in run_events:
+            run._keep(as_event(event))
+        run.events_complete = False
+        run._read_node_events = read_node_events
+        run._by_node.clear()   # filled as nodes are looked at
+        run._unpublished = False
+        return run
+
     def reset(self, other: OpenRun | None = None, *, running: bool = False, run_id: str | None = None) -> None:
         """Show another run: take `other`'s state (a run built with `from_events`), or start empty
         (`running`: a live run is about to start). Observers stay; they hear "reset"."""
@@ -118,6 +142,15 @@ class OpenRun:
                 self.streaming[event.node_id] = self.streaming.get(event.node_id, "") + text
                 self._unpublished = True
             return None
+        self._keep(event)
+        if kind == "model_call_finished":
+            self.streaming.pop(event.node_id, None)
+        self._unpublished = True
+        return self.tree.apply(event)
+
+    def _keep(self, event: Event) -> None:
+        """Record a stored event (without folding it into the tree)."""
+        kind = event.kind
         self.events.append(event)
         self._by_node[event.node_id].append(event)
         if kind == "run_started" and not event.parent_id and self.root_started is None:
@@ -130,10 +163,6 @@ class OpenRun:
             self.notices.append(event)
         elif kind == "context_attached":
             self.documents.append(event)
-        if kind == "model_call_finished":
-            self.streaming.pop(event.node_id, None)
-        self._unpublished = True
-        return self.tree.apply(event)
 
     def publish(self) -> None:
         """Tell observers that events were applied since the last time (nothing when none were)."""
@@ -145,6 +174,7 @@ class OpenRun:
     def set_findings(self, findings: Iterable[Any]) -> None:
         """The run's failure-mode findings (Finding objects or their dicts)."""
         self.findings = [_finding_dict(f) for f in findings]
+        self.finding_marks = FindingMarks(self.findings)
         self._notify("findings")
 
     def set_links(self, parent: RunLink | None, forks: Iterable[RunLink] = ()) -> None:
@@ -201,11 +231,21 @@ class OpenRun:
         return [c for c in self.tree.children(root) if self.tree.node(c).kind == "iteration"]
 
     def for_node(self, node_id: str) -> list[Event]:
-        """The events of one node, in order."""
-        return list(self._by_node.get(node_id, ()))
+        """The events of one node, in order (a run opened from node rows reads them now: its opening and
+        closing events, by their sequence numbers)."""
+        reader = self._read_node_events
+        if reader is None or node_id in self._by_node:
+            return list(self._by_node.get(node_id, ()))
+        if node_id not in self.tree:
+            return []
+        events = reader(self.tree.node(node_id))
+        if len(self._by_node) >= DETAIL_CACHE:
+            self._by_node.pop(next(iter(self._by_node)))
+        self._by_node[node_id] = [e for e in events if e.node_id == node_id]
+        return list(self._by_node[node_id])
 
     def first(self, node_id: str, kind: str) -> Event | None:
-        for event in self._by_node.get(node_id, ()):
+        for event in self.for_node(node_id):
             if event.kind == kind:
                 return event
         return None
@@ -226,6 +266,44 @@ class OpenRun:
 
 
 FORK_KINDS = ("iteration", "model_call", "cell")  # nodes "Fork from here" works on (of the root run)
+
+
+class FindingMarks:
+    """The findings that name each node: (kind, reason) pairs. A finding can name 100,000 sub-calls: each
+    node maps to the number of its first finding (an int, nothing the cyclic GC walks), the rare node that
+    several findings name to a list of them besides."""
+
+    def __init__(self, findings: Iterable[dict[str, Any]] = ()) -> None:
+        self._pairs: list[tuple[str, str]] = []
+        self._first: dict[str, int] = {}
+        self._more: dict[str, list[int]] = {}
+        for number, finding in enumerate(findings):
+            self._pairs.append((str(finding["kind"]), str(finding["reason"])))
+            for node_id in finding["nodes"] or ():
+                if node_id not in self._first:
+                    self._first[node_id] = number
+                else:
+                    self._more.setdefault(node_id, []).append(number)
+
+    def get(self, node_id: str) -> list[tuple[str, str]]:
+        """(kind, reason) of each finding naming the node, in order ([] for none)."""
+        first = self._first.get(node_id)
+        if first is None:
+            return []
+        return [self._pairs[first], *(self._pairs[n] for n in self._more.get(node_id, ()))]
+
+    def first_kind(self, node_id: str) -> str | None:
+        first = self._first.get(node_id)
+        return None if first is None else self._pairs[first][0]
+
+    def __contains__(self, node_id: object) -> bool:
+        return node_id in self._first
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._first)
+
+    def __len__(self) -> int:
+        return len(self._first)
 
 
 def _finding_dict(finding: Any) -> dict[str, Any]:

@@ -18,7 +18,9 @@ import sqlite_utils
 from rlm_studio.engine.events import Event
 from rlm_studio.engine.gc_paused import gc_paused
 from rlm_studio.engine.run_tree import NodeRecord, RunTree, Totals
+from rlm_studio.engine.run_tree.columns import ColumnTree
 
+from . import run_reads
 from .blobs import decode_blob
 from .connection import connect
 from .errors import StorageError
@@ -285,6 +287,24 @@ class Store:
         with gc_paused():   # the rows and records of a large run all stay alive: nothing to collect
             rows = self.load_nodes(run_id) if nodes is None else nodes
             return RunTree.from_nodes(NodeRecord.from_row(r) for r in rows)
+
+    def load_column_tree(self, run_id: str) -> ColumnTree:
+        """The run tree from its node rows in one query, held as columns (opening a large run in the app)."""
+        run_id = self.resolve_run_id(run_id)
+        with self._lock, gc_paused():
+            return run_reads.column_tree(self._conn, run_id)
+
+    def load_events_at(self, run_id: str, seqs: Iterable[int | None]) -> list[Event]:
+        """Only the run's events with these sequence numbers (a node's opening and closing: its details)."""
+        with self._lock:
+            return run_reads.events_at(self._conn, run_id, seqs)
+
+    def load_run_events(self, run_id: str, seqs: Iterable[int | None] = ()) -> list[Event]:
+        """The events about the run as a whole: `seqs` (the root's start and finish), notices, documents,
+        and the first and last event."""
+        run_id = self.resolve_run_id(run_id)
+        with self._lock:
+            return run_reads.run_events(self._conn, run_id, seqs)
 
     def search(self, text: str, limit: int = 50) -> list[dict[str, Any]]:
         query = fts_query(text or "")

@@ -34,12 +34,13 @@ from PySide6.QtWidgets import (
 )
 
 from rlm_studio.analysis.open_run import OpenRun
+from rlm_studio.engine.run_tree.columns import ColumnTree
 
 from .detail_html import NodeDetail, build_detail, render_html, section_text
 from .follow_up_box import FollowUpBox
 from .open_run_signals import OpenRunSignals
 from .run_header import RunHeader
-from .tree_model import COL_NODE, FILTER_ROLE, KIND_ROLE, NODE_ID_ROLE, SORT_ROLE, RunTreeModel
+from .tree_model import COL_NODE, KIND_ROLE, NODE_ID_ROLE, SORT_ROLE, RunTreeModel
 
 AUTO_EXPAND_KINDS = ("run", "iteration", "cell")
 LIVE_FLUSH_MS = 40     # how often queued live events reach the tree
@@ -51,17 +52,42 @@ class NodeProxyModel(QSortFilterProxyModel):
 
     Without a filter, hasChildren asks the source (the base class would build and sort the child
     mapping of every visible node); sorting by the Node column ascending is the source order itself.
+    The filter is one search of the source's filter index (`RunTreeModel.matching`: the matching nodes and
+    their ancestors), so a row is accepted by a set lookup, never by reading its text through Qt. A live
+    tree also matches rows that came after the search, and its parents follow their children (recursive).
     """
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setSortRole(SORT_ROLE)
-        self.setFilterRole(FILTER_ROLE)
-        self.setRecursiveFilteringEnabled(True)
-        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.needle = ""
+        self._shown: set[str] | None = None   # what the filter shows; None: no filter
+
+    def set_needle(self, text: str) -> None:
+        """Show only the nodes whose text (FILTER_ROLE) holds `text`, any case, and their ancestors."""
+        source = self.sourceModel()
+        self.needle = text
+        self._shown = source.matching(text) if text and isinstance(source, RunTreeModel) else None
+        live = isinstance(source, RunTreeModel) and not isinstance(source.tree, ColumnTree)
+        self.setRecursiveFilteringEnabled(bool(text) and live)
+        self.invalidateRowsFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
+        shown = self._shown
+        if shown is None:
+            return True
+        source = self.sourceModel()
+        assert isinstance(source, RunTreeModel)
+        node_id = source.child_id(source_row, source_parent)
+        if node_id is None:
+            return False
+        if node_id in shown:
+            return True
+        # a live node that came after the search (or whose text changed since)
+        return not isinstance(source.tree, ColumnTree) and self.needle.lower() in source.filter_text(node_id).lower()
 
     def hasChildren(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:
-        if not self.filterRegularExpression().pattern():
+        if self._shown is None:
             source = self.sourceModel()
             return source is not None and source.hasChildren(self.mapToSource(parent))
         return super().hasChildren(parent)
@@ -102,13 +128,15 @@ class RunView(QWidget):
         self.expand_button = QPushButton("Expand all")
         self.collapse_button = QPushButton("Collapse all")
         self.tree_view = QTreeView()
-        self.tree_view.setModel(self.proxy)
+        # the view shows the tree model itself; the proxy only while a filter or a sort is in use (every
+        # row an expand-all lays out would otherwise cost four calls into Python instead of one)
+        self.tree_view.setModel(self.model)
         self.tree_view.setUniformRowHeights(True)
         header = self.tree_view.header()
         header.setSectionsClickable(True)
         header.setSortIndicatorShown(True)
         header.setSortIndicator(COL_NODE, Qt.SortOrder.AscendingOrder)
-        header.sortIndicatorChanged.connect(self.proxy.sort_by)
+        header.sortIndicatorChanged.connect(self._sort_by)
         self.tree_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree_view.setAlternatingRowColors(True)
         self.tree_view.setAllColumnsShowFocus(True)
@@ -196,8 +224,10 @@ class RunView(QWidget):
             self._flush_timer.stop()
             self._live_queue.clear()
             self.model.set_tree(self.run.tree)
-            if self.run.findings is not None:
-                self.model.set_findings(self.run.findings)
+            if self.proxy.needle:   # the filter box still holds text: filter the new tree with it
+                self.proxy.set_needle(self.proxy.needle)
+            if self.run.findings is not None:   # the view was just reset: nothing to announce
+                self.model.set_findings(self.run.findings, self.run.finding_marks, announce=False)
             self._selected = None
             self._detail = None
             self.detail.clear()
@@ -206,7 +236,7 @@ class RunView(QWidget):
                 self._expand_top()
             self._refresh_now()
         elif change == "findings":
-            self.model.set_findings(self.run.findings or [])
+            self.model.set_findings(self.run.findings or [], self.run.finding_marks)
         elif change == "links":
             self.header.show_links(self.run)
         elif change == "events":
@@ -275,11 +305,51 @@ class RunView(QWidget):
 
     def _expand_top(self) -> None:
         """Expand the root run and its iterations (not every cell: a stored run can be huge)."""
-        root = self.proxy.index(0, 0)
+        model = self.tree_view.model()
+        root = model.index(0, 0)
         if root.isValid():
             self.tree_view.expand(root)
-            for row in range(min(self.proxy.rowCount(root), 200)):
-                self.tree_view.expand(self.proxy.index(row, 0, root))
+            for row in range(min(model.rowCount(root), 200)):
+                self.tree_view.expand(model.index(row, 0, root))
+
+    # -- which model the view shows -----------------------------------------------------------
+    def view_index(self, source: QModelIndex | str) -> QModelIndex:
+        """The view's index of a tree-model index (or a node id): itself, or through the proxy."""
+        if isinstance(source, str):
+            source = self.model.index_of(source)
+        if self.tree_view.model() is self.proxy:
+            return self.proxy.mapFromSource(source)
+        return source
+
+    def _show_model(self) -> None:
+        """Show the proxy while a filter or a sort is in use, else the tree model (keeping the header's
+        widths and sort indicator, and the selected node)."""
+        model = self.proxy if self.proxy.needle or self.proxy.sortColumn() >= 0 else self.model
+        view = self.tree_view
+        if view.model() is model:
+            return
+        header = view.header()
+        state = header.saveState()
+        old = view.selectionModel()
+        header.blockSignals(True)
+        try:
+            view.setModel(model)
+            header.restoreState(state)
+        finally:
+            header.blockSignals(False)
+        view.selectionModel().currentChanged.connect(self._current_changed)
+        if old is not None:
+            old.deleteLater()
+
+    def _sort_by(self, column: int, order: Qt.SortOrder) -> None:
+        self.proxy.sort_by(column, order)
+        view = self.tree_view
+        before = view.model()
+        self._show_model()
+        if view.model() is not before:
+            self._expand_top()
+            if self._selected is not None:
+                self.select_node(self._selected)
 
     def _rows_inserted(self, parent: QModelIndex, first: int, last: int) -> None:
         if not self.running:
@@ -289,7 +359,7 @@ class RunView(QWidget):
             index = self.model.index(row, 0, parent)
             kind = self.model.data(index, KIND_ROLE)
             if kind in AUTO_EXPAND_KINDS and (kind != "cell" or top_level_cells):
-                self.tree_view.expand(self.proxy.mapFromSource(index))
+                self.tree_view.expand(self.view_index(index))
 
     def refresh_header(self) -> None:
         self.header.show_run(self.run, self._header_now())
@@ -312,7 +382,7 @@ class RunView(QWidget):
 
     # -- selection and detail ---------------------------------------------------------------
     def _current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
-        node_id = self.proxy.data(current, NODE_ID_ROLE) if current.isValid() else None
+        node_id = current.data(NODE_ID_ROLE) if current.isValid() else None
         if node_id is None or node_id == self._selected:
             return
         self._selected = node_id
@@ -324,7 +394,7 @@ class RunView(QWidget):
         source = self.model.index_of(node_id)
         if not source.isValid():
             return False
-        index = self.proxy.mapFromSource(source)
+        index = self.view_index(source)
         if not index.isValid():
             return False
         parent = index.parent()
@@ -351,7 +421,7 @@ class RunView(QWidget):
 
     def _context_menu(self, position: QPoint) -> None:
         index = self.tree_view.indexAt(position)
-        node_id = self.proxy.data(index, NODE_ID_ROLE) if index.isValid() else None
+        node_id = index.data(NODE_ID_ROLE) if index.isValid() else None
         iteration = self.fork_iteration(node_id)
         if node_id is None or iteration is None:
             return
@@ -399,7 +469,7 @@ class RunView(QWidget):
     # -- navigation -------------------------------------------------------------------------
     def _step(self, index: QModelIndex, forward: bool) -> QModelIndex:
         """Pre-order neighbour in the (filtered, sorted) tree, entering collapsed nodes too."""
-        model = self.proxy
+        model = self.tree_view.model()
         if not index.isValid():
             return model.index(0, 0)
         index = index.siblingAtColumn(0)
@@ -447,13 +517,14 @@ class RunView(QWidget):
 
     def _apply_filter(self) -> None:
         text = self.filter.text()
-        if text == self.proxy.filterRegularExpression().pattern():
+        if text == self.proxy.needle:
             return
         view = self.tree_view
         view.setUpdatesEnabled(False)
         try:
             view.collapseAll()  # filtering under thousands of expanded rows is very slow in Qt
-            self.proxy.setFilterFixedString(text)
+            self.proxy.set_needle(text)
+            self._show_model()
             if text:
                 view.expandAll()
             else:

@@ -1,4 +1,4 @@
-"""A stored run read for the app (events, tree, findings, fork links, isolation) as an OpenRun, and the
+"""A stored run read for the app (tree, findings, fork links, isolation) as an OpenRun, and the
 recorded root response a fork starts from. Touches no widget: runs on worker threads."""
 
 from __future__ import annotations
@@ -8,6 +8,18 @@ from typing import Any
 
 from rlm_studio.analysis.findings import detect_and_save_findings
 from rlm_studio.analysis.open_run import OpenRun, RunLink
+
+
+def open_stored(store: Any, run_id: str) -> OpenRun:
+    """The run from its node rows and the events about the run as a whole; a run without node rows (none
+    is stored so, but a database may have lost them) is folded from its events."""
+    tree = store.load_column_tree(run_id)
+    root = tree.root_id
+    if root is None:
+        return OpenRun.from_events(store.load_events(run_id), run_id)
+    node = tree.node(root)
+    return OpenRun.from_stored(tree, store.load_run_events(run_id, (node.start_seq, node.end_seq)),
+                               lambda n: store.load_events_at(run_id, (n.start_seq, n.end_seq)), run_id)
 
 
 def recorded_response(events: list[Any], iteration_node: str) -> str:
@@ -27,14 +39,15 @@ class StoredRun:
 
 
 def load_stored_run(store: Any, run_id: str, thresholds: Any = None) -> StoredRun:
-    """Events, tree, findings (detected and saved the first time), fork links and isolation of a run."""
-    run = OpenRun.from_events(store.load_events(run_id), run_id)
+    """Tree, findings (the saved ones; detected and saved the first time), fork links and isolation of a
+    run. The tree comes from the node rows in one query; a node's events are read when it is selected."""
     info = store.get_run(run_id)
+    run = open_stored(store, info["id"])
     saved = False
     if info.get("findings_computed"):
         run.set_findings(store.findings(run_id))
-    else:
-        run.set_findings(detect_and_save_findings(store, run_id, run.events, thresholds, run.tree))  # tree built once
+    else:   # an imported or older run: its events are read once, to detect them
+        run.set_findings(detect_and_save_findings(store, run_id, store.load_events(run_id), thresholds, run.tree))
         saved = True
     run.set_isolation(info.get("isolation") or "")
     parent = None

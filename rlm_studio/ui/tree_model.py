@@ -1,14 +1,22 @@
-"""A thin QAbstractItemModel over the analysis RunTree: TreeChange -> row inserts and dataChanged."""
+"""A thin QAbstractItemModel over the analysis RunTree: TreeChange -> row inserts and dataChanged.
+
+A stored run's tree (a ColumnTree, read-only) is shown as it is: no per-row bookkeeping, leaves marked as
+never having children (expand-all does not visit them twice), and a filter index of every node's text
+built once, so filtering 100,000 nodes is one substring search.
+"""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from rlm_studio.analysis.open_run import FindingMarks
 from rlm_studio.analysis.tree import NodeRecord, RunTree, TreeChange
+from rlm_studio.engine.run_tree.columns import ColumnTree
 
 from . import formatting as fmt
 from .failure_badges import kind_colour, kind_title
@@ -22,6 +30,7 @@ FILTER_ROLE = Qt.ItemDataRole.UserRole + 3    # text the filter box matches
 KIND_ROLE = Qt.ItemDataRole.UserRole + 4
 
 _NUMERIC = {COL_IN, COL_OUT, COL_COST, COL_SUBTREE_COST, COL_DURATION}
+LEAF_KINDS = frozenset({"subcall", "model_call", "final_answer"})   # nodes that never get children
 _KIND_MARK = {"run": "▣", "iteration": "↻", "model_call": "◆", "cell": "❯", "subcall": "•", "final_answer": "★"}
 
 
@@ -39,12 +48,18 @@ class RunTreeModel(QAbstractItemModel):
     def __init__(self, tree: RunTree | None = None, parent: QObject | None = None):
         super().__init__(parent)
         self._tree = tree or RunTree()
-        self._ids: list[str] = []          # internal id (int) -> node id
-        self._serial: dict[str, int] = {}  # node id -> internal id
-        self._shown: dict[str | None, int] = {}  # parent id -> rows announced to views
+        self._ids: list[str] | tuple[str, ...] = []   # internal id (int) -> node id
+        self._serial: dict[str, int] = {}              # node id -> internal id
+        self._columns: ColumnTree | None = None        # a stored run's tree: internal ids are its positions
+        self._kids: dict[int, list[int]] = {}
+        self._parents: tuple[int, ...] = ()
+        self._rows: tuple[int, ...] = ()
+        self._kinds: tuple[str, ...] = ()
+        self._shown: dict[str | None, int] | None = {}  # parent id -> rows announced (None: a read-only tree, all)
+        self._filter_index: FilterIndex | None = None
         self._pending_parents: set[str | None] = set()  # deferred inserts (see apply(defer=True))
         self._dirty: set[str] = set()                   # deferred dataChanged
-        self._node_findings: dict[str, list[tuple[str, str]]] = {}  # node id -> (finding kind, reason)
+        self._node_findings = FindingMarks()   # the failure-mode findings by node
         self._announce_all()
 
     # -- feeding ----------------------------------------------------------------------------
@@ -56,15 +71,24 @@ class RunTreeModel(QAbstractItemModel):
         """Show another run (e.g. one opened from history) in one reset."""
         self.beginResetModel()
         self._tree = tree
-        self._node_findings = {}
+        self._node_findings = FindingMarks()
         self._pending_parents.clear()
         self._dirty.clear()
-        self._ids.clear()
-        self._serial.clear()
+        self._ids, self._serial = [], {}
+        self._filter_index = None
         self._announce_all()
         self.endResetModel()
 
     def _announce_all(self) -> None:
+        tree = self._tree
+        if isinstance(tree, ColumnTree):   # a stored run: it never changes, every row is there
+            self._shown = None
+            self._columns = tree
+            self._ids, self._serial = tree.ids, tree.positions
+            self._kids, self._parents, self._rows = tree.child_positions, tree.parent_positions, tree.rows
+            self._kinds = tree.column("kind")
+            return
+        self._columns = None
         self._shown = {None: self._tree.child_count(None)}
         for node_id in self._tree.nodes:
             self._shown[node_id] = self._tree.child_count(node_id)
@@ -80,6 +104,7 @@ class RunTreeModel(QAbstractItemModel):
         """Tell views what one event did to the tree (applied by its owner, e.g. the app's OpenRun)."""
         if change is None:
             return None
+        self._filter_index = None
         if defer:
             if change.kind == "inserted":
                 self._pending_parents.add(change.parent_id)
@@ -94,20 +119,22 @@ class RunTreeModel(QAbstractItemModel):
             self._refresh(change.updated or (change.node_id,))
         return change
 
-    def set_findings(self, findings: Any) -> None:
-        """Mark the nodes that failure-mode findings (Finding objects or their dicts) name."""
-        old = set(self._node_findings)
-        self._node_findings = {}
-        for finding in findings:
-            kind, reason = finding["kind"], finding["reason"]
-            for node_id in finding["nodes"] or ():
-                self._node_findings.setdefault(node_id, []).append((kind, reason))
-        # one dataChanged per run of sibling rows (a finding can name thousands of sub-calls)
-        self._dirty.update(n for n in old | set(self._node_findings) if n in self._tree.nodes)
-        self.flush()
+    def set_findings(self, findings: Any, marks: FindingMarks | None = None, *, announce: bool = True) -> None:
+        """Mark the nodes that failure-mode findings (Finding objects or their dicts) name; `marks`: the
+        same by node (an OpenRun's `finding_marks`, made on the worker thread that read the run). Without
+        `announce` views are not told (they have just been reset: they read everything again)."""
+        old = self._node_findings
+        self._node_findings = FindingMarks(f if isinstance(f, dict) else f.to_dict() for f in findings) \
+            if marks is None else marks
+        if announce:   # one dataChanged per run of sibling rows (a finding can name thousands of sub-calls)
+            tree = self._tree
+            self._dirty.update(n for n in (*old, *self._node_findings) if n in tree)
+            self.flush()
 
     def _announce(self, parent_id: str | None) -> None:
         """Tell views about the rows of `parent_id` the tree has and views do not yet know."""
+        if self._shown is None:
+            return
         shown = self._shown.get(parent_id, 0)
         count = self._tree.child_count(parent_id)
         if count <= shown:
@@ -121,6 +148,7 @@ class RunTreeModel(QAbstractItemModel):
 
     def _mark_shown(self, node_id: str) -> None:
         """A newly announced node comes with the whole subtree it already has."""
+        assert self._shown is not None
         stack = [node_id]
         while stack:
             current = stack.pop()
@@ -135,15 +163,16 @@ class RunTreeModel(QAbstractItemModel):
     def flush(self) -> None:
         """Announce deferred inserts (ancestors first) and changes (one dataChanged per run of sibling rows)."""
         parents, self._pending_parents = self._pending_parents, set()
+        shown = self._shown
         for parent_id in sorted(parents, key=lambda p: -1 if p is None else self._tree.level(p)):
-            if parent_id is None or parent_id in self._shown:
+            if parent_id is None or shown is None or parent_id in shown:
                 self._announce(parent_id)
         dirty, self._dirty = self._dirty, set()
         groups: dict[str | None, list[int]] = {}
         for node_id in dirty:
             if node_id in self._tree.nodes:
                 parent_id = self._tree.parent(node_id)
-                if parent_id is None or parent_id in self._shown:
+                if parent_id is None or shown is None or parent_id in shown:
                     groups.setdefault(parent_id, []).append(self._tree.row(node_id))
         last = len(COLUMNS) - 1
         for parent_id, rows in groups.items():
@@ -172,10 +201,40 @@ class RunTreeModel(QAbstractItemModel):
     def _serial_of(self, node_id: str) -> int:
         serial = self._serial.get(node_id)
         if serial is None:
+            assert isinstance(self._ids, list), "a stored run's tree has every node's internal id"
             serial = len(self._ids)
             self._ids.append(node_id)
             self._serial[node_id] = serial
         return serial
+
+    def kind_of(self, node_id: str) -> str:
+        tree = self._tree
+        return tree.kind_of(node_id) if isinstance(tree, ColumnTree) else tree.nodes[node_id].kind
+
+    def matching(self, text: str) -> set[str]:
+        """Ids of the nodes whose filter text (FILTER_ROLE) holds `text` (any case), with their ancestors:
+        what a filter shows. The index of every node's text is built on the first search."""
+        if self._filter_index is None:
+            self._filter_index = FilterIndex(self._tree)
+        found = self._filter_index.search(text)
+        shown = set(found)
+        for node_id in found:
+            for ancestor in self._tree.ancestors(node_id):
+                if ancestor in shown:
+                    break
+                shown.add(ancestor)
+        return shown
+
+    def filter_text(self, node_id: str) -> str:
+        node = self._tree.nodes[node_id]
+        return filter_text(node.label, node.summary, node.model, node.status, node.error)
+
+    def child_id(self, row: int, parent: QModelIndex | QPersistentModelIndex) -> str | None:
+        """The id of the `row`-th child of `parent` (invalid: the top level), or None when there is none."""
+        parent_id = self._ids[parent.internalId()] if parent.isValid() else None
+        if row < 0 or row >= self._tree.child_count(parent_id):
+            return None
+        return self._tree.child_at(parent_id, row)
 
     def node_id(self, index: QModelIndex | QPersistentModelIndex) -> str | None:
         if not index.isValid():
@@ -189,29 +248,47 @@ class RunTreeModel(QAbstractItemModel):
 
     # -- QAbstractItemModel ----------------------------------------------------------------
     def index(self, row: int, column: int, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> QModelIndex:
+        if self._columns is not None:   # called for every row an expand-all lays out: kept short
+            if parent.isValid():
+                siblings = self._kids.get(parent.internalId()) if parent.column() == 0 else None
+            else:
+                siblings = self._kids[-1]
+            if siblings is None or row < 0 or row >= len(siblings) or column < 0 or column >= _COLUMN_COUNT:
+                return QModelIndex()
+            return self.createIndex(row, column, siblings[row])
         if column < 0 or column >= len(COLUMNS) or row < 0:
             return QModelIndex()
         parent_id = self.node_id(parent) if parent.isValid() else None
         if parent.isValid() and parent.column() != 0:
             return QModelIndex()
-        if row >= self._shown.get(parent_id, 0):
+        if row >= (self._tree.child_count(parent_id) if self._shown is None else self._shown.get(parent_id, 0)):
             return QModelIndex()
         return self.createIndex(row, column, self._serial_of(self._tree.child_at(parent_id, row)))
 
     def parent(self, index: QModelIndex | QPersistentModelIndex = QModelIndex()) -> QModelIndex:  # type: ignore[override]
         if not index.isValid():
             return QModelIndex()
+        if self._columns is not None:
+            p = self._parents[index.internalId()]
+            return QModelIndex() if p < 0 else self.createIndex(self._rows[p], 0, p)
         parent_id = self._tree.parent(self._ids[index.internalId()])
         if parent_id is None:
             return QModelIndex()
         return self.createIndex(self._tree.row(parent_id), 0, self._serial_of(parent_id))
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        if not parent.isValid():
-            return self._shown.get(None, 0)
-        if parent.column() != 0:
-            return 0
-        return self._shown.get(self._ids[parent.internalId()], 0)
+        if self._columns is not None:
+            if not parent.isValid():
+                return len(self._kids[-1])
+            return len(self._kids.get(parent.internalId(), ())) if parent.column() == 0 else 0
+        parent_id = None
+        if parent.isValid():
+            if parent.column() != 0:
+                return 0
+            parent_id = self._ids[parent.internalId()]
+        if self._shown is None:
+            return self._tree.child_count(parent_id)
+        return self._shown.get(parent_id, 0)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return len(COLUMNS)
@@ -230,34 +307,38 @@ class RunTreeModel(QAbstractItemModel):
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        kind = self._kinds[index.internalId()] if self._columns is not None else self.kind_of(self._ids[index.internalId()])
+        if kind in LEAF_KINDS:
+            return _LEAF_FLAGS
+        return _FLAGS
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         node_id = self._ids[index.internalId()]
-        node = self._tree.nodes[node_id]
         column = index.column()
+        if role == NODE_ID_ROLE:
+            return node_id
+        if role == KIND_ROLE:
+            return self.kind_of(node_id)
+        node = self._tree.nodes[node_id]
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(node, column)
         if role == SORT_ROLE:
             return self._sort_value(node, column)
-        if role == NODE_ID_ROLE:
-            return node_id
-        if role == KIND_ROLE:
-            return node.kind
         if role == FILTER_ROLE:
-            return f"{node.label} {node.summary} {node.model} {fmt.status(node.status)} {node.error or ''}"
+            return filter_text(node.label, node.summary, node.model, node.status, node.error)
         if role == Qt.ItemDataRole.ToolTipRole:
             lines = [node.label, node.summary]
             if node.error:
                 lines.append(f"Error: {node.error}")
             if node.tokens_estimated:
                 lines.append("Token counts are estimates (the provider reported none).")
-            lines += [f"⚑ {kind_title(kind)}: {reason}" for kind, reason in self._node_findings.get(node_id, ())]
+            lines += [f"⚑ {kind_title(kind)}: {reason}" for kind, reason in self._node_findings.get(node_id)]
             return "\n".join(line for line in lines if line)
-        if role == Qt.ItemDataRole.DecorationRole and column == COL_NODE and node_id in self._node_findings:
-            return QColor(kind_colour(self._node_findings[node_id][0][0]))
+        if role == Qt.ItemDataRole.DecorationRole and column == COL_NODE:
+            kind = self._node_findings.first_kind(node_id)
+            return None if kind is None else QColor(kind_colour(kind))
         if role == Qt.ItemDataRole.TextAlignmentRole and column in _NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and column == COL_STATUS:
@@ -306,3 +387,50 @@ class RunTreeModel(QAbstractItemModel):
         if column == COL_DURATION:
             return node.duration_ms if node.duration_ms is not None else -1.0
         return node.status
+
+
+_COLUMN_COUNT = len(COLUMNS)
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_LEAF_FLAGS = _FLAGS | Qt.ItemFlag.ItemNeverHasChildren
+
+
+def filter_text(label: str, summary: str, model: str, status: str, error: str | None) -> str:
+    """What the filter box matches for a node (FILTER_ROLE)."""
+    return f"{label} {summary} {model} {fmt.status(status)} {error or ''}"
+
+
+class FilterIndex:
+    """Every node's filter text, lower-cased, in one string (one line per node, in opening order): a search
+    is str.find over it, not a Python call per node."""
+
+    def __init__(self, tree: RunTree) -> None:
+        if isinstance(tree, ColumnTree):
+            self.ids: tuple[str, ...] = tree.ids
+            columns = [tree.column(n) for n in ("label", "summary", "model", "status", "error")]
+            texts = [filter_text(*values) for values in zip(*columns, strict=True)]
+        else:
+            self.ids = tuple(tree.nodes)
+            texts = [filter_text(n.label, n.summary, n.model, n.status, n.error) for n in tree.nodes.values()]
+        texts = [t.replace("\n", " ") for t in texts]
+        starts: list[int] = []
+        at = 0
+        for text in texts:
+            starts.append(at)
+            at += len(text) + 1
+        self.starts = tuple(starts)   # a tuple of ints: nothing the cyclic GC walks after its first pass
+        self.text = "\n".join(texts).lower()
+
+    def search(self, text: str) -> list[str]:
+        """Ids of the nodes whose text holds `text`, in opening order."""
+        needle = text.lower()
+        if not needle or "\n" in needle:
+            return []
+        found: list[str] = []
+        haystack, starts, ids = self.text, self.starts, self.ids
+        at = haystack.find(needle)
+        while at >= 0:
+            i = bisect_right(starts, at) - 1
+            found.append(ids[i])
+            next_line = starts[i + 1] if i + 1 < len(starts) else len(haystack)
+            at = haystack.find(needle, next_line)
+        return found

@@ -96,9 +96,9 @@ def test_fork_dialog_from_a_cell_and_the_context_menu(window, qtbot, qloop, tmp_
     cell = next(n for n in _nodes(view, "cell") if view.model.tree.parent(n) == _root_iterations(view)[0])
 
     # the context menu of a first-iteration cell offers a fork from iteration 1
-    index = view.proxy.mapFromSource(view.model.index_of(cell))
+    index = view.view_index(cell)
     view.select_node(cell)
-    assert view.proxy.data(index, KIND_ROLE) == "cell"
+    assert index.data(KIND_ROLE) == "cell"
     view._context_menu(view.tree_view.visualRect(index).center())
     actions = view._menu.actions()
     assert [a.text() for a in actions] == ["Fork from iteration 1…"]
@@ -106,7 +106,7 @@ def test_fork_dialog_from_a_cell_and_the_context_menu(window, qtbot, qloop, tmp_
     view.fork_requested.connect(requested.append)
     actions[0].trigger()
     qtbot.waitUntil(lambda: window.open_fork_dialog is not None, timeout=3000)
-    assert requested == [view.proxy.data(index, NODE_ID_ROLE)]
+    assert requested == [index.data(NODE_ID_ROLE)]
 
     dialog = window.open_fork_dialog
     # bad input is refused with a message, and the dialog stays open
