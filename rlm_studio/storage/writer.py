@@ -29,6 +29,11 @@ log = logging.getLogger(__name__)
 HEARTBEAT_S = 2.0          # how often an idle writer says it is alive
 MAX_BATCH = 20_000          # events per transaction at most
 MAX_FAILURES_IN_A_ROW = 20  # after a failed batch, events retried one by one until this many fail in a row
+# The writer's own connection: a larger page cache (the indexes of a large run stay in memory between batches)
+# and fewer, larger checkpoints (a hot page is copied into the file once instead of at every 4 MB of WAL);
+# the WAL file is cut back to 64 MB after a checkpoint. Less CPU and wall time per event (bench_storage.py).
+WRITER_PRAGMAS = ("PRAGMA cache_size = -32768", "PRAGMA wal_autocheckpoint = 8000",
+                  "PRAGMA journal_size_limit = 67108864")
 _STOP = object()
 
 
@@ -44,6 +49,8 @@ class EventWriter:
         self.path = Path(path)
         self.run_id = run_id
         self._conn: sqlite3.Connection = connect(self.path)
+        for pragma in WRITER_PRAGMAS:
+            self._conn.execute(pragma)
         self._ingest = Ingest(writer_pid=os.getpid(), writer_host=socket.gethostname())
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._open_runs: set[str] = set()
