@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from .document import CHARS_PER_TOKEN, Document, FolderLoad, estimate_tokens
@@ -67,17 +67,20 @@ def describe(documents: Document | FolderLoad | Iterable[Document]) -> dict[str,
     return summary
 
 
-def run_context(documents: Document | FolderLoad | Iterable[Document]) -> Any:
+def run_context(documents: Document | FolderLoad | Iterable[Document],
+                mixed: Callable[[list[Document]], Any] | None = None) -> Any:
     """What a run's `context` is: as_context's str or dict, or, for one file-backed document, its FileContext.
 
-    A file-backed document cannot yet be mixed with others (their texts would have to be copied into one
-    context file); DocumentError says so."""
+    A file-backed document among others needs them copied into one context file first (`mixed`, given by the
+    caller that can do that off the UI thread, gets the documents); without `mixed`, DocumentError says so."""
     docs = _as_list(documents)
     backed = [doc for doc in docs if isinstance(doc, FileBackedDocument)]
     if not backed:
         return as_context(docs)
-    if len(docs) > 1:
+    if len(docs) == 1:
+        return backed[0].context
+    if mixed is None:
         raise DocumentError(
-            f"{backed[0].name} is a large document kept in a file: it runs on its own for now. Remove the "
+            f"{backed[0].name} is a large document kept in a file: it runs on its own here. Remove the "
             f"other {len(docs) - 1} document(s), or run them separately.")
-    return backed[0].context
+    return mixed(docs)

@@ -46,7 +46,7 @@ def stream_large_file(path: Path, label: str, name: str, size: int, reporter: An
     codec, encoding, note = _encoding_of(sample, label)
     if codec is None or (path.suffix.lower() in PYTHON_SUFFIXES and declared_encoding(sample) not in (None, "utf-8")):
         return None   # the ordinary loader reads it (and a Python file's coding declaration) and says how
-    dest = _new_context_path()
+    dest = new_context_path()
 
     def cancelled() -> bool:
         try:
@@ -108,7 +108,8 @@ def track(path: Path) -> None:
         _created.append(path)
 
 
-def _new_context_path() -> Path:
+def new_context_path() -> Path:
+    """A fresh context file's path in contexts/ (named by this process, so a later start can sweep it)."""
     folder = contexts_dir()
     folder.mkdir(parents=True, exist_ok=True)
     if not _swept:

@@ -38,3 +38,60 @@ def restore_context(store: Any, value: Any) -> Any:
     restored = materialize(store.path, value, contexts_dir())
     track(restored.path)
     return restored
+
+
+class MixedDocuments:
+    """A run's documents when a file-backed one is among several: they become one dict context file
+    (`combine`, off the UI thread, when the run starts) rather than texts copied together in memory."""
+
+    def __init__(self, documents: list[Any]):
+        self.documents = list(documents)
+
+
+def combine(mixed: MixedDocuments) -> Any:
+    """One dict FileContext (name -> text, names unique as for any multi-document run) of every document: a
+    file-backed one's bytes copied from its context file in chunks, an ordinary one's text encoded."""
+    from rlm_studio.documents.context import unique_names
+    from rlm_studio.sandbox import FileContext
+    from rlm_studio.sandbox.context_file import ContextFileWriter
+    from rlm_studio.sandbox.file_context import CHUNK_BYTES, PREFIX_CHARS, ContextPart
+
+    from .file_backed_loader import new_context_path, track
+
+    names = unique_names(mixed.documents)
+    dest = new_context_path()
+    writer = ContextFileWriter(dest, "dict", list(names))
+    parts: list[ContextPart] = []
+    prefix = ""
+    try:
+        for name, document in zip(names, mixed.documents):
+            writer.begin_part()
+            backed = getattr(document, "context", None)
+            if backed is not None:
+                (offset, length), = backed.part_ranges()
+                with open(backed.path, "rb") as source:
+                    source.seek(offset)
+                    left = length
+                    while left > 0:
+                        chunk = source.read(min(CHUNK_BYTES, left))
+                        writer.write(chunk)
+                        left -= len(chunk)
+                part = backed.parts[0]
+                parts.append(ContextPart(name=name, chars=part.chars, nbytes=part.nbytes, sha256=part.sha256))
+                head = backed.prefix
+            else:
+                import hashlib
+
+                data = document.text.encode("utf-8", "surrogatepass")
+                writer.write(data)
+                parts.append(ContextPart(name=name, chars=len(document.text), nbytes=len(data),
+                                         sha256=hashlib.sha256(data).hexdigest()))
+                head = document.text[:PREFIX_CHARS]
+            writer.end_part()
+            prefix = prefix or head
+        writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    track(dest)
+    return FileContext(path=dest, kind="dict", parts=tuple(parts), prefix=prefix).remember()

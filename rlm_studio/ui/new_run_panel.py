@@ -543,8 +543,10 @@ class NewRunPanel(QWidget):
             "system_prompt": self.system_prompt_value(),
             **self.extras.settings(),
         }
-        try:
-            context = run_context(self.documents)
+        from .file_backed_runs import MixedDocuments
+
+        try:   # a large document with others: copied into one context file when the run starts (RunController)
+            context = run_context(self.documents, mixed=MixedDocuments)
         except DocumentError as exc:
             raise ValueError(str(exc)) from None
         return question, context, settings

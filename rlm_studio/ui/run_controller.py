@@ -62,6 +62,15 @@ class RunController(QObject):
                   model_settings: Any = None, store: Any = None,
                   on_event: Callable[[Any], None] | None = None) -> Any | None:
         """Start and await a run; None when it could not start (failed was emitted)."""
+        from .file_backed_runs import MixedDocuments, combine
+
+        if isinstance(context, MixedDocuments):   # a large document among others: one context file, off the UI thread
+            try:
+                context = await asyncio.get_running_loop().run_in_executor(None, combine, context)
+            except Exception as exc:
+                self.failed.emit(describe_error(exc, "preparing the documents"))
+                return None
+
         def make(settings: Any) -> Any:
             from rlm_studio.engine import RlmSession
             from rlm_studio.models.registry import resolve_model

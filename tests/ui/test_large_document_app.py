@@ -123,16 +123,28 @@ def test_below_the_threshold_text_and_a_binary_file_keep_the_ordinary_way(window
     assert "dump.txt looks like a binary file" in panel.load_message.text()   # the loader's own message
 
 
-def test_a_file_backed_document_with_others_is_refused_with_a_message(window, qtbot, tmp_path, small_threshold):
+def test_a_file_backed_document_with_others_runs_as_one_dict_context(window, qtbot, qloop, tmp_path,
+                                                                     small_threshold):
+    text = _big_text(3000)
     big = tmp_path / "big.txt"
-    big.write_text(_big_text(3000), encoding="utf-8")
+    big.write_text(text, encoding="utf-8")
     panel = window.new_run
     panel.load_paths([big])
     qtbot.waitUntil(lambda: not panel.loading, timeout=20000)
-    panel.add_pasted("a small note")
+    panel.add_pasted("the gate code is 8812")
+    root = write_script(tmp_path, "root", responses=[repl(
+        "import hashlib\nanswer = ' | '.join(f'{k}={len(v)}' for k, v in context.items())\n"
+        "answer += ' | ' + context['pasted text 1'] + ' | ' + context['big.txt'].splitlines()[2999]\n"
+        "answer += ' | ' + hashlib.sha256(context['big.txt'].encode()).hexdigest()\nFINAL_VAR('answer')")])
     panel.question.setPlainText("What is in them?")
-    with pytest.raises(ValueError, match="big.txt is a large document kept in a file"):
-        panel.collect()
+    panel.root_model.set_spec(root)
+    result = run_coro(qloop, window.run_once(), timeout=60)
+    assert result is not None and result.status == "completed", result
+    assert result.answer == (f"big.txt={len(text)} | pasted text 1=21 | the gate code is 8812 | "
+                             f"{text.splitlines()[2999]} | {hashlib.sha256(text.encode()).hexdigest()}")
+    attached = [e for e in window.run_model.events if e.kind == "context_attached"]
+    assert [(a.name, a.text, a.chars) for a in attached] == [("big.txt", "", len(text)),
+                                                             ("pasted text 1", "", 21)]   # one file-backed context
 
 
 def test_fork_follow_up_and_reexecution_of_a_file_backed_run_in_the_app(window, qtbot, qloop, tmp_path,
