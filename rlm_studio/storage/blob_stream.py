@@ -1,11 +1,11 @@
 """A text too large to hold as one str, into and out of the blob store as a stream.
 
 `store_stream` hashes (sha256) and compresses (zlib, as blobs.py does, so `decode_blob` reads the result)
-bytes read in chunks from a file range into a temporary file, then writes them into one `blobs` row through
-SQLite's incremental blob I/O, chunk by chunk in short transactions, under a placeholder hash that is swapped
-for the real one (with the run's `blob_refs` row) in a last transaction: a crash leaves an unreferenced
-placeholder, never a wrong text under a real hash. `read_stream` yields the raw bytes back in chunks. Memory:
-a few chunks, whatever the size.
+bytes read in chunks from a file range into a temporary file, then writes them into one `blobs` row (and the
+run's `blob_refs` row) in one transaction through SQLite's incremental blob I/O, chunk by chunk: a crash or a
+cancel leaves nothing, never part of a text under its hash. (A row is written once: updating any column of
+it would make SQLite copy the whole value through memory.) `read_stream` yields the raw bytes back in chunks.
+Memory: a few chunks, whatever the size.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import hashlib
 import os
 import sqlite3
 import tempfile
-import uuid
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,7 +22,6 @@ from typing import BinaryIO
 from .errors import StorageError
 
 CHUNK_BYTES = 4 << 20
-_PLACEHOLDER = "partial:"
 
 
 class StreamCancelled(Exception):
@@ -48,7 +46,6 @@ def store_stream(conn: sqlite3.Connection, run_id: str, path: str | os.PathLike[
     if expected_sha256 is not None and blob_exists(conn, expected_sha256):
         add_ref(conn, run_id, expected_sha256)
         return expected_sha256
-    _sweep_placeholders(conn)
     folder = Path(path).parent
     with tempfile.TemporaryFile(dir=folder, prefix="rlm-studio-blob-") as packed:
         digest, packed_size = _compress(path, offset, length, packed, progress, cancel)
@@ -61,34 +58,26 @@ def store_stream(conn: sqlite3.Connection, run_id: str, path: str | os.PathLike[
         if packed_size > limit:
             raise StorageError(f"the text is {packed_size / 1e6:,.0f} MB even compressed, more than the database "
                                f"keeps in one piece ({limit / 1e6:,.0f} MB)")
-        placeholder = f"{_PLACEHOLDER}{os.getpid()}:{uuid.uuid4().hex}"
-        conn.execute("INSERT INTO blobs(hash, size, compressed, data) VALUES (?, ?, 1, zeroblob(?))",
-                     (placeholder, length, packed_size))
+        conn.execute("BEGIN IMMEDIATE")   # one transaction: a crash or cancel leaves nothing half written
         try:
-            rowid = conn.execute("SELECT rowid FROM blobs WHERE hash = ?", (placeholder,)).fetchone()[0]
-            packed.seek(0)
-            written = 0
-            while chunk := packed.read(CHUNK_BYTES):   # one short write transaction per chunk: runs go on storing
-                if cancel is not None and cancel():
-                    raise StreamCancelled("storing the text was cancelled")
-                with conn.blobopen("blobs", "data", rowid) as blob:
-                    blob.seek(written)
-                    blob.write(chunk)
-                written += len(chunk)
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                if blob_exists(conn, digest):   # another process stored the same text meanwhile
-                    conn.execute("DELETE FROM blobs WHERE hash = ?", (placeholder,))
-                else:
-                    conn.execute("UPDATE blobs SET hash = ? WHERE hash = ?", (digest, placeholder))
+            if blob_exists(conn, digest):    # another process stored the same text meanwhile
                 add_ref(conn, run_id, digest)
                 conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+                return digest
+            cursor = conn.execute("INSERT INTO blobs(hash, size, compressed, data) VALUES (?, ?, 1, zeroblob(?))",
+                                  (digest, length, packed_size))
+            assert cursor.lastrowid is not None
+            packed.seek(0)
+            with conn.blobopen("blobs", "data", cursor.lastrowid) as blob:
+                while chunk := packed.read(CHUNK_BYTES):
+                    if cancel is not None and cancel():
+                        raise StreamCancelled("storing the text was cancelled")
+                    blob.write(chunk)
+            add_ref(conn, run_id, digest)
+            conn.execute("COMMIT")
         except BaseException:
-            conn.execute("DELETE FROM blobs WHERE hash = ?", (placeholder,))
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
     return digest
 
@@ -139,21 +128,3 @@ def read_stream(conn: sqlite3.Connection, digest: str) -> Iterator[bytes]:
             rest = unpacker.flush()
             if rest:
                 yield rest
-
-
-def _sweep_placeholders(conn: sqlite3.Connection) -> None:
-    """Drop placeholder rows left by processes that died while storing (their pid is gone)."""
-    for (name,) in conn.execute("SELECT hash FROM blobs WHERE hash LIKE 'partial:%'").fetchall():
-        pid = name.split(":")[1]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
-            conn.execute("DELETE FROM blobs WHERE hash = ?", (name,))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -158,3 +158,27 @@ def test_fork_ask_and_reexecute_of_a_file_backed_cli_run_read_the_same_text(tmp_
     assert both.returncode == 0, both.stderr
     assert both.stdout.splitlines() == [expected, f"{text.splitlines()[17]} / {len(text)}"]
     assert "restoring" not in both.stderr      # the same process still has the file: nothing was restored
+
+
+def test_a_cancelled_store_leaves_nothing_in_the_database(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(blob_stream_module, "CHUNK_BYTES", 3000)
+    source = tmp_path / "doc.txt"
+    source.write_text(_text(2000), encoding="utf-8")
+    context = FileContext.from_text_files([("doc.txt", source)], tmp_path / "ctx.bin")
+    with Store.open(tmp_path / "runs.db") as store:
+        run_id = _run(context, tmp_path, store)
+        polls: list[int] = []
+
+        def cancel() -> bool:
+            polls.append(1)
+            return len(polls) > 3
+
+        with pytest.raises(blob_stream_module.StreamCancelled):
+            store_file_context(store.path, run_id, context, cancel=cancel)
+        with sqlite3.connect(store.path) as conn:
+            assert conn.execute("select count(*) from blobs where hash = ?", (context.parts[0].sha256,)).fetchone() \
+                == (0,)
+            assert conn.execute("select count(*) from blob_refs where hash = ?", (context.parts[0].sha256,)
+                                ).fetchone() == (0,)
+        store_file_context(store.path, run_id, context)          # and storing it again works
+        assert store.get_blob(context.parts[0].sha256) == source.read_text(encoding="utf-8")
