@@ -17,7 +17,7 @@ from .errors import StorageError
 # every column of a node row in NodeRecord's order; `extra` only for run nodes (their question and answer):
 # a sub-call's extra (a preview of its response) is in its events, read with its details
 _TREE_SELECT = ", ".join(
-    '"order"' if name == "order" else "CASE WHEN kind = 'run' THEN extra ELSE '{}' END" if name == "extra" else name
+    '"order"' if name == "order" else "CASE WHEN kind = 'run' THEN extra END" if name == "extra" else name
     for name in COLUMNS)
 # the events of a run that are about the run as a whole (besides its start and finish)
 RUN_EVENT_KINDS = ("notice", "history_compacted", "context_attached")

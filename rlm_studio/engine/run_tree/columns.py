@@ -80,10 +80,11 @@ class ColumnTree(RunTree):
         if len(cols) != len(COLUMNS):
             raise ValueError(f"a ColumnTree takes {len(COLUMNS)} columns, not {len(cols)}")
         ids = tuple(cols[_ID])
-        pos: dict[str, int] = {}
-        for i, node_id in enumerate(ids):
-            pos.setdefault(node_id, i)   # the first of a duplicated id, as from_nodes keeps
-        if len(pos) != len(ids):   # a duplicated id: drop the later rows (never from the nodes table: its key)
+        pos = dict(zip(ids, range(len(ids))))
+        if len(pos) != len(ids):   # a duplicated id: keep its first row, as from_nodes does (never from the
+            pos = {}               # nodes table: its key is the id)
+            for i, node_id in enumerate(ids):
+                pos.setdefault(node_id, i)
             keep = [i for i, n in enumerate(ids) if pos[n] == i]
             cols = [[column[i] for i in keep] for column in cols]
             ids = tuple(cols[_ID])
@@ -187,7 +188,7 @@ class ColumnTree(RunTree):
             values[_ESTIMATED] = bool(values[_ESTIMATED])
             extra = values[_EXTRA]
             values[_EXTRA] = json.loads(extra) if isinstance(extra, str) and extra not in ("", "{}") else \
-                (dict(extra) if isinstance(extra, dict) else {})
+                (dict(extra) if isinstance(extra, dict) else {})   # None: not read (see storage.run_reads)
             record = NodeRecord(*values)
             if len(self._records) >= _CACHE_LIMIT:
                 self._records.clear()
