@@ -80,7 +80,7 @@ class ColumnTree(RunTree):
         if len(cols) != len(COLUMNS):
             raise ValueError(f"a ColumnTree takes {len(COLUMNS)} columns, not {len(cols)}")
         ids = tuple(cols[_ID])
-        pos = dict(zip(ids, range(len(ids))))
+        pos: dict[str, int] = dict(zip(ids, range(len(ids))))
         if len(pos) != len(ids):   # a duplicated id: keep its first row, as from_nodes does (never from the
             pos = {}               # nodes table: its key is the id)
             for i, node_id in enumerate(ids):
