@@ -61,7 +61,8 @@ class LiteLLMModel:
                  server_starter: Callable[[], str] | None = None,
                  token_counter: Callable[[list[Message]], int | None] | None = None,
                  text_token_counter: Callable[[str], int | None] | None = None,
-                 output_shares_window: bool = False, prompt_cache_markers: bool = True):
+                 output_shares_window: bool = False, prompt_cache_markers: bool = True,
+                 request_params: Callable[[list[Message]], Mapping[str, Any]] | None = None):
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
         if timeout_s is not None and timeout_s <= 0:
@@ -90,6 +91,7 @@ class LiteLLMModel:
         self._window_lock = threading.Lock()
         #: mark the stable prefix for providers that cache only marked prompts (see cache_markers)
         self.prompt_cache_markers = prompt_cache_markers
+        self._request_params = request_params  # per-request fields (the bundled model's opening grammar)
 
     def __repr__(self) -> str:  # never shows the key
         return f"LiteLLMModel(model={self.model!r}, api_base={self.api_base!r}, is_local={self.is_local})"
@@ -259,6 +261,8 @@ class LiteLLMModel:
         if self.temperature is not None:
             params["temperature"] = self.temperature
         params.update(self.extra_params)
+        if self._request_params is not None:
+            params.update(self._request_params(messages))
         return params
 
     async def _call_once(self, params: dict[str, Any]) -> tuple[str, Any, str | None, str | None, bool]:

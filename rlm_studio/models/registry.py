@@ -97,6 +97,7 @@ def resolve_model(spec: str | None, settings: ModelSettings | None = None) -> Mo
 
 
 def _bundled_client(spec: str, settings: ModelSettings) -> ModelClient:
+    from .bundled_grammar import opening_request_params
     from .litellm_client import LiteLLMModel
     from .local_server import bundled_server
 
@@ -111,7 +112,8 @@ def _bundled_client(spec: str, settings: ModelSettings) -> ModelClient:
                           max_output_tokens=settings.max_output_tokens or settings.bundled_max_output_tokens,
                           server_starter=server.start, token_counter=server.count_tokens,
                           text_token_counter=server.count_text_tokens,
-                          output_shares_window=True, **common)
+                          output_shares_window=True,
+                          request_params=opening_request_params if server.lora_path is not None else None, **common)
     if server.lora_path is not None:
         client.prompt_name = "bundled"  # type: ignore[attr-defined]  # the prompt the adapter was trained with
     return client
