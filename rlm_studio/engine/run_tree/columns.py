@@ -129,25 +129,28 @@ class ColumnTree(RunTree):
         return cls([list(column) for column in zip(*ordered)] if ordered else None)
 
     @staticmethod
-    def _figures(columns: list[tuple[Any, ...]]) -> list[list[float]]:
+    def _figures(columns: list[tuple[Any, ...]]) -> list[list[Any]]:
         """Each node's own figures by column (order: totals.FIELDS; see totals.contribution)."""
         kinds, depths, statuses, errors = columns[_KIND], columns[_DEPTH], columns[_STATUS], columns[_ERROR]
         inp, out, costs = columns[_IN], columns[_OUT], columns[_COST]
-        unknown = [c is None and not (e and i == 0 and o == 0) for c, e, i, o in zip(costs, errors, inp, out)]
-        own: list[list[float]] = [
-            list(inp), list(out), list(columns[_CACHED]), list(columns[_REASONING]),
-            [0.0 if u or c is None else c for u, c in zip(unknown, costs)],
-            [1 if u else 0 for u in unknown],
-            [1 if k == "subcall" else 0 for k in kinds],
-            [1 if k == "model_call" else 0 for k in kinds],
-            [1 if k == "cell" else 0 for k in kinds],
-            [1 if k == "run" and d > 0 else 0 for k, d in zip(kinds, depths)],
-            [1 if k == "iteration" else 0 for k in kinds],
-            [1 if s in ERROR_STATUSES else 0 for s in statuses],
+        count = len(kinds)
+        if None in costs:   # some call has no price (see totals.cost_is_unknown)
+            unknown = [c is None and not (e and i == 0 and o == 0) for c, e, i, o in zip(costs, errors, inp, out)]
+            known = [0.0 if u or c is None else c for u, c in zip(unknown, costs)]
+        else:
+            unknown, known = [False] * count, list(costs)
+        is_kind = [list(map(kind.__eq__, kinds)) for kind in ("subcall", "model_call", "cell", "iteration")]
+        # written with map over C methods, not a comprehension: this runs once per stored node per figure
+        own: list[list[Any]] = [
+            list(inp), list(out), list(columns[_CACHED]), list(columns[_REASONING]), known, unknown,
+            is_kind[0], is_kind[1], is_kind[2],
+            [k == "run" and d > 0 for k, d in zip(kinds, depths)] if "run" in kinds else [False] * count,
+            is_kind[3],
+            list(map(ERROR_STATUSES.__contains__, statuses)),
         ]
         return own
 
-    def _sum_up(self, sums: list[list[float]]) -> None:
+    def _sum_up(self, sums: list[list[Any]]) -> None:
         """Subtree sums: each parent adds its children's, deepest parents first (children open after their
         parent). The cost is added last child first, as `from_nodes` adds it, so the float sums are equal."""
         kids = self._kids
