@@ -7,13 +7,19 @@ memory is that process's own:
 
 - `file`: the document streamed into a file-backed context (sandbox.FileContext), as `rlm-studio run`
   does for text files of 64 MB or more; the engine hands the file to the sandbox worker;
-- `str`: the ordinary loader (documents.load_document -> one str), then the engine writes its context file.
+- `str`: the ordinary loader (documents.load_document -> one str), then the engine writes its context file;
+- `app`: the desktop app itself (offscreen): the New run panel loads the file (a file-backed context from 64 MB,
+  written into the data folder by the load thread, with progress), then Run; a 5 ms QTimer heartbeat measures
+  the UI thread's longest gap while loading and while the run starts (and, before loading, with nothing to
+  do: the machine's own share of it), and the UI thread's own CPU time within its longest-working gap (what
+  it did itself, which a loaded machine does not inflate). Also printed for it: the time to keep
+  the document in the database after the run (sha256 + zlib, streamed) and to restore it from there into a
+  context file (what a fork or follow-up in a later session does first).
 
 Printed: load time, time from the run's start to the first cell's result (a scripted root whose cell
 prints len(context); the sandbox worker maps the whole file), peak RSS of the app process above its
 baseline as a multiple of the document, and the sandbox worker's own peak RSS (VmHWM, read by the cell:
 its `context` is one str by design, 2 bytes a character once the text has a non-Latin-1 one).
-The UI's longest stall is not measured here (the app's loader still builds a str; see README limits).
 """
 
 from __future__ import annotations
@@ -54,6 +60,10 @@ def rss_mb() -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return 0.0
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(path: Path, how: str) -> dict[str, float]:
@@ -104,16 +114,144 @@ def measure(path: Path, how: str) -> dict[str, float]:
             "host_ratio": (peak - baseline) / doc_mb, "host_peak_mb": peak, "worker_peak_mb": int(worker_kb) / 1024}
 
 
+def measure_app(path: Path) -> dict[str, float]:
+    """The app's path, in this (child) process: load in the New run panel, run, keep, restore."""
+    import asyncio
+    import tempfile
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("QT_API", "PySide6")
+    home = Path(tempfile.mkdtemp(prefix="rlm-bench-app-"))
+    os.environ["RLM_STUDIO_HOME"] = str(home)
+    import qasync
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from rlm_studio.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    window = MainWindow(str(home / "runs.db"), discover_models=False, preload_models=False)
+    window.show()
+    while not window.store_ready:
+        app.processEvents()
+    window.warmup.start()      # as in use: the window has been up a while before a document is added
+    window.warmup.wait()
+    import rlm_studio.storage.file_contexts  # noqa: F401
+    import rlm_studio.ui.file_backed_loader  # noqa: F401
+    import rlm_studio.ui.file_backed_runs  # noqa: F401
+    script = home / "root.json"
+    cell = ("hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]\n"
+            "print(len(context), hwm)")
+    script.write_text(json.dumps({"responses": [f"```repl\n{cell}\n```", "FINAL(done)"]}))
+    gaps: list[float] = []
+    busy: list[float] = []     # the UI thread's own CPU time within each gap: its work, whatever the machine's load
+    last = [time.perf_counter()]
+    last_cpu = [time.thread_time()]
+
+    def beat() -> None:
+        now, cpu = time.perf_counter(), time.thread_time()
+        gaps.append(now - last[0])
+        busy.append(cpu - last_cpu[0])
+        last[0], last_cpu[0] = now, cpu
+
+    timer = QTimer()
+    timer.timeout.connect(beat)
+    timer.start(5)
+    baseline = rss_mb()
+    panel = window.new_run
+
+    async def go() -> dict[str, float]:
+        last[0] = time.perf_counter()          # the control: the same heartbeat with nothing to do (the machine's
+        await asyncio.sleep(1.5)               # own load shows here too)
+        idle_stall = max(gaps, default=0.0)
+        gaps.clear()
+        busy.clear()
+        started = time.perf_counter()
+        cpu = time.process_time()
+        last[0] = started
+        panel.load_paths([path])
+        while panel.loading:
+            await asyncio.sleep(0.005)
+        load_s = time.perf_counter() - started
+        load_cpu_s = time.process_time() - cpu
+        stages = {"after_load": peak_mb()}
+        load_stall = max(gaps, default=0.0)
+        load_busy = max(busy, default=0.0)
+        gaps.clear()
+        busy.clear()
+        backed = hasattr(panel.documents[0], "context")
+        panel.question.setPlainText("How many characters?")
+        panel.root_model.set_spec(f"script:{script}")
+        run_started = time.perf_counter()
+        task = asyncio.ensure_future(window.run_once())
+        first_cell = finished = None
+        finished_cpu = 0.0
+        printed: list[str] = []
+        while not task.done():
+            events = window.run_model.events
+            if first_cell is None and (cells := [e for e in events if e.kind == "cell_finished"]):
+                first_cell = time.perf_counter() - run_started
+                printed = cells[0].stdout.split()
+            if finished is None and any(e.kind == "run_finished" for e in events):
+                finished = time.perf_counter()
+                finished_cpu = time.process_time()
+                stages["after_run"] = peak_mb()
+            await asyncio.sleep(0.002)
+        result = task.result()
+        assert result is not None and result.status == "completed", result
+        kept_s = time.perf_counter() - (finished or time.perf_counter())
+        keep_cpu_s = time.process_time() - finished_cpu if finished else float("nan")
+        stages["after_keep"] = peak_mb()
+        run_stall = max(gaps, default=0.0)
+        run_busy = max(busy, default=0.0)
+        restore_s = restore_cpu_s = float("nan")
+        if backed:
+            from rlm_studio.engine.recorded import recorded_context
+            from rlm_studio.sandbox import file_context
+            from rlm_studio.storage.file_contexts import materialize
+
+            file_context._KNOWN.clear()
+            t = time.perf_counter()
+            cpu = time.process_time()
+            stored = recorded_context(window.store.load_events(result.run_id))
+            restored = await asyncio.get_running_loop().run_in_executor(None, materialize, window.store.path, stored,
+                                                                        home / "restored")
+            restore_s = time.perf_counter() - t
+            restore_cpu_s = time.process_time() - cpu
+            restored.path.unlink()
+            stages["after_restore"] = peak_mb()
+        return {"load_s": load_s, "load_stall_ms": load_stall * 1000, "idle_stall_ms": idle_stall * 1000,
+                "load_ui_cpu_ms": load_busy * 1000, "run_ui_cpu_ms": run_busy * 1000, "first_cell_s": first_cell or float("nan"),
+                "run_stall_ms": run_stall * 1000, "keep_s": kept_s, "restore_s": restore_s, "load_cpu_s": load_cpu_s,
+                "keep_cpu_s": keep_cpu_s, "restore_cpu_s": restore_cpu_s,
+                "len": int(printed[0]), "worker_peak_mb": int(printed[1]) / 1024, "file_backed": float(backed),
+                **{f"peak_mb_{k}": v - baseline for k, v in stages.items()}}
+
+    out = loop.run_until_complete(go())
+    timer.stop()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    doc_mb = path.stat().st_size / 1e6
+    out.update(host_ratio=(peak - baseline) / doc_mb, host_peak_mb=peak)
+    window.close()
+    import shutil
+
+    shutil.rmtree(home, ignore_errors=True)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="10,100", help="MB, comma-separated (the issue's three: 10,100,1000)")
-    parser.add_argument("--ways", default="file,str")
+    parser.add_argument("--ways", default="file,str,app")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--child", nargs=2, metavar=("PATH", "HOW"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(Path(args.child[0]), args.child[1])))
-        return
+        child = measure_app if args.child[1] == "app" else (lambda p: measure(p, args.child[1]))
+        print(json.dumps(child(Path(args.child[0]))), flush=True)
+        os._exit(0)   # Qt's worker threads would abort a normal interpreter exit
     rows = []
     for mb in [int(s) for s in args.sizes.split(",")]:
         path = make_document(mb)
@@ -126,10 +264,15 @@ def main() -> None:
     if args.json:
         print(json.dumps(rows, indent=2))
         return
-    print(f"{'MB':>6} {'way':>5} {'load s':>8} {'first cell s':>13} {'host peak - base':>17} {'worker peak MB':>15}")
+    print(f"{'MB':>6} {'way':>5} {'load s':>8} {'first cell s':>13} {'host peak - base':>17} {'worker peak MB':>15}"
+          f"  {'app: UI stall idle / load / run ms':>35} {'(UI CPU ms)':>12} {'load CPU s':>10} {'keep s (CPU)':>13} {'restore s (CPU)':>16}")
     for r in rows:
+        app = (f"  {r['idle_stall_ms']:>15,.0f} / {r['load_stall_ms']:>6,.0f} / {r['run_stall_ms']:>6,.0f} "
+               f"({r['load_ui_cpu_ms']:.0f} / {r['run_ui_cpu_ms']:.0f}) "
+               f"{r['load_cpu_s']:>10.2f} {r['keep_s']:>6.2f} ({r['keep_cpu_s']:.2f}) "
+               f"{r['restore_s']:>8.2f} ({r['restore_cpu_s']:.2f})" if r["how"] == "app" else "")
         print(f"{r['mb']:>6} {r['how']:>5} {r['load_s']:>8.2f} {r['first_cell_s']:>13.2f} "
-              f"{r['host_ratio']:>15.2f}x {r['worker_peak_mb']:>15,.0f}")
+              f"{r['host_ratio']:>15.2f}x {r['worker_peak_mb']:>15,.0f}{app}")
 
 
 if __name__ == "__main__":
