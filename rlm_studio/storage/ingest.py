@@ -41,9 +41,18 @@ _NODE_SQL = (f"INSERT OR REPLACE INTO nodes ({_QUOTED_NODE_COLUMNS}) "
              f"VALUES ({', '.join('?' * len(NODE_COLUMNS))})")
 
 
-_RUN_EFFECT_TYPES = frozenset({RunStarted, Notice, RunFinished})   # the events that change a runs row
-_SEARCHED_TYPES = frozenset({RunStarted, FinalAnswer, RunFinished, CellStarted, CellFinished, SubcallFinished,
-                             ModelCallFinished})   # the events with a text for the search index
+_RUN_EFFECT_TYPES = (RunStarted, Notice, RunFinished)   # the events that change a runs row
+_SEARCHED_TYPES = (RunStarted, FinalAnswer, RunFinished, CellStarted, CellFinished, SubcallFinished,
+                   ModelCallFinished)   # the events with a text for the search index
+_STEPS: dict[type, tuple[bool, bool]] = {}   # event class -> (changes its runs row, has searched text)
+
+
+def _steps(cls: type) -> tuple[bool, bool]:
+    """Which of the per-event steps apply to events of this class (worked out once per class)."""
+    steps = _STEPS.get(cls)
+    if steps is None:
+        steps = _STEPS[cls] = (issubclass(cls, _RUN_EFFECT_TYPES), issubclass(cls, _SEARCHED_TYPES))
+    return steps
 
 
 @dataclass
@@ -140,9 +149,10 @@ class Ingest:
             event_rows.append(row)
             if changed is not None:
                 state.dirty.add(changed.node_id)
-            if type(event) in _RUN_EFFECT_TYPES:
+            effects, searched = _STEPS.get(type(event)) or _steps(type(event))
+            if effects:
                 self._run_effects(conn, state, event)
-            if type(event) in _SEARCHED_TYPES:
+            if searched:
                 self._search_rows(state, event, search_rows)
         conn.executemany("INSERT INTO events(run_id, seq, kind, v, ts, node_id, parent_id, payload) "
                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", event_rows)
