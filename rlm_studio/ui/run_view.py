@@ -323,7 +323,7 @@ class RunView(QWidget):
 
     def _show_model(self) -> None:
         """Show the proxy while a filter or a sort is in use, else the tree model (keeping the header's
-        widths and sort indicator, and the selected node)."""
+        widths and sort indicator; callers select the selected node again)."""
         model = self.proxy if self.proxy.needle or self.proxy.sortColumn() >= 0 else self.model
         view = self.tree_view
         if view.model() is model:

@@ -14,7 +14,7 @@ from rlm_studio.engine.run_tree import RunTree
 from rlm_studio.engine.run_tree.columns import ColumnTree
 from rlm_studio.storage.store import Store
 from rlm_studio.ui.stored_run import load_stored_run
-from rlm_studio.ui.tree_model import COLUMNS, FILTER_ROLE, NODE_ID_ROLE, SORT_ROLE, RunTreeModel
+from rlm_studio.ui.tree_model import COL_IN, COL_NODE, COLUMNS, FILTER_ROLE, NODE_ID_ROLE, SORT_ROLE, RunTreeModel
 from tests.analysis.analysis_streams import big_run
 from tests.ui.synthetic_events import synthetic_run
 
@@ -191,6 +191,16 @@ def test_the_filter_finds_a_deep_node_of_a_stored_run(window, qtbot):
     view.set_filter("")
     assert view.tree_view.model() is view.model   # no filter and no sort: the tree model itself
     assert view.selected_node == deepest
+    # sorting by a figure shows the proxy (sorted), sorting back by the node order the model itself
+    header = view.tree_view.header()
+    header.setSortIndicator(COL_IN, Qt.SortOrder.DescendingOrder)
+    assert view.tree_view.model() is view.proxy
+    busy = max(tree.find("cell"), key=tree.child_count)   # a cell with sub-calls of many sizes
+    cell = view.view_index(busy)
+    values = [view.proxy.data(view.proxy.index(r, COL_IN, cell), SORT_ROLE) for r in range(view.proxy.rowCount(cell))]
+    assert len(set(values)) > 3 and values == sorted(values, reverse=True)
+    header.setSortIndicator(COL_NODE, Qt.SortOrder.AscendingOrder)
+    assert view.tree_view.model() is view.model and view.selected_node == deepest
 
 
 def _visible_ids(model) -> list[str]:
