@@ -238,7 +238,10 @@ class OpenRun:
             return list(self._by_node.get(node_id, ()))
         if node_id not in self.tree:
             return []
-        events = reader(self.tree.node(node_id))
+        try:
+            events = reader(self.tree.node(node_id))
+        except Exception:   # the database went away (closed, the run deleted): the node's figures still show
+            return []
         if len(self._by_node) >= DETAIL_CACHE:
             self._by_node.pop(next(iter(self._by_node)))
         self._by_node[node_id] = [e for e in events if e.node_id == node_id]

@@ -212,3 +212,14 @@ def _visible_ids(model) -> list[str]:
             out.append(model.data(index, NODE_ID_ROLE))
             stack.append(index)
     return out
+
+
+def test_details_of_a_run_whose_database_went_away_are_empty_not_an_error(tmp_path):
+    events = synthetic_run(iterations=2, subcalls_per_cell=2)
+    store = _stored(tmp_path, events)
+    run = load_stored_run(store, "synthetic").run
+    first, second = run.tree.find("subcall")[:2]
+    assert [e.kind for e in run.for_node(first)] == ["subcall_started", "subcall_finished"]
+    store.close()
+    assert run.for_node(second) == []                       # read now: nothing to read it from
+    assert [e.kind for e in run.for_node(first)] == ["subcall_started", "subcall_finished"]   # read before: kept
