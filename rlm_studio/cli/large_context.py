@@ -84,7 +84,7 @@ def restore_context(store: Any, value: Any, quiet: bool = False) -> Any:
         raise CliError("this run's document was kept in a file, and without the database it cannot be restored")
     from rlm_studio.sandbox import FileContext
 
-    known = FileContext.known(value.key, value.kind)
+    known = FileContext.known(value.key, value.kind, [part.name for part in value.parts])
     if known is not None:
         return known   # this process wrote that file (run --then): no need to restore it
     folder = Path(tempfile.mkdtemp(prefix="rlm-studio-context-"))

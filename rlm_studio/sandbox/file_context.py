@@ -79,10 +79,13 @@ class FileContext:
         return self
 
     @staticmethod
-    def known(key: tuple[str, ...], kind: str) -> FileContext | None:
-        """A context file this process wrote or restored with these parts' hashes, if it is still there."""
+    def known(key: tuple[str, ...], kind: str, names: list[str] | None = None) -> FileContext | None:
+        """A context file this process wrote or restored with these parts' hashes (and, for a dict, these
+        document names), if it is still there."""
         found = _KNOWN.get(key)
         if found is None or found.kind != kind or not found.path.exists():
+            return None
+        if kind == "dict" and names is not None and [part.name for part in found.parts] != names:
             return None
         return found
 

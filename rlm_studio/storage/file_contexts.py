@@ -50,7 +50,7 @@ def materialize(db_path: str | os.PathLike[str], value: Any, folder: str | os.Pa
 
     if not isinstance(value, StoredContext):
         return value
-    known = FileContext.known(value.key, value.kind)
+    known = FileContext.known(value.key, value.kind, [part.name for part in value.parts])
     if known is not None:
         return known
     conn = connect(Path(db_path))

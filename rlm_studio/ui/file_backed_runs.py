@@ -51,6 +51,8 @@ class MixedDocuments:
 def combine(mixed: MixedDocuments) -> Any:
     """One dict FileContext (name -> text, names unique as for any multi-document run) of every document: a
     file-backed one's bytes copied from its context file in chunks, an ordinary one's text encoded."""
+    import hashlib
+
     from rlm_studio.documents.context import unique_names
     from rlm_studio.sandbox import FileContext
     from rlm_studio.sandbox.context_file import ContextFileWriter
@@ -59,6 +61,12 @@ def combine(mixed: MixedDocuments) -> Any:
     from .file_backed_loader import new_context_path, track
 
     names = unique_names(mixed.documents)
+    hashes = tuple(document.context.parts[0].sha256 if getattr(document, "context", None) is not None else
+                   hashlib.sha256(document.text.encode("utf-8", "surrogatepass")).hexdigest()
+                   for document in mixed.documents)
+    already = FileContext.known(hashes, "dict", names)
+    if already is not None:   # the same documents run again: their combined file is still there
+        return already
     dest = new_context_path()
     writer = ContextFileWriter(dest, "dict", list(names))
     parts: list[ContextPart] = []
@@ -80,8 +88,6 @@ def combine(mixed: MixedDocuments) -> Any:
                 parts.append(ContextPart(name=name, chars=part.chars, nbytes=part.nbytes, sha256=part.sha256))
                 head = backed.prefix
             else:
-                import hashlib
-
                 data = document.text.encode("utf-8", "surrogatepass")
                 writer.write(data)
                 parts.append(ContextPart(name=name, chars=len(document.text), nbytes=len(data),

@@ -145,6 +145,10 @@ def test_a_file_backed_document_with_others_runs_as_one_dict_context(window, qtb
     attached = [e for e in window.run_model.events if e.kind == "context_attached"]
     assert [(a.name, a.text, a.chars) for a in attached] == [("big.txt", "", len(text)),
                                                              ("pasted text 1", "", 21)]   # one file-backed context
+    files = sorted(p.name for p in panel.documents[0].context.path.parent.iterdir())
+    again = run_coro(qloop, window.run_once(), timeout=60)     # the same documents again: the same combined file
+    assert again is not None and again.answer == result.answer
+    assert sorted(p.name for p in panel.documents[0].context.path.parent.iterdir()) == files
 
 
 def test_fork_follow_up_and_reexecution_of_a_file_backed_run_in_the_app(window, qtbot, qloop, tmp_path,
