@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable
+from itertools import accumulate
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
@@ -404,21 +405,22 @@ class FilterIndex:
     is str.find over it, not a Python call per node."""
 
     def __init__(self, tree: RunTree) -> None:
-        if isinstance(tree, ColumnTree):
+        texts: Iterable[str]
+        if isinstance(tree, ColumnTree):   # joined column by column with C methods: no Python call per node
             self.ids: tuple[str, ...] = tree.ids
-            columns = [tree.column(n) for n in ("label", "summary", "model", "status", "error")]
-            texts = [filter_text(*values) for values in zip(*columns, strict=True)]
+            statuses = tree.column("status")
+            shown = {status: fmt.status(status) for status in set(statuses)}
+            errors = ["" if e is None else e for e in tree.column("error")]
+            texts = map(" ".join, zip(tree.column("label"), tree.column("summary"), tree.column("model"),
+                                      map(shown.__getitem__, statuses), errors, strict=True))
         else:
             self.ids = tuple(tree.nodes)
             texts = [filter_text(n.label, n.summary, n.model, n.status, n.error) for n in tree.nodes.values()]
-        texts = [t.replace("\n", " ") for t in texts]
-        starts: list[int] = []
-        at = 0
-        for text in texts:
-            starts.append(at)
-            at += len(text) + 1
-        self.starts = tuple(starts)   # a tuple of ints: nothing the cyclic GC walks after its first pass
-        self.text = "\n".join(texts).lower()
+        # one line per node, lower-cased before the lines are measured (lower() can change a length); a newline
+        # inside a node's text becomes a space (the same length)
+        lines = list(map(str.lower, texts))
+        self.starts = (0, *accumulate(len(line) + 1 for line in lines[:-1]))   # ints in a tuple: not walked by the GC
+        self.text = "\x1e".join(lines).replace("\n", " ").replace("\x1e", "\n")
 
     def search(self, text: str) -> list[str]:
         """Ids of the nodes whose text holds `text`, in opening order."""

@@ -223,3 +223,26 @@ def test_details_of_a_run_whose_database_went_away_are_empty_not_an_error(tmp_pa
     store.close()
     assert run.for_node(second) == []                       # read now: nothing to read it from
     assert [e.kind for e in run.for_node(first)] == ["subcall_started", "subcall_finished"]   # read before: kept
+
+
+def test_the_filter_index_finds_what_the_filter_role_holds(tmp_path):
+    """The index search gives the nodes whose FILTER_ROLE text holds the needle (any case), for a stored
+    tree and a live one alike, whatever the text holds (a newline in an error, a letter lower() lengthens)."""
+    events = big_run(2_000).events
+    store = _stored(tmp_path, events)
+    try:
+        stored = RunTreeModel(load_stored_run(store, "run-big").run.tree)
+    finally:
+        store.close()
+    live = RunTreeModel(RunTree.from_events(events))
+    odd = next(n for n in live.tree.find("cell") if live.tree.node(n).error)
+    live.tree.node(odd).error = "İstanbul\nValueError: bad"   # (a record of the live tree: changed in place here)
+    for model in (stored, live):
+        texts = {n: model.data(model.index_of(n), FILTER_ROLE).lower() for n in model.tree.nodes}
+        for needle in ("Code cell 2", "ERROR", "m-sub", "boom", "valueerror: bad", "zzz-nothing", "istanbul"):
+            want = {n for n, text in texts.items() if needle.lower() in text}
+            with_ancestors = set(want)
+            for n in want:
+                with_ancestors.update(model.tree.ancestors(n))
+            assert model.matching(needle) == with_ancestors, (needle, model is stored)
+    assert live.matching("valueerror: bad") and stored.matching("boom")
