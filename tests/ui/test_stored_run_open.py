@@ -4,6 +4,8 @@ whole event stream on the way."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 
@@ -112,7 +114,7 @@ def test_column_tree_places_odd_rows_as_from_nodes_does():
            type(nodes[0])(id="late", parent_id=None, kind="cell", start_seq=10_003, order=10_003),
            type(nodes[0])(id="orphan", parent_id=None, kind="cell", start_seq=10_004, order=10_004)]
     want = RunTree.from_nodes(odd)
-    rows = [tuple(getattr(n, name) if name != "extra" else "{}" for name in
+    rows = [tuple(getattr(n, name) if name != "extra" else json.dumps(n.extra) for name in
                   ("id", "parent_id", "kind", "depth", "order", "label", "summary", "model", "status", "error",
                    "iteration", "started_ts", "ended_ts", "duration_ms", "input_tokens", "output_tokens",
                    "cached_tokens", "reasoning_tokens", "tokens_estimated", "cost_usd", "start_seq", "end_seq",
@@ -121,6 +123,7 @@ def test_column_tree_places_odd_rows_as_from_nodes_does():
     assert got.structure() == want.structure()
     assert all(got.totals(n) == want.totals(n) for n in want.nodes)
     assert got.node("orphan").kind == "subcall" and got.parent("early") is None
+    assert got.to_dict() == want.to_dict()
     with pytest.raises(TypeError):
         got.apply(events[0])
 

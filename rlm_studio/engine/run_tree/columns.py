@@ -2,7 +2,7 @@
 
 `RunTree.from_nodes` makes a NodeRecord, a child list and two figure lists per node: for 100,000 nodes
 that is over a second and half a million objects the cyclic GC walks on every full collection (a UI stall).
-`ColumnTree` keeps one tuple per column, one list per figure and child lists only for nodes that have
+`ColumnTree` keeps one tuple per column and per summed figure, and child lists only for nodes that have
 children; a node's NodeRecord is made when it is asked for. It reads like a RunTree (same shape, records
 and totals, summed in the same order as `from_nodes`) and is read-only: a live run uses RunTree.
 """
@@ -297,6 +297,23 @@ class ColumnTree(RunTree):
     def find(self, kind: str, start: str | None = None) -> list[str]:
         kinds, pos = self._cols[_KIND], self._pos
         return [n for n in self.walk(start) if kinds[pos[n]] == kind]
+
+    def to_dict(self, node_id: str | None = None) -> dict[str, Any]:
+        node_id = self.root_id if node_id is None else node_id
+        if node_id is None:
+            return {}
+        out: dict[str, Any] = {}
+        stack = [(node_id, out)]
+        while stack:
+            current, target = stack.pop()
+            target.update(self.node(current).to_dict())
+            target["totals"] = self.totals(current).to_dict()
+            target["children"] = []
+            for child in self.children(current):
+                slot: dict[str, Any] = {}
+                target["children"].append(slot)
+                stack.append((child, slot))
+        return out
 
     def structure(self) -> list[tuple[str, str | None, int]]:
         return [(n, self.parent(n), self.row(n)) for n in self.walk()]
