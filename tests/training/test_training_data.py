@@ -75,7 +75,7 @@ def test_search_code_finds_keys_written_with_other_separators_and_case(key):
     for written in variants:
         context = "filler line\n" * 50 + f"The code for {written} is 4411.\n" + "more filler\n" * 50
         asked: list[str] = []
-        namespace = {"context": context, "llm_query_batched": lambda prompts: asked.extend(prompts) or
+        namespace = {"context": context, "llm_query_batched": lambda prompts, asked=asked: asked.extend(prompts) or
                      ["4411" if "4411" in p else "none" for p in prompts]}
         import contextlib
         import io
