@@ -188,8 +188,8 @@ def test_the_rlm_adapter_loads_in_the_real_server(bundled_server):
 def test_a_small_sniah_bench_with_the_bundled_model_completes_and_is_scored(tmp_path, capsys, bundled_server):
     """Three S-NIAH tasks at 32K tokens (four times the model's window), root and sub-model both bundled.
 
-    Every task completes as a stored run and is scored. The adapter's score is not asserted: it writes the
-    search cell reliably but reads the printed window unreliably (resources/models/README.md has the figures).
+    Every task completes as a stored run and at least two of the three are answered right (issue 12's bar; the
+    tasks are seeded and the model samples greedily; resources/models/README.md has the full figures).
     """
     import json
 
@@ -205,3 +205,4 @@ def test_a_small_sniah_bench_with_the_bundled_model_completes_and_is_scored(tmp_
     with BenchStore(db) as store:
         rows = store.tasks(out["bench_id"])
     assert len(rows) == 3 and all(r["status"] == "done" and r["score"] in (0.0, 1.0) for r in rows)
+    assert sum(r["score"] for r in rows) >= 2, [(r["answer"], r["expected"]) for r in rows]

@@ -17,7 +17,7 @@ def test_first_start_selects_the_bundled_model_and_offers_the_example(window, qt
     panel.example_button.click()
     qtbot.waitUntil(lambda: len(panel.documents) == 1, timeout=10000)
     assert panel.documents[0].name == "station_logbook.txt"
-    assert "manifest" in panel.question.toPlainText()
+    assert "serial number" in panel.question.toPlainText()
     assert "the root model's window (8,192 tokens)" in panel.total_label.text()
     assert panel.collect()[0] == panel.question.toPlainText().strip()  # ready to run at once
 
