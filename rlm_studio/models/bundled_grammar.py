@@ -20,6 +20,11 @@ from .types import Message
 MAX_SPAN_WORDS = 6
 MAX_QUESTION_WORDS = 80          # a longer question: no grammar (too many alternatives to be worth it)
 _EDGE = "?.,:;!()[]{}<>*`“”‘’"
+# a search key is a content phrase: it neither starts nor ends with one of these (a key of "the" matches every line)
+STOP_WORDS = frozenset("""a an the this that these those of for in on at to from by with about into as and or but not
+no is are was were be been being do does did has have had will would can could should may might must what which who
+whom whose when where why how there here it its it's they them their he she his her we our you your i me my
+mentioned provided text context document documents give tell find me please value number""".split())
 _QUESTION = re.compile(r"\AQuestion: (?P<q>.*?)\n\n`context` ", re.S)
 
 
@@ -28,7 +33,8 @@ def _literal(text: str) -> str:
 
 
 def question_phrases(question: str) -> list[str]:
-    """Every run of 1..MAX_SPAN_WORDS words of the question, without edge punctuation or a trailing 's."""
+    """Every run of 1..MAX_SPAN_WORDS words of the question, without edge punctuation or a trailing 's, that
+    neither starts nor ends with a stop word."""
     words = question.split()
     phrases: dict[str, None] = {}
     for i in range(len(words)):
@@ -36,6 +42,9 @@ def question_phrases(question: str) -> list[str]:
             span = " ".join(words[i:j]).strip(_EDGE + "'\"")
             if span.endswith("'s"):
                 span = span[:-2]
+            edge = [w.strip(_EDGE + "'\"").lower() for w in span.split()[:1] + span.split()[-1:]]
+            if any(w in STOP_WORDS or not w for w in edge):
+                continue
             if span and '"' not in span and "\\" not in span:
                 phrases[span] = None
     return list(phrases)

@@ -29,6 +29,11 @@ def test_phrases_are_runs_of_the_questions_words_without_edge_punctuation():
     phrases = question_phrases("What is Alma Reyes's code, in the ledger?")
     assert "Alma Reyes" in phrases and "code" in phrases and "ledger" in phrases and "in the ledger" in phrases
     assert not any(p.endswith(("?", ",", "'s")) for p in phrases)
+    # a key is a content phrase: never a lone "the", nor "the unlabelled steel crate" (the text says "an ...")
+    crate = question_phrases("What serial number was stencilled on the unlabelled steel crate?")
+    assert "unlabelled steel crate" in crate and "the" not in crate and "the unlabelled steel crate" not in crate
+    assert "telling-ashtray" in question_phrases("What is the special magic number for telling-ashtray?")
+    assert not {"the", "is", "for", "What"} & set(question_phrases("What is the special magic number for x-y?"))
     assert all(len(p.split()) <= 6 for p in question_phrases(" ".join(f"w{i}" for i in range(20))))
 
 
@@ -57,7 +62,7 @@ def test_the_bundled_model_quotes_its_search_key_from_the_question(bundled_serve
     from rlm_studio.models.registry import ModelSettings, resolve_model
 
     model = resolve_model("bundled", ModelSettings(timeout_s=600))
-    for key in ("bizarre-mind", "understood-gaming"):   # keys the adapter alone rewrote as near-synonyms
+    for key in ("bizarre-mind", "understood-gaming", "telling-ashtray"):   # keys the adapter alone rewrote
         question = f"What is the special magic number for {key} mentioned in the provided text?"
         reply = asyncio.run(model.complete(_opening(question))).content
         quoted = re.match(r'I will search `context` for "([^"]+)"', reply)
