@@ -27,7 +27,7 @@ def _opening(question: str, context: str = "The grass is green.\n" * 200) -> lis
 
 def test_phrases_are_runs_of_the_questions_words_without_edge_punctuation():
     phrases = question_phrases("What is Alma Reyes's code, in the ledger?")
-    assert "Alma Reyes" in phrases and "code" in phrases and "ledger" in phrases and "in the ledger" in phrases
+    assert "Alma Reyes" in phrases and "code" in phrases and "ledger" in phrases and "in the ledger" not in phrases
     assert not any(p.endswith(("?", ",", "'s")) for p in phrases)
     # a key is a content phrase: never a lone "the", nor "the unlabelled steel crate" (the text says "an ...")
     crate = question_phrases("What serial number was stencilled on the unlabelled steel crate?")
