@@ -23,10 +23,11 @@ from .credentials import environment_without_keys
 from .types import ModelError
 
 BUNDLED_MODEL_NOTE = ("The bundled model is SmolLM2-135M-Instruct (135 million parameters) with an RLM adapter "
-                      "trained for this app: it searches documents far larger than its 8K-token window with code "
-                      "for a name, code or number, but answered only half of the needle-in-a-haystack tests "
-                      "(8K to 1M tokens) because it often misreads what it found. It cannot summarise or "
-                      "reason over a document: use a larger local or hosted model for real work.")
+                      "trained for this app: it finds a named key, code or number in documents far larger than its "
+                      "8K-token window by writing search code and asking itself about each matching line (79 of 80 "
+                      "needle-in-a-haystack tests from 8K to 1M tokens), and counts matching lines. It picks its "
+                      "search words from the question, so ask with the exact name; it cannot summarise or reason "
+                      "over a document: use a larger local or hosted model for real work.")
 BASE_MODEL_NOTE = ("SmolLM2-135M-Instruct without the RLM adapter: it rarely writes working code, so as an RLM it "
                    "almost never answers. Kept for comparison.")
 BUNDLED_MODEL_ID = "smollm2-135m-instruct"
