@@ -185,7 +185,8 @@ def test_closing_during_a_run_stops_it_and_keeps_it_stored(window, qloop, tmp_pa
     import asyncio
 
     window.new_run.add_pasted(sales_document(tmp_path, parts=12).read_text())
-    root, sub = sales_scripts(tmp_path, parts=12, delay_ms=300)
+    # each sub-call takes 1.5 s (12 of them, 2 at a time): the run is still in its sub-calls when the window closes
+    root, sub = sales_scripts(tmp_path, parts=12, delay_ms=1500)
     window.new_run.question.setPlainText("How many sales in total?")
     window.new_run.root_model.set_spec(root)
     window.new_run.sub_model.set_spec(sub)
@@ -194,7 +195,8 @@ def test_closing_during_a_run_stops_it_and_keeps_it_stored(window, qloop, tmp_pa
 
     async def run_and_close():
         task = asyncio.ensure_future(window.run_once())
-        while window.current_run_id is None or not window.run_view.index.events:
+        while window.current_run_id is None or not any(
+                e.kind == "subcall_started" for e in window.run_view.index.events):
             await asyncio.sleep(0.05)
         window.close()
         assert window.isVisible()  # not yet: the run is stopping first

@@ -83,8 +83,9 @@ def test_waterfall_puts_overlapping_calls_in_separate_lanes(view):
     assert sorted(b["lane"] for b in batch) == [0, 1, 2, 3]
     rows = {timeline.call_point(b["node_id"]).y() for b in batch}
     assert len(rows) == 4                                         # drawn on four different rows
-    lefts = [timeline.call_point(b["node_id"]).x() for b in batch]
-    assert max(lefts) - min(lefts) <= 2                           # side by side in time
+    # side by side in time: the four batched calls overlap (their start times differ by the scheduling of a
+    # loaded machine, so compare spans, not pixels)
+    assert max(b["start_s"] for b in batch) < min(b["end_s"] for b in batch)
     sequential = [b for b in bars if b["kind"] == "subcall" and b["iteration"] == 2]
     assert [b["lane"] for b in sequential] == [0, 0]
     assert timeline.minimumHeight() > 4 * 16
