@@ -14,6 +14,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from rlm_studio.storage.liveness import pid_alive
+
 _created: list[Path] = []
 _swept: list[bool] = []
 _SAMPLE_BYTES = 1 << 20
@@ -128,15 +130,5 @@ def _sweep(folder: Path) -> None:
     """Remove context files (and partial ones) left by app processes that are gone (a crash, a kill)."""
     for leftover in folder.glob("*.bin*"):
         pid = leftover.name.split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
             leftover.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
