@@ -30,7 +30,9 @@ from .limits import SandboxLimits
 Message = dict[str, Any]  # one decoded frame
 RequestHandler = Callable[[str, Message], Awaitable[Any]]
 
-START_TIMEOUT_S = 30.0
+START_TIMEOUT_S = 30.0            # to become ready with no context, or a small one
+START_TIMEOUT_PER_GB_S = 60.0     # and for each GB of context file it maps and decodes into one str (a loaded
+                                  # 2-core machine took 20-80 s for 1 GB)
 HARD_KILL_GRACE_S = 2.0     # after a time limit or an interrupt, how long a cell may ignore the stop
 STDERR_TAIL_BYTES = 64 * 1024  # the worker's stderr is read as it comes; only its end is kept (for error messages)
 MAX_OUTSTANDING_REQUESTS = 256  # sub-calls in flight from one worker (its threads are capped at max_processes)
@@ -38,6 +40,11 @@ MAX_OUTSTANDING_REQUESTS = 256  # sub-calls in flight from one worker (its threa
 
 class WorkerStartError(RuntimeError):
     """The worker process could not be started."""
+
+
+def start_timeout_s(context_bytes: int) -> float:
+    """How long a worker may take to become ready: a base, plus an allowance per GB of context to decode."""
+    return START_TIMEOUT_S + START_TIMEOUT_PER_GB_S * context_bytes / 1e9
 
 
 @dataclass
@@ -309,8 +316,10 @@ class Worker:
     restarts: int
 
     def __init__(self, *, context_path: Path | None, handler: RequestHandler, limits: SandboxLimits,
-                 isolation: str, bwrap: str | None, warning: str | None):
+                 isolation: str, bwrap: str | None, warning: str | None, start_timeout: float | None = None):
         self._context_path = Path(context_path) if context_path is not None else None
+        self._context_bytes = self._context_path.stat().st_size if self._context_path is not None else 0
+        self._start_timeout = start_timeout if start_timeout is not None else start_timeout_s(self._context_bytes)
         self._handler = handler
         self._limits = limits
         self._bwrap = bwrap
@@ -329,14 +338,15 @@ class Worker:
 
     @classmethod
     async def start(cls, *, context_path: Path | None, handler: RequestHandler, limits: SandboxLimits | None = None,
-                    isolation: str = "auto") -> Worker:
-        """Start a worker; `isolation` is "auto" (bwrap if it works here, else a plain process), "bwrap" or "process"."""
+                    isolation: str = "auto", start_timeout: float | None = None) -> Worker:
+        """Start a worker; `isolation` is "auto" (bwrap if it works here, else a plain process), "bwrap" or "process".
+        `start_timeout`: seconds it may take to become ready (default: start_timeout_s of the context's size)."""
         if context_path is not None and not Path(context_path).is_file():
             raise FileNotFoundError(f"context file {context_path} does not exist")
         limits = (limits or SandboxLimits()).validated()
         mode, bwrap, warning = await asyncio.to_thread(resolve_isolation, isolation)
         worker = cls(context_path=context_path, handler=handler, limits=limits, isolation=mode, bwrap=bwrap,
-                     warning=warning)
+                     warning=warning, start_timeout=start_timeout)
         try:
             await worker._spawn()
         except BaseException:
@@ -376,21 +386,32 @@ class Worker:
             sock.setblocking(False)
             await loop.create_unix_connection(_factory(side), sock=sock)
         self._connection = connection
+        timed_out = False
         try:
-            ready = await asyncio.wait_for(asyncio.shield(connection.ready), START_TIMEOUT_S)
+            ready = await asyncio.wait_for(asyncio.shield(connection.ready), self._start_timeout)
         except TimeoutError:
-            ready = None
+            ready, timed_out = None, True
         if ready is None:
             code = await connection.wait_exit(timeout=0.5) if connection.closed.done() else None
+            timed_out = timed_out and code is None   # it had not ended by itself: the app stopped it
             connection.kill()
             code = code if code is not None else await connection.wait_exit()
             await connection.stderr.wait_closed(timeout=1.0)
             detail = connection.stderr_tail()
             connection.stderr.close()
-            raise WorkerStartError(f"the sandbox worker did not start ({_describe_exit(code)})"
-                                   + (f": {detail}" if detail else ""))
+            seconds = f"{self._start_timeout:,.0f}" if self._start_timeout >= 10 else f"{self._start_timeout:.3g}"
+            how = (f"it did not become ready within {seconds} s{self._loading_note()}, so the app "
+                   "stopped it" if timed_out else _describe_exit(code))
+            raise WorkerStartError(f"the sandbox worker did not start ({how})" + (f": {detail}" if detail else ""))
         for name, value in self._host_values.items():
             await self._send_value(name, value)
+
+    def _loading_note(self) -> str:
+        if self._context_path is None:
+            return ""
+        size = self._context_bytes
+        amount = f"{size / 1e6:,.0f} MB" if size >= 10e6 else f"{size / 1e6:.2g} MB" if size >= 1e4 else f"{size:,} byte"
+        return f" while loading a {amount} context"
 
     async def _restart(self) -> None:
         if self._connection is not None:
