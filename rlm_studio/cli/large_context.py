@@ -7,6 +7,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,19 +31,26 @@ def load_large_context(paths: list[str], quiet: bool = False) -> Any | None:
         return None
     folder = Path(tempfile.mkdtemp(prefix="rlm-studio-context-"))
     atexit.register(shutil.rmtree, folder, True)
-    last = [-1]
-
-    def progress(done: int, total: int) -> None:
-        percent = done * 100 // max(total, 1)
-        if not quiet and percent // 10 != last[0] // 10:
-            print(f"loading {total / 1e6:,.0f} MB: {percent}%", file=sys.stderr, flush=True)
-        last[0] = percent
-
+    progress = _percent_printer("loading {mb} MB", 10, quiet)
     try:
         return FileContext.from_text_files([(f.name, f) for f in files], folder / "context.bin", progress=progress)
     except ContextFileError:
         shutil.rmtree(folder, ignore_errors=True)
         return None   # not UTF-8, say: the ordinary loader reads it and says how
+
+
+def _percent_printer(what: str, step: int, quiet: bool) -> Callable[[int, int], None]:
+    """A progress(done, total) that prints "WHAT: N%" on stderr each time another `step` percent is done
+    (`what` may name {mb}, the total in MB); silent when quiet."""
+    last = [-1]
+
+    def progress(done: int, total: int) -> None:
+        percent = done * 100 // max(total, 1)
+        if not quiet and percent // step != last[0] // step:
+            print(f"{what.format(mb=f'{total / 1e6:,.0f}')}: {percent}%", file=sys.stderr, flush=True)
+        last[0] = percent
+
+    return progress
 
 
 def keep_in_store(store: Any, run_id: str, context: Any, quiet: bool = False) -> None:
@@ -54,14 +62,7 @@ def keep_in_store(store: Any, run_id: str, context: Any, quiet: bool = False) ->
 
     if not isinstance(context, FileContext):
         return
-    last = [-1]
-
-    def progress(done: int, total: int) -> None:
-        percent = done * 100 // max(total, 1)
-        if not quiet and percent // 25 != last[0] // 25:
-            print(f"keeping the {total / 1e6:,.0f} MB document in the database: {percent}%", file=sys.stderr, flush=True)
-        last[0] = percent
-
+    progress = _percent_printer("keeping the {mb} MB document in the database", 25, quiet)
     try:
         store_file_context(store.path, run_id, context, progress=progress)
     except StorageError as exc:
