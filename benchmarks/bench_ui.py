@@ -295,7 +295,9 @@ def main() -> int:
     import qasync
     from PySide6.QtWidgets import QApplication
 
-    QApplication(sys.argv[:1])
+    from rlm_studio.ui.ui_thread_gc import collect_on_ui_thread
+
+    collect_on_ui_thread(QApplication(sys.argv[:1]))   # as the app does (ui/app.py): no automatic GC
     figures.update(qasync.run(in_app(work, sizes, stored)))
     figures["targets"] = {"first_window_s": 1.5, "open_stored_run_s": "0.5 at 10k, 1.5 at 100k", "longest_stall_ms": 50,
                           "expand_all_and_filter_s_at_100k": 1.0, "rss_mb_at_100k": 600}

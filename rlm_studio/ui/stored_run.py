@@ -8,6 +8,7 @@ from typing import Any
 
 from rlm_studio.analysis.findings import detect_and_save_findings
 from rlm_studio.analysis.open_run import OpenRun, RunLink
+from rlm_studio.engine.gc_paused import gc_paused
 
 
 def open_stored(store: Any, run_id: str) -> OpenRun:
@@ -40,7 +41,14 @@ class StoredRun:
 
 def load_stored_run(store: Any, run_id: str, thresholds: Any = None) -> StoredRun:
     """Tree, findings (the saved ones; detected and saved the first time), fork links and isolation of a
-    run. The tree comes from the node rows in one query; a node's events are read when it is selected."""
+    run. The tree comes from the node rows in one query; a node's events are read when it is selected.
+    One bulk build for the garbage collector (see engine.gc_paused): the app's collector holds off until
+    it is done, then freezes what it made."""
+    with gc_paused():
+        return _load_stored_run(store, run_id, thresholds)
+
+
+def _load_stored_run(store: Any, run_id: str, thresholds: Any) -> StoredRun:
     info = store.get_run(run_id)
     run = open_stored(store, info["id"])
     saved = False

@@ -41,7 +41,11 @@ def qloop(qapp):
     asyncio.set_event_loop(None)
     del loop
     # qasync's timer and worker QObjects sit in reference cycles: free them here, between tests, and not
-    # in a garbage collection that happens to run inside a later Qt timer callback (a segfault in Qt)
+    # in a garbage collection that happens to run inside a later Qt timer callback (a segfault in Qt);
+    # a sweep, so that cycles the UI collector froze meanwhile are freed too
+    from rlm_studio.ui.ui_thread_gc import collect_on_ui_thread
+
+    collect_on_ui_thread(qapp).sweep()
     gc.collect()
 
 

@@ -13,6 +13,7 @@ from rlm_studio.analysis.failure_modes import detect_failure_modes
 from rlm_studio.analysis.open_run import OpenRun
 from rlm_studio.analysis.run_summary import summarize
 from rlm_studio.engine.run_tree import RunTree
+from rlm_studio.engine.run_tree.columns import COLUMNS as COLUMN_NAMES
 from rlm_studio.engine.run_tree.columns import ColumnTree
 from rlm_studio.storage.store import Store
 from rlm_studio.ui.stored_run import load_stored_run
@@ -126,6 +127,30 @@ def test_column_tree_places_odd_rows_as_from_nodes_does():
     assert got.to_dict() == want.to_dict()
     with pytest.raises(TypeError):
         got.apply(events[0])
+
+
+def test_a_column_tree_let_go_is_freed_at_once_without_a_garbage_collection():
+    """No reference cycle holds a stored run's tree: opening another run frees the last one's columns even
+    though the app's UI thread rarely makes a full collection."""
+    import gc
+    import weakref
+
+    rows = [tuple(getattr(n, name) if name != "extra" else json.dumps(n.extra) for name in COLUMN_NAMES)
+            for n in RunTree.from_events(synthetic_run(iterations=2, subcalls_per_cell=3)).nodes.values()]
+    tree = ColumnTree.from_rows(rows)
+    nodes = tree.nodes
+    assert len(nodes) == len(rows) and nodes[rows[0][0]].id == rows[0][0]
+    ref = weakref.ref(tree)
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        del tree
+        assert ref() is None
+    finally:
+        if was_enabled:
+            gc.enable()
+    with pytest.raises(ReferenceError):
+        len(nodes)
 
 
 def test_a_selected_nodes_details_are_read_when_it_is_selected(window, qtbot, monkeypatch):

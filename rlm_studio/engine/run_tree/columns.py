@@ -10,6 +10,7 @@ and totals, summed in the same order as `from_nodes`) and is read-only: a live r
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import ItemsView, Iterable, Iterator, KeysView, Sequence, ValuesView
 from dataclasses import fields
 from typing import Any
@@ -32,11 +33,20 @@ _CACHE_LIMIT = 4096   # records kept made (what a view shows and scrolls back to
 
 class ColumnNodes(dict[str, NodeRecord]):
     """`ColumnTree.nodes`: reads as the id -> NodeRecord dict a RunTree has, making records on demand.
-    It holds no entries of its own (a dict subclass only so that it types as RunTree.nodes)."""
+    It holds no entries of its own (a dict subclass only so that it types as RunTree.nodes), and its tree
+    only weakly: no reference cycle, so a large tree is freed as soon as it is let go, not by a full
+    collection (which the app's UI thread makes rarely: see ui/ui_thread_gc.py)."""
 
     def __init__(self, tree: ColumnTree) -> None:
         super().__init__()
-        self._tree = tree
+        self._tree_ref = weakref.ref(tree)
+
+    @property
+    def _tree(self) -> ColumnTree:
+        tree = self._tree_ref()
+        if tree is None:
+            raise ReferenceError("the ColumnTree these nodes belong to is gone")
+        return tree
 
     def __getitem__(self, node_id: str) -> NodeRecord:
         return self._tree.node(node_id)
