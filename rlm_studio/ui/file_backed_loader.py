@@ -2,7 +2,8 @@
 
 `stream_large_file` is the documents loader's `large=` hook (documents.load_paths): a UTF-8 text file of
 documents.large_document_bytes() or more becomes a FileBackedDocument whose FileContext the run hands to the
-sandbox worker as it is, as `rlm-studio run` does. Anything else (smaller, not UTF-8, PDF/DOCX/HTML, binary)
+sandbox worker as it is, as `rlm-studio run` does. The context file is written by a child process
+(sandbox.context_build_child), so the app's GIL stays free for the window while gigabytes are decoded. Anything else (smaller, not UTF-8, PDF/DOCX/HTML, binary)
 returns None and loads the ordinary way, with the ordinary messages. No Qt here: it runs on the load thread.
 """
 
@@ -35,7 +36,8 @@ def stream_large_file(path: Path, label: str, name: str, size: int, reporter: An
     from rlm_studio.documents.kinds import kind_from_name
     from rlm_studio.documents.loader import PYTHON_SUFFIXES
     from rlm_studio.documents.text_reader import declared_encoding
-    from rlm_studio.sandbox import ContextBuildCancelled, ContextFileError, FileContext
+    from rlm_studio.sandbox import ContextBuildCancelled, ContextFileError
+    from rlm_studio.sandbox.context_build_child import build_in_child
 
     kind = kind_from_name(path)
     if size < large_document_bytes() or kind not in STREAMABLE_KINDS:
@@ -58,8 +60,8 @@ def stream_large_file(path: Path, label: str, name: str, size: int, reporter: An
         return False
 
     try:
-        context = FileContext.from_text_files([(name, path)], dest, progress=lambda done, _total: reporter.report(done),
-                                              cancel=cancelled, encodings=[codec])
+        context = build_in_child([(name, path)], dest, progress=lambda done, _total: reporter.report(done),
+                                 cancel=cancelled, encodings=[codec])
     except ContextBuildCancelled:
         raise LoadCancelled("Loading was cancelled.") from None
     except ContextFileError:
