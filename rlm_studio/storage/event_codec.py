@@ -1,7 +1,15 @@
-"""An event <-> an `events` row: envelope columns plus a JSON payload with big texts as blob refs."""
+"""An event <-> an `events` row: envelope columns plus a JSON payload with big texts as blob refs.
+
+The payload leaves out each field whose value is its class's default (the same type and equal): reading
+fills defaults in, so the event reads back the same, and most events' payloads are a few fields (a third
+of the encoding time at ingest). Rows written before this kept every field; both read the same way.
+Changing a field's default therefore changes what such a stored event means: it needs a new event schema
+version `v`, whose upgrade step (engine/events/upgrade.py) fills in the old default.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from json.encoder import c_encode_basestring, c_make_encoder  # type: ignore[attr-defined]
@@ -27,12 +35,34 @@ def encode_json(value: Any) -> str:
     return "".join(_c_encode(value, 0))
 
 
+_NO_DEFAULT = object()
+_PAYLOAD_FIELDS: dict[type, tuple[tuple[str, Any], ...]] = {}   # event class -> (name, default) of its payload
+
+
+def _payload_fields(cls: type) -> tuple[tuple[str, Any], ...]:
+    """The payload fields of an event class (its dataclass fields but the envelope) with their defaults."""
+    found = _PAYLOAD_FIELDS.get(cls)
+    if found is None:
+        found = _PAYLOAD_FIELDS[cls] = tuple(
+            (f.name, f.default if f.default is not dataclasses.MISSING else
+             f.default_factory() if f.default_factory is not dataclasses.MISSING else _NO_DEFAULT)
+            for f in dataclasses.fields(cls) if f.name not in ENVELOPE)
+    return found
+
+
+def event_payload(event: Event) -> dict[str, Any]:
+    """The event's fields but the envelope, without those equal to their default (see the module's note)."""
+    values = event.__dict__
+    payload = {}
+    for name, default in _PAYLOAD_FIELDS.get(type(event)) or _payload_fields(type(event)):
+        value = values[name]
+        if value is not default and (type(value) is not type(default) or value != default):
+            payload[name] = value
+    return payload
+
+
 def event_row(event: Event, collector: BlobCollector) -> tuple[str, int, str, int, float, str, str | None, str]:
-    # the dataclass fields as Event.to_dict() gives them: the instance dict without the envelope (kind and
-    # the flags are class attributes, not in it)
-    payload = event.__dict__.copy()
-    del payload["run_id"], payload["seq"], payload["ts"], payload["node_id"], payload["parent_id"], payload["v"]
-    payload = collector.dehydrate(event.kind, payload)
+    payload = collector.dehydrate(event.kind, event_payload(event))
     return (event.run_id, event.seq, event.kind, event.v, event.ts, event.node_id, event.parent_id,
             encode_json(payload))
 

@@ -10,6 +10,7 @@ import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from rlm_studio.engine.events import (
@@ -66,12 +67,12 @@ class RunState:
     dirty: set[str] = field(default_factory=set)
 
 
+_node_values = attrgetter(*NODE_COLUMNS[1:-1])   # a node's fields in column order, but run_id and extra
+
+
 def node_row(run_id: str, node: NodeRecord) -> tuple[Any, ...]:
-    return (run_id, node.id, node.parent_id, node.kind, node.depth, node.order, node.label, node.summary,
-            node.model, node.status, node.error, node.iteration, node.started_ts, node.ended_ts,
-            node.duration_ms, node.input_tokens, node.output_tokens, node.cached_tokens,
-            node.reasoning_tokens, int(node.tokens_estimated), node.cost_usd, node.start_seq, node.end_seq,
-            encode_json(node.extra) if node.extra else "{}")
+    """A `nodes` row (tokens_estimated is a bool, which SQLite stores as the integer 0 or 1)."""
+    return (run_id, *_node_values(node), encode_json(node.extra) if node.extra else "{}")
 
 
 def run_totals(tree: RunTree, root_id: str | None) -> Totals:
@@ -140,15 +141,17 @@ class Ingest:
                     touched.append(run_id)
                 collector = found
             row = event_row(event, collector)
-            if collector.unstorable or not storable_row(row):
+            # the cheap test first: ASCII texts are always storable (the run id was checked above)
+            if collector.unstorable or not (row[7].isascii() and row[5].isascii()
+                                            and (row[6] is None or row[6].isascii())) and not storable_row(row):
                 # a lone surrogate would make SQLite refuse the whole batch: the event is stored with escapes
                 event = storable_event(event)
                 collector.unstorable = False
                 row = event_row(event, collector)
-            changed = state.tree.apply(event)
             event_rows.append(row)
+            changed = state.tree.fold(event)
             if changed is not None:
-                state.dirty.add(changed.node_id)
+                state.dirty.add(changed)
             effects, searched = _STEPS.get(type(event)) or _steps(type(event))
             if effects:
                 self._run_effects(conn, state, event)

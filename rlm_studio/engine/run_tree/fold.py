@@ -32,15 +32,19 @@ from ..events import (
     SubcallFinished,
     SubcallStarted,
 )
-from ..events.payloads import NodeStatus
+from ..events.payloads import NodeStatus, Usage
 from .node import NodeRecord
 
 Nodes = dict[str, NodeRecord]
 
 
 def first_line(text: str | None, limit: int = 120) -> str:
+    """The first line of `text` that is not blank, stripped, cut to `limit` characters."""
     if not text:
         return ""
+    if text.isascii() and text.isprintable():   # one line (no control characters): the usual short prompt
+        line = text.strip()
+        return line if len(line) <= limit else line[: limit - 1] + "…"
     for line in text.splitlines():
         if line.strip():
             line = line.strip()
@@ -109,20 +113,29 @@ def _final_answer(nodes: Nodes, e: FinalAnswer) -> NodeRecord:
     return node
 
 
+def _count(value: object) -> int:
+    """A token count from a usage dict, as `Usage.from_dict` reads it (an int is taken as it is)."""
+    if type(value) is int:
+        return value
+    return Usage.from_dict({"input_tokens": value}).input_tokens
+
+
 def _call_finished(node: NodeRecord, e: ModelCallFinished | SubcallFinished) -> None:
-    usage = e.usage_info
-    node.input_tokens, node.output_tokens = usage.input_tokens, usage.output_tokens
-    node.cached_tokens, node.reasoning_tokens = usage.cached_tokens, usage.reasoning_tokens
-    node.tokens_estimated, node.cost_usd = usage.estimated, e.cost_usd
+    # the usage dict read in place (what Usage.from_dict gives, without making one per call)
+    usage = e.usage or {}
+    node.input_tokens, node.output_tokens = _count(usage.get("input_tokens")), _count(usage.get("output_tokens"))
+    node.cached_tokens = _count(usage.get("cached_tokens"))
+    node.reasoning_tokens = _count(usage.get("reasoning_tokens"))
+    node.tokens_estimated, node.cost_usd = bool(usage.get("estimated")), e.cost_usd
     if e.model:
         node.model = e.model
-    error = e.error_info
+    error = e.error_info if e.error else None
     if error is not None:
         node.error = error.line()
     # a call the user stopped did not fail: it is 'cancelled' (not an error in the counts, the charts or the tree)
     _close(node, e, "ok" if error is None else "cancelled" if error.kind == "cancelled" else "error")
     node.duration_ms = e.latency_ms or node.duration_ms
-    if isinstance(e, SubcallFinished) and error is None:
+    if error is None and isinstance(e, SubcallFinished):
         node.extra["response_preview"] = first_line(e.response)
 
 

@@ -107,22 +107,29 @@ def cost_is_unknown(node: NodeRecord) -> bool:
     return not (node.error and node.input_tokens == 0 and node.output_tokens == 0)
 
 
+# per node kind: (subcalls, root_calls, cells, tree_iterations), the counts a node adds by being there
+_KIND_COUNTS = {"subcall": (1, 0, 0, 0), "model_call": (0, 1, 0, 0), "cell": (0, 0, 1, 0), "iteration": (0, 0, 0, 1)}
+_NO_COUNTS = (0, 0, 0, 0)
+
+
 def contribution(node: NodeRecord) -> list[float]:
-    """The additive figures one node adds to its own and every ancestor's totals (order: FIELDS)."""
-    kind = node.kind
-    unknown = cost_is_unknown(node)
+    """The additive figures one node adds to its own and every ancestor's totals (order: FIELDS).
+    Runs for every event that opens or closes a node, so it is written out flat."""
+    cost = node.cost_usd
+    unknown = cost is None and cost_is_unknown(node)
+    subcalls, root_calls, cells, iterations = _KIND_COUNTS.get(node.kind, _NO_COUNTS)
     return [
         node.input_tokens,
         node.output_tokens,
         node.cached_tokens,
         node.reasoning_tokens,
-        0.0 if unknown or node.cost_usd is None else node.cost_usd,
+        0.0 if cost is None else cost,
         1 if unknown else 0,
-        1 if kind == "subcall" else 0,
-        1 if kind == "model_call" else 0,
-        1 if kind == "cell" else 0,
-        1 if kind == "run" and node.depth > 0 else 0,
-        1 if kind == "iteration" else 0,
+        subcalls,
+        root_calls,
+        cells,
+        1 if node.depth > 0 and node.kind == "run" else 0,
+        iterations,
         1 if node.status in ERROR_STATUSES else 0,
     ]
 

@@ -56,6 +56,7 @@ class RunTree:
         self._own: dict[str, list[float]] = {}
         self._sum: dict[str, list[float]] = {}
         self._max_depth: dict[str, int] = {}
+        self._last_unchanged = False   # the last update left the node's figures as they were
 
     # -- building -------------------------------------------------------------------------
     @classmethod
@@ -103,56 +104,83 @@ class RunTree:
     def apply(self, event: Event | dict[str, Any]) -> TreeChange | None:
         """Apply one event; return what changed in the tree, or None when nothing did."""
         event = as_event(event)
-        existed = event.node_id in self.nodes
-        opens = event.opens is not None
-        if opens and not event.node_id:
-            return None  # an opening event without a node id cannot be placed
-        if opens and existed:
-            return None  # the same node opened twice (a duplicated event): keep the first
-        if existed and self.nodes[event.node_id].end_seq is not None:
-            return None  # a node is closed once; closed records never change (copies share them)
-        node = apply_event(self.nodes, event)
-        if node is None:
+        node_id = event.node_id
+        existed = node_id in self.nodes
+        if self.fold(event) is None:
             return None
+        parent, row = self._parent[node_id], self._row[node_id]
         if not existed:
-            return self._insert(node)
-        return self._update(node)
+            return TreeChange("inserted", node_id, parent, row, tuple(self.ancestors(node_id)))
+        if self._last_unchanged:
+            return TreeChange("updated", node_id, parent, row, (node_id,))
+        return TreeChange("updated", node_id, parent, row, (node_id, *self.ancestors(node_id)))
 
-    def _insert(self, node: NodeRecord) -> TreeChange:
+    def fold(self, event: Event) -> str | None:
+        """Apply one typed event as `apply` does, without describing the change: the id of the node it opened
+        or changed, or None (the writer's path: it only needs to know which node rows to rewrite)."""
+        node_id = event.node_id
+        found = self.nodes.get(node_id)
+        if event.opens is not None:
+            if not node_id or found is not None:
+                return None  # an opening event without a node id cannot be placed, or a duplicated one
+            node = apply_event(self.nodes, event)
+            if node is None:
+                return None
+            self._insert(node)
+            return node_id
+        if found is None or found.end_seq is not None:
+            return None  # a node is closed once; closed records never change (copies share them)
+        if apply_event(self.nodes, event) is None:
+            return None
+        self._update(found)
+        return node_id
+
+    def _insert(self, node: NodeRecord) -> None:
+        """Link a new node under its parent and add its figures to every ancestor's totals."""
+        node_id = node.id
         parent = node.parent_id if node.parent_id in self.nodes else None
-        siblings = self._children.setdefault(parent, [])
-        row = len(siblings)
-        siblings.append(node.id)
-        self._children[node.id] = []
-        self._parent[node.id] = parent
-        self._row[node.id] = row
+        siblings = self._children.get(parent)
+        if siblings is None:
+            siblings = self._children[parent] = []
+        self._row[node_id] = len(siblings)
+        siblings.append(node_id)
+        self._children[node_id] = []
+        self._parent[node_id] = parent
         own = contribution(node)
-        self._own[node.id] = own
-        self._sum[node.id] = list(own)
-        self._max_depth[node.id] = node.depth
-        ancestors = tuple(self.ancestors(node.id))
+        self._own[node_id] = own
+        self._sum[node_id] = own.copy()
+        depth = node.depth
+        self._max_depth[node_id] = depth
+        if parent is None:
+            return
         nonzero = [(i, value) for i, value in enumerate(own) if value]   # most figures are 0: skip them
-        for ancestor in ancestors:
-            acc = self._sum[ancestor]
+        parents, sums, max_depth = self._parent, self._sum, self._max_depth
+        ancestor: str | None = parent
+        while ancestor is not None:
+            acc = sums[ancestor]
             for i, value in nonzero:
                 acc[i] += value
-            if self._max_depth[ancestor] < node.depth:
-                self._max_depth[ancestor] = node.depth
-        return TreeChange("inserted", node.id, parent, row, ancestors)
+            if max_depth[ancestor] < depth:
+                max_depth[ancestor] = depth
+            ancestor = parents[ancestor]
 
-    def _update(self, node: NodeRecord) -> TreeChange:
+    def _update(self, node: NodeRecord) -> None:
+        """A node's own figures changed: move the difference into its and its ancestors' totals."""
+        node_id = node.id
         new = contribution(node)
-        old = self._own[node.id]
+        old = self._own[node_id]
+        self._own[node_id] = new
+        self._last_unchanged = new == old
+        if self._last_unchanged:
+            return
         delta = [(i, n - o) for i, (n, o) in enumerate(zip(new, old)) if n != o]   # only the changed figures
-        self._own[node.id] = new
-        if not delta:
-            return TreeChange("updated", node.id, self._parent[node.id], self._row[node.id], (node.id,))
-        path = (node.id, *self.ancestors(node.id))
-        for node_id in path:
-            acc = self._sum[node_id]
+        parents, sums = self._parent, self._sum
+        current: str | None = node_id
+        while current is not None:
+            acc = sums[current]
             for i, value in delta:
                 acc[i] += value
-        return TreeChange("updated", node.id, self._parent[node.id], self._row[node.id], path)
+            current = parents[current]
 
     def copy(self) -> RunTree:
         """An independent tree in the same state (closed node records are shared: they never change)."""
@@ -165,6 +193,7 @@ class RunTree:
         other._own = dict(self._own)  # replaced, never mutated in place
         other._sum = {k: list(v) for k, v in self._sum.items()}
         other._max_depth = dict(self._max_depth)
+        other._last_unchanged = False
         return other
 
     def same_as(self, other: RunTree) -> bool:
