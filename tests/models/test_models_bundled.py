@@ -206,3 +206,31 @@ def test_a_small_sniah_bench_with_the_bundled_model_completes_and_is_scored(tmp_
         rows = store.tasks(out["bench_id"])
     assert len(rows) == 3 and all(r["status"] == "done" and r["score"] in (0.0, 1.0) for r in rows)
     assert sum(r["score"] for r in rows) >= 2, [(r["answer"], r["expected"]) for r in rows]
+
+
+def test_the_servers_prompt_cache_shows_as_cached_input_tokens(bundled_server):
+    """The second of two calls sharing a long prefix reports that prefix as cached input tokens (the root
+    conversation of a run grows the same way); a call sharing nothing reports about none."""
+    import uuid
+
+    model = _model()
+    preamble = f"Record set {uuid.uuid4()}: " + "the shipment left dock four on a grey morning. " * 30
+    first = asyncio.run(model.complete([{"role": "user", "content": preamble + "When did it leave?"}]))
+    second = asyncio.run(model.complete([{"role": "user", "content": preamble + "Which dock was it?"}]))
+    preamble_tokens = bundled_server.count_text_tokens(preamble)
+    assert first.usage.cached_tokens < 40   # at most the chat template's opening, shared with any call
+    assert preamble_tokens - 10 <= second.usage.cached_tokens < second.usage.input_tokens
+    assert second.cost_usd == 0.0
+
+
+def test_cached_tokens_are_added_only_to_the_completion_they_belong_to():
+    from rlm_studio.models import bundled_cache_report as report
+
+    report._remember("cmpl-abc", 120)
+    body = {"id": "chatcmpl-abc", "usage": {"prompt_tokens": 100, "completion_tokens": 3}}
+    assert report.with_cached_tokens(body)
+    assert body["usage"]["prompt_tokens_details"] == {"cached_tokens": 100}   # never more than the prompt
+    again = {"id": "chatcmpl-abc", "usage": {"prompt_tokens": 100}}
+    assert not report.with_cached_tokens(again) and "prompt_tokens_details" not in again["usage"]
+    assert not report.with_cached_tokens({"id": "chatcmpl-other", "usage": {"prompt_tokens": 5}})
+    assert not report.with_cached_tokens({"error": "bad request"})
