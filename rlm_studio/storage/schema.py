@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from .errors import StorageError
 from .migration_conversations import m006_conversations
+from .migration_nodes_index import m008_drop_nodes_parent_index
 from .migration_search import m007_search_without_prompts
 from .migration_totals import m004_run_totals
 
@@ -91,6 +92,7 @@ def m001_initial(conn: sqlite3.Connection) -> None:
         extra TEXT NOT NULL DEFAULT '{}',
         PRIMARY KEY (run_id, id)
     );
+    -- (dropped by migration 8: nothing reads nodes by parent)
     CREATE INDEX nodes_parent ON nodes(run_id, parent_id);
 
     -- Texts kept once by content hash (prompts, messages, responses, code, output, documents).
@@ -233,7 +235,8 @@ def m003_bench(conn: sqlite3.Connection) -> None:
 # Each migration's number is in its name (m005_... is 5); a database records the ones it has run, so a
 # migration numbered below one already applied (written in parallel, landed later) still runs.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_findings, m003_bench, m004_run_totals, m005_damaged_runs,
-                                                          m006_conversations, m007_search_without_prompts]
+                                                          m006_conversations, m007_search_without_prompts,
+                                                          m008_drop_nodes_parent_index]
 
 
 def migration_number(step: Callable[[sqlite3.Connection], None]) -> int:
