@@ -415,7 +415,10 @@ class NewRunPanel(QWidget):
             self.progress_label.setText("Cancelling…")
 
     def _progress(self, done: int, total: int) -> None:
-        self.progress.setValue(int(1000 * done / total) if total else 0)
+        bar = self.progress
+        bar.setUpdatesEnabled(False)   # setValue would repaint the bar (and what is behind it) there and then:
+        bar.setValue(int(1000 * done / total) if total else 0)
+        bar.setUpdatesEnabled(True)    # this schedules the paint instead, with the window's next one
         if total:
             self.progress_label.setText(f"{fmt.chars(done)}B of {fmt.chars(total)}B")
 
