@@ -25,7 +25,7 @@ from rlm_studio.engine.events import (
     SubcallFinished,
 )
 from rlm_studio.engine.gc_paused import gc_paused
-from rlm_studio.engine.run_tree import NodeRecord, RunTree, Totals
+from rlm_studio.engine.run_tree import NodeRecord, RunTree, Totals, fold_event
 
 from .blobs import BlobCollector, store_blobs
 from .event_codec import encode_json, event_row, read_events
@@ -58,9 +58,14 @@ def _steps(cls: type) -> tuple[bool, bool]:
 
 @dataclass
 class RunState:
-    """What the writer remembers of a run between batches: its tree and a few run-level facts."""
+    """What the writer remembers of a run between batches: its node records and a few run-level facts.
 
-    tree: RunTree = field(default_factory=RunTree)
+    Only the records: the run tree (children, subtree totals) is built from them once, when the run finishes
+    (`RunTree.from_nodes` gives the same tree and totals as folding event by event; the cross-surface and
+    fold property tests hold both to that). Keeping it up to date on every event was half the writer's work.
+    """
+
+    nodes: dict[str, NodeRecord] = field(default_factory=dict)
     root_node_id: str | None = None
     warnings: list[str] = field(default_factory=list)
     indexed_answers: set[int] = field(default_factory=set)   # final answers already in the search index
@@ -110,7 +115,9 @@ class Ingest:
         else:
             state.root_node_id = row[0]
             state.warnings = json.loads(row[1] or "[]")
-            state.tree = RunTree.from_events(read_events(conn, run_id))
+            nodes = state.nodes
+            for event in read_events(conn, run_id):
+                fold_event(nodes, event)
         return state
 
     def write(self, conn: sqlite3.Connection, events: Iterable[Event], now: float) -> None:
@@ -149,9 +156,9 @@ class Ingest:
                 collector.unstorable = False
                 row = event_row(event, collector)
             event_rows.append(row)
-            changed = state.tree.fold(event)
+            changed = fold_event(state.nodes, event)
             if changed is not None:
-                state.dirty.add(changed)
+                state.dirty.add(changed.id)
             effects, searched = _STEPS.get(type(event)) or _steps(type(event))
             if effects:
                 self._run_effects(conn, state, event)
@@ -161,7 +168,7 @@ class Ingest:
                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", event_rows)
         for run_id in touched:
             state = self.runs[run_id]
-            conn.executemany(_NODE_SQL, [node_row(run_id, state.tree.nodes[n]) for n in state.dirty])
+            conn.executemany(_NODE_SQL, [node_row(run_id, state.nodes[n]) for n in state.dirty])
             state.dirty.clear()
             store_blobs(conn, run_id, collectors[run_id])
             if self.writer_pid is not None:
@@ -201,9 +208,9 @@ class Ingest:
             conn.execute("UPDATE runs SET warnings = ? WHERE id = ?",
                          (json.dumps(state.warnings, ensure_ascii=False), event.run_id))
         elif isinstance(event, RunFinished) and event.node_id == state.root_node_id:
-            totals = run_totals(state.tree, state.root_node_id)
+            totals = run_totals(RunTree.from_nodes(state.nodes.values()), state.root_node_id)
             given = event.totals or {}
-            root = state.tree.nodes.get(event.node_id)
+            root = state.nodes.get(event.node_id)
             duration = given.get("duration_ms")
             if duration is None and root is not None:
                 duration = root.duration_ms

@@ -53,7 +53,10 @@ def events(draw: st.DrawFn) -> Event:
         if f.name in ENVELOPE:
             continue
         default = _default(f)
-        values[f.name] = draw(st.sampled_from([default, *_look_alikes(default)]) | json_values)
+        # a list or dict field gets a list or dict (the codec reads messages and settings as such)
+        kind = st.lists(json_values, max_size=3) if isinstance(default, list) else \
+            st.dictionaries(st.text(max_size=4), json_values, max_size=3) if isinstance(default, dict) else json_values
+        values[f.name] = draw(st.sampled_from([default, *_look_alikes(default)]) | kind)
     return cls(**values)
 
 

@@ -217,6 +217,18 @@ def apply_event(nodes: Nodes, event: Event) -> NodeRecord | None:
     return found
 
 
+def fold_event(nodes: Nodes, event: Event) -> NodeRecord | None:
+    """`apply_event` with the run tree's rules: a node opens once (a duplicated opening event is ignored, as is
+    one without a node id), and a closed node's record never changes (copies of a tree share it)."""
+    found = nodes.get(event.node_id)
+    if event.opens is not None:
+        if not event.node_id or found is not None:
+            return None
+    elif found is None or found.end_seq is not None:
+        return None
+    return apply_event(nodes, event)
+
+
 def fold_nodes(events: Iterable[Event]) -> Nodes:
     """Every node of a whole stream at once."""
     nodes: Nodes = {}

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from ..events import Event, event_from_dict
 from ..gc_paused import gc_paused
-from .fold import apply_event
+from .fold import fold_event
 from .node import NodeRecord
 from .totals import Totals, contribution, make_totals
 
@@ -117,23 +117,16 @@ class RunTree:
 
     def fold(self, event: Event) -> str | None:
         """Apply one typed event as `apply` does, without describing the change: the id of the node it opened
-        or changed, or None (the writer's path: it only needs to know which node rows to rewrite)."""
-        node_id = event.node_id
-        found = self.nodes.get(node_id)
-        if event.opens is not None:
-            if not node_id or found is not None:
-                return None  # an opening event without a node id cannot be placed, or a duplicated one
-            node = apply_event(self.nodes, event)
-            if node is None:
-                return None
-            self._insert(node)
-            return node_id
-        if found is None or found.end_seq is not None:
-            return None  # a node is closed once; closed records never change (copies share them)
-        if apply_event(self.nodes, event) is None:
+        or changed, or None."""
+        existed = event.node_id in self.nodes
+        node = fold_event(self.nodes, event)
+        if node is None:
             return None
-        self._update(found)
-        return node_id
+        if existed:
+            self._update(node)
+        else:
+            self._insert(node)
+        return node.id
 
     def _insert(self, node: NodeRecord) -> None:
         """Link a new node under its parent and add its figures to every ancestor's totals."""
