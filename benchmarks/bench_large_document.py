@@ -131,6 +131,7 @@ class GapTracer:
         self.limit = float(os.environ.get("RLM_BENCH_TRACE_GAPS", "40")) / 1000
         self.samples: list[tuple[float, dict[int, str]]] = []
         self.long: list[tuple[float, float, float]] = []
+        self.t0 = time.perf_counter()     # the gaps' times are printed from here (the load's start: mark())
         self.main = threading.main_thread().ident
         self.names = {t.ident: t.name for t in threading.enumerate()}
         threading.Thread(target=self._sample, daemon=True).start()
@@ -146,6 +147,9 @@ class GapTracer:
                                        for tid, frame in frames.items()}))
             time.sleep(0.001)
 
+    def mark(self, label: str) -> None:
+        print(f"-- {label} at {time.perf_counter() - self.t0:.3f} s", file=sys.stderr, flush=True)
+
     def gap(self, start: float, end: float, cpu: float) -> None:
         if end - start > self.limit:
             self.long.append((start, end, cpu))
@@ -157,7 +161,8 @@ class GapTracer:
         self.names.update({t.ident: t.name for t in threading.enumerate()})
         for start, end, cpu in sorted(self.long, key=lambda g: g[0] - g[1])[:12]:
             inside = [s for t, s in self.samples if start <= t <= end]
-            print(f"== gap {1000 * (end - start):.0f} ms (UI CPU {1000 * cpu:.0f} ms), {len(inside)} samples",
+            print(f"== gap {1000 * (end - start):.0f} ms (UI CPU {1000 * cpu:.0f} ms) at {start - self.t0:.3f} s, "
+                  f"{len(inside)} samples",
                   file=sys.stderr)
             for tid in sorted({tid for s in inside for tid in s}, key=lambda t: t != self.main):
                 counts = collections.Counter(s[tid] for s in inside if tid in s)
@@ -227,12 +232,16 @@ def measure_app(path: Path) -> dict[str, float]:
         started = time.perf_counter()
         cpu = time.process_time() + children_cpu()
         last[0] = started
+        if tracer is not None:
+            tracer.t0 = time.perf_counter()
         call_cpu = time.thread_time()
         panel.load_paths([path])
         call_cpu = time.thread_time() - call_cpu     # the UI thread's own part of starting the load
         while panel.loading:
             await asyncio.sleep(0.005)
         load_s = time.perf_counter() - started
+        if tracer is not None:
+            tracer.mark("loaded")
         load_cpu_s = time.process_time() + children_cpu() - cpu   # the app's and its loader child's
         stages = {"after_load": peak_mb()}
         load_stall = max(gaps, default=0.0)
@@ -243,6 +252,8 @@ def measure_app(path: Path) -> dict[str, float]:
         panel.question.setPlainText("How many characters?")
         panel.root_model.set_spec(f"script:{script}")
         run_started = time.perf_counter()
+        if tracer is not None:
+            tracer.mark("run started")
         task = asyncio.ensure_future(window.run_once())
         first_cell = finished = None
         finished_cpu = 0.0

@@ -157,6 +157,10 @@ class NewRunPanel(QWidget):
         loading.addWidget(self.progress_label)
         loading.addWidget(self.cancel_load_button)
         self._loading_widgets = (self.progress, self.progress_label, self.cancel_load_button)
+        for widget in self._loading_widgets:   # their row keeps its place: showing it moves nothing (no relayout
+            policy = widget.sizePolicy()       # and repaint of the whole window as a load starts and ends)
+            policy.setRetainSizeWhenHidden(True)
+            widget.setSizePolicy(policy)
         docs_box = QGroupBox("Documents (the context; drop files or folders here)")
         docs_layout = QVBoxLayout(docs_box)
         docs_layout.addWidget(self.example_button)
