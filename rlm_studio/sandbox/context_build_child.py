@@ -41,7 +41,7 @@ def build_in_child(sources: list[tuple[str, Path]], dest: Path, *,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     assert child.stdout is not None and child.stderr is not None
     try:
-        final = _follow(child, progress, cancel)
+        final = follow_child(child, progress, cancel)
     except BaseException:   # cancelled (or this thread failed): the child goes, and whatever it wrote
         child.kill()
         child.wait()
@@ -66,9 +66,13 @@ def build_in_child(sources: list[tuple[str, Path]], dest: Path, *,
                        prefix=payload["prefix"]).remember()
 
 
-def _follow(child: subprocess.Popen[bytes], progress: Callable[[int, int], None] | None,
-            cancel: Callable[[], bool] | None) -> tuple[str, Any] | None:
-    """Read the child's lines until it ends: progress is passed on, ("done"|"error", payload) returned."""
+def follow_child(child: subprocess.Popen[bytes], progress: Callable[..., None] | None,
+                 cancel: Callable[[], bool] | None,
+                 cancelled: Callable[[], BaseException] = lambda: ContextBuildCancelled("Loading was cancelled."),
+                 ) -> tuple[str, Any] | None:
+    """Read a child's stdout lines until it ends: `progress N ...` calls progress(N, ...) (ints), and the last
+    `done JSON` / `error JSON` line is returned as ("done"|"error", value); None if it sent neither. Raises
+    cancelled() as soon as cancel() is true (the caller then kills the child)."""
     assert child.stdout is not None
     fd = child.stdout.fileno()
     buffered = b""
@@ -77,21 +81,20 @@ def _follow(child: subprocess.Popen[bytes], progress: Callable[[int, int], None]
         selector.register(fd, selectors.EVENT_READ)
         while True:
             if cancel is not None and cancel():
-                raise ContextBuildCancelled("Loading was cancelled.")
+                raise cancelled()
             if not selector.select(_POLL_S):
                 continue
             data = os.read(fd, 65536)
             if not data:
                 if cancel is not None and cancel():   # a cancel that came as the child finished still counts
-                    raise ContextBuildCancelled("Loading was cancelled.")
+                    raise cancelled()
                 return final
             buffered += data
             *lines, buffered = buffered.split(b"\n")
             for line in lines:
                 word, _, rest = line.decode("utf-8").partition(" ")
                 if word == "progress" and progress is not None:
-                    done, total = rest.split()
-                    progress(int(done), int(total))
+                    progress(*(int(n) for n in rest.split()))
                 elif word in ("done", "error"):
                     final = (word, json.loads(rest))
 

@@ -1,7 +1,8 @@
 """A text too large to hold as one str, into and out of the blob store as a stream.
 
 `store_stream` hashes (sha256) and compresses (zlib, as blobs.py does, so `decode_blob` reads the result)
-bytes read in chunks from a file range into a temporary file, then writes them into one `blobs` row (and the
+bytes read in chunks from a file range into a temporary file (a child process does that for a large text:
+stream_child.py), then writes them into one `blobs` row (and the
 run's `blob_refs` row) in one transaction through SQLite's incremental blob I/O, chunk by chunk: a crash or a
 cancel leaves nothing, never part of a text under its hash. (A row is written once: updating any column of
 it would make SQLite copy the whole value through memory.) `read_stream` yields the raw bytes back in chunks.
@@ -48,7 +49,7 @@ def store_stream(conn: sqlite3.Connection, run_id: str, path: str | os.PathLike[
         return expected_sha256
     folder = Path(path).parent
     with tempfile.TemporaryFile(dir=folder, prefix="rlm-studio-blob-") as packed:
-        digest, packed_size = _compress(path, offset, length, packed, progress, cancel)
+        digest, packed_size = _pack(path, offset, length, packed, progress, cancel)
         if expected_sha256 is not None and digest != expected_sha256:
             raise StorageError(f"{path} changed while it was stored: its text no longer has the hash the run recorded")
         if blob_exists(conn, digest):
@@ -82,8 +83,22 @@ def store_stream(conn: sqlite3.Connection, run_id: str, path: str | os.PathLike[
     return digest
 
 
-def _compress(path: str | os.PathLike[str], offset: int, length: int, out: BinaryIO,
-              progress: Callable[[int], None] | None, cancel: Callable[[], bool] | None) -> tuple[str, int]:
+def _pack(path: str | os.PathLike[str], offset: int, length: int, out: BinaryIO,
+          progress: Callable[[int], None] | None, cancel: Callable[[], bool] | None) -> tuple[str, int]:
+    """compress_range, by a child process for a large text (stream_child.py: the app's GIL stays free)."""
+    from .stream_child import IN_CHILD_BYTES, run_child
+
+    if length < IN_CHILD_BYTES:
+        return compress_range(path, offset, length, out, progress, cancel)
+    out.flush()
+    request = {"op": "pack", "path": os.fspath(path), "offset": offset, "length": length, "fd": out.fileno()}
+    packed = run_child(request, progress=progress, cancel=cancel, pass_fds=(out.fileno(),),
+                       cancelled=lambda: StreamCancelled("storing the text was cancelled"))
+    return str(packed["sha256"]), int(packed["size"])
+
+
+def compress_range(path: str | os.PathLike[str], offset: int, length: int, out: BinaryIO,
+                   progress: Callable[[int], None] | None, cancel: Callable[[], bool] | None) -> tuple[str, int]:
     """(sha256 of the raw bytes, compressed size), the compressed bytes written to `out`."""
     digest = hashlib.sha256()
     packer = zlib.compressobj(1)

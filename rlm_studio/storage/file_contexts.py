@@ -1,7 +1,8 @@
 """File-backed contexts (sandbox.FileContext) kept in the database, so their runs can be forked, re-executed
 and continued: `store_file_context` streams each part into the blob store under the hash the run records
 (blob_stream.py); `materialize` streams it back into a context file when a StoredContext (what the run's
-events say of it, engine.stored_context) is to run again.
+events say of it, engine.stored_context) is to run again. Both stream a large text in a child process
+(stream_child.py), so the app's GIL stays free for its window.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from .blob_stream import read_stream, store_stream
 from .connection import connect
 from .errors import StorageError
+from .stream_child import IN_CHILD_BYTES, run_child
 
 
 def store_file_context(db_path: str | os.PathLike[str], run_id: str, context: Any, *,
@@ -65,12 +67,36 @@ def materialize(db_path: str | os.PathLike[str], value: Any, folder: str | os.Pa
                     for p in value.parts)
         Path(folder).mkdir(parents=True, exist_ok=True)
         dest = Path(folder) / f"{os.getpid()}-{uuid.uuid4().hex}.bin"
-        return _write(conn, value, dest, total, progress).remember()
+        if total < IN_CHILD_BYTES:
+            return write_context_file(conn, value, dest, total, progress).remember()
     finally:
         conn.close()
+    return _write_in_child(db_path, value, dest, total, progress).remember()
 
 
-def _write(conn: Any, value: Any, dest: Path, total: int, progress: Callable[[int, int], None] | None) -> Any:
+def _write_in_child(db_path: str | os.PathLike[str], value: Any, dest: Path, total: int,
+                    progress: Callable[[int, int], None] | None) -> Any:
+    """write_context_file by a child process (stream_child.py), for a large text."""
+    from rlm_studio.sandbox import FileContext
+    from rlm_studio.sandbox.file_context import ContextPart
+
+    request = {"op": "write", "db": os.fspath(db_path), "kind": value.kind, "dest": os.fspath(dest), "total": total,
+               "parts": [{"name": p.name, "chars": p.chars, "sha256": p.sha256} for p in value.parts]}
+    try:
+        made = run_child(request, progress=progress)
+    except BaseException:
+        for leftover in dest.parent.glob(f"{dest.name}.*.partial"):   # what a killed child had written
+            leftover.unlink(missing_ok=True)
+        raise
+    parts = tuple(ContextPart(name=p["name"], chars=p["chars"], nbytes=p["nbytes"], sha256=p["sha256"])
+                  for p in made["parts"])
+    return FileContext(path=Path(made["path"]), kind=made["kind"], parts=parts, prefix=made["prefix"])
+
+
+def write_context_file(conn: Any, value: Any, dest: Path, total: int,
+                       progress: Callable[[int, int], None] | None) -> Any:
+    """Stream a StoredContext's parts out of the blob store into a new context file at `dest` (checked
+    against their hashes); its FileContext."""
     from rlm_studio.sandbox import FileContext
     from rlm_studio.sandbox.context_file import ContextFileWriter
     from rlm_studio.sandbox.file_context import PREFIX_CHARS, ContextPart
