@@ -265,13 +265,13 @@ def measure_app(path: Path) -> dict[str, float]:
                 printed = cells[0].stdout.split()
             if finished is None and any(e.kind == "run_finished" for e in events):
                 finished = time.perf_counter()
-                finished_cpu = time.process_time()
+                finished_cpu = time.process_time() + children_cpu()
                 stages["after_run"] = peak_mb()
             await asyncio.sleep(0.002)
         result = task.result()
         assert result is not None and result.status == "completed", result
         kept_s = time.perf_counter() - (finished or time.perf_counter())
-        keep_cpu_s = time.process_time() - finished_cpu if finished else float("nan")
+        keep_cpu_s = time.process_time() + children_cpu() - finished_cpu if finished else float("nan")
         stages["after_keep"] = peak_mb()
         run_stall = max(gaps, default=0.0)
         run_busy = max(busy, default=0.0)
@@ -283,12 +283,12 @@ def measure_app(path: Path) -> dict[str, float]:
 
             file_context._KNOWN.clear()
             t = time.perf_counter()
-            cpu = time.process_time()
+            cpu = time.process_time() + children_cpu()
             stored = recorded_context(window.store.load_events(result.run_id))
             restored = await asyncio.get_running_loop().run_in_executor(None, materialize, window.store.path, stored,
                                                                         home / "restored")
             restore_s = time.perf_counter() - t
-            restore_cpu_s = time.process_time() - cpu
+            restore_cpu_s = time.process_time() + children_cpu() - cpu
             await asyncio.get_running_loop().run_in_executor(None, restored.path.unlink)   # 1 GB: 60-90 ms
             stages["after_restore"] = peak_mb()
         return {"load_s": load_s, "load_stall_ms": load_stall * 1000, "idle_stall_ms": idle_stall * 1000,
