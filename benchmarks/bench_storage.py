@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from rlm_studio.engine.events import ContextAttached, RunFinished, RunStarted  # noqa: E402
 from rlm_studio.storage import Store  # noqa: E402
+from rlm_studio.storage.event_chunks import count_events  # noqa: E402
 from tests.support.sample_runs import Stamp, wide_run  # noqa: E402
 
 
@@ -45,7 +46,7 @@ def _ingest_once(path: Path, n_nodes: int) -> dict:
         writer.close()
         total = time.perf_counter() - start
         cpu = time.process_time() - cpu_start   # on a shared machine, wall time includes waiting for a core
-        stored = store._conn.execute("SELECT count(*) FROM events").fetchone()[0]
+        stored = count_events(store._conn)   # rows and chunked sub-call events
     return {"nodes": n_nodes, "events": len(events), "stored": stored, "seconds": round(total, 3),
             "events_per_s": round(len(events) / total), "events_per_cpu_s": round(len(events) / cpu), "append_us_per_event": round(appended / len(events) * 1e6, 2),
             "load": round(max(load, os.getloadavg()[0]), 1), "target_events_per_s": 100_000}

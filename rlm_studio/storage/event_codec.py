@@ -13,12 +13,14 @@ import dataclasses
 import json
 import sqlite3
 from json.encoder import c_encode_basestring, c_make_encoder  # type: ignore[attr-defined]
+from operator import itemgetter
 from typing import Any
 
 from rlm_studio.engine.events import Event, EventFormatError, event_from_dict
 
 from .blobs import BlobCollector, blob_hashes, hydrate, load_texts
 from .errors import StorageError
+from .event_chunks import chunked_events
 
 ENVELOPE = ("v", "kind", "run_id", "seq", "ts", "node_id", "parent_id")
 _json_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
@@ -68,13 +70,23 @@ def event_row(event: Event, collector: BlobCollector) -> tuple[str, int, str, in
 
 
 def read_events(conn: sqlite3.Connection, run_id: str) -> list[Event]:
-    rows = conn.execute("SELECT seq, kind, v, ts, node_id, parent_id, payload FROM events "
-                        "WHERE run_id = ? ORDER BY seq", (run_id,)).fetchall()
-    payloads: list[dict[str, Any]] = [json.loads(r[6]) for r in rows]
+    """Every stored event of the run in order: its `events` rows and its chunked sub-call events."""
+    rows: list[Any] = conn.execute("SELECT seq, kind, v, ts, node_id, parent_id, payload FROM events "
+                                   "WHERE run_id = ? ORDER BY seq", (run_id,)).fetchall()
+    chunked = chunked_events(conn, run_id)
+    if chunked:
+        rows = sorted(rows + chunked, key=itemgetter(0))
+    return decode_rows(conn, run_id, rows)
+
+
+def decode_rows(conn: sqlite3.Connection, run_id: str, rows: list[Any]) -> list[Event]:
+    """Events from rows (seq, kind, v, ts, node_id, parent_id, payload: JSON text, or a dict from a chunk),
+    their texts read back."""
+    payloads: list[dict[str, Any]] = [r[6] if isinstance(r[6], dict) else json.loads(r[6]) for r in rows]
     hashes = [h for p in payloads for h in blob_hashes(p)]
     texts = load_texts(conn, hashes) if hashes else {}
     events = []
-    for row, payload in zip(rows, payloads):
+    for row, payload in zip(rows, payloads, strict=True):
         data = hydrate(payload, texts)
         data.update(v=row[2], kind=row[1], run_id=run_id, seq=row[0], ts=row[3], node_id=row[4],
                     parent_id=row[5])

@@ -28,6 +28,7 @@ from rlm_studio.engine.gc_paused import gc_paused
 from rlm_studio.engine.run_tree import NodeRecord, RunTree, Totals, fold_event
 
 from .blobs import BlobCollector, store_blobs
+from .event_chunks import CHUNKED_KINDS, store_chunks
 from .event_codec import encode_json, event_row, read_events
 from .text_safety import storable_event, storable_row
 
@@ -130,6 +131,8 @@ class Ingest:
         conn.execute("PRAGMA defer_foreign_keys = ON")
         collectors: dict[str, BlobCollector] = {}
         event_rows: list[tuple[Any, ...]] = []
+        chunked: dict[str, list[tuple[Any, ...]]] = {}   # run id -> its sub-call events' rows (event_chunks.py)
+        chunk_rows: list[tuple[Any, ...]] = []
         search_rows: list[tuple[str, str, str, str]] = []
         touched: list[str] = []
         run_id: str | None = None   # the previous event's run (usually the same), its state and blobs
@@ -147,6 +150,7 @@ class Ingest:
                     found = collectors[run_id] = BlobCollector()
                     touched.append(run_id)
                 collector = found
+                chunk_rows = chunked.setdefault(run_id, [])
             row = event_row(event, collector)
             # the cheap test first: ASCII texts are always storable (the run id was checked above)
             if collector.unstorable or not (row[7].isascii() and row[5].isascii()
@@ -155,7 +159,10 @@ class Ingest:
                 event = storable_event(event)
                 collector.unstorable = False
                 row = event_row(event, collector)
-            event_rows.append(row)
+            if event.kind in CHUNKED_KINDS:
+                chunk_rows.append(row)
+            else:
+                event_rows.append(row)
             changed = fold_event(state.nodes, event)
             if changed is not None:
                 state.dirty.add(changed.id)
@@ -170,6 +177,7 @@ class Ingest:
             state = self.runs[run_id]
             conn.executemany(_NODE_SQL, [node_row(run_id, state.nodes[n]) for n in state.dirty])
             state.dirty.clear()
+            store_chunks(conn, run_id, chunked[run_id])
             store_blobs(conn, run_id, collectors[run_id])
             if self.writer_pid is not None:
                 conn.execute("UPDATE runs SET heartbeat_at = ?, writer_pid = ?, writer_host = ? WHERE id = ?",

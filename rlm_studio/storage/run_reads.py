@@ -3,16 +3,16 @@ asked for (a node's opening and closing ones, the run's own), never the whole st
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable
+from operator import itemgetter
 from typing import Any
 
-from rlm_studio.engine.events import Event, EventFormatError, event_from_dict
+from rlm_studio.engine.events import Event
 from rlm_studio.engine.run_tree.columns import COLUMNS, ColumnTree
 
-from .blobs import blob_hashes, hydrate, load_texts
-from .errors import StorageError
+from .event_chunks import chunked_events_at, seq_bounds
+from .event_codec import decode_rows
 
 # every column of a node row in NodeRecord's order; `extra` only for run nodes (their question and answer):
 # a sub-call's extra (a preview of its response) is in its events, read with its details
@@ -46,33 +46,22 @@ def events_at(conn: sqlite3.Connection, run_id: str, seqs: Iterable[int | None])
     marks = ",".join("?" * len(wanted))
     rows = conn.execute(f"{_EVENT_SELECT} WHERE run_id = ? AND seq IN ({marks}) ORDER BY seq",
                         (run_id, *wanted)).fetchall()
-    return decode_rows(conn, run_id, rows)
+    return decode_rows(conn, run_id, _merged(rows, chunked_events_at(conn, run_id, wanted)))
 
 
 def run_events(conn: sqlite3.Connection, run_id: str, seqs: Iterable[int | None]) -> list[Event]:
     """The events about the run as a whole: those numbered `seqs` (its start and finish), its notices and
     documents, and its first and last event (the run's time span), in order."""
     wanted = {int(s) for s in seqs if s is not None}
-    first, last = conn.execute("SELECT min(seq), max(seq) FROM events WHERE run_id = ?", (run_id,)).fetchone()
-    wanted.update(s for s in (first, last) if s is not None)
+    wanted.update(s for s in seq_bounds(conn, run_id) if s is not None)
     marks, kinds = ",".join("?" * len(wanted)), ",".join("?" * len(RUN_EVENT_KINDS))
     where = f"seq IN ({marks}) OR kind IN ({kinds})" if wanted else f"kind IN ({kinds})"
     rows = conn.execute(f"{_EVENT_SELECT} WHERE run_id = ? AND ({where}) ORDER BY seq",
                         (run_id, *sorted(wanted), *RUN_EVENT_KINDS)).fetchall()
-    return decode_rows(conn, run_id, rows)
+    # the notices and documents are never chunked (only sub-call events are): by number only there
+    return decode_rows(conn, run_id, _merged(rows, chunked_events_at(conn, run_id, wanted)))
 
 
-def decode_rows(conn: sqlite3.Connection, run_id: str, rows: list[Any]) -> list[Event]:
-    """Events from `events` rows (seq, kind, v, ts, node_id, parent_id, payload), their texts read back."""
-    payloads: list[dict[str, Any]] = [json.loads(r[6]) for r in rows]
-    hashes = [h for p in payloads for h in blob_hashes(p)]
-    texts = load_texts(conn, hashes) if hashes else {}
-    events = []
-    for row, payload in zip(rows, payloads, strict=True):
-        data = hydrate(payload, texts)
-        data.update(v=row[2], kind=row[1], run_id=run_id, seq=row[0], ts=row[3], node_id=row[4], parent_id=row[5])
-        try:
-            events.append(event_from_dict(data))
-        except EventFormatError as exc:
-            raise StorageError(f"run {run_id}: stored event {row[0]} cannot be read: {exc}") from None
-    return events
+def _merged(rows: list[Any], chunked: list[Any]) -> list[Any]:
+    """`events` rows and chunked ones, in sequence order."""
+    return sorted(rows + chunked, key=itemgetter(0)) if chunked else rows

@@ -20,7 +20,7 @@ from rlm_studio.engine.gc_paused import gc_paused
 from rlm_studio.engine.run_tree import NodeRecord, RunTree, Totals
 from rlm_studio.engine.run_tree.columns import ColumnTree
 
-from . import run_reads
+from . import event_chunks, run_reads
 from .blobs import decode_blob
 from .connection import connect
 from .errors import StorageError
@@ -127,7 +127,7 @@ class Store:
         tree = RunTree.from_events(read_events(conn, run_id))
         root = conn.execute("SELECT root_node_id FROM runs WHERE id = ?", (run_id,)).fetchone()[0]
         totals = run_totals(tree, root)
-        last_ts = conn.execute("SELECT max(ts) FROM events WHERE run_id = ?", (run_id,)).fetchone()[0]
+        last_ts = event_chunks.last_ts(conn, run_id)   # over its events rows and chunks
         created = conn.execute("SELECT created_at FROM runs WHERE id = ?", (run_id,)).fetchone()[0]
         ended = last_ts if last_ts is not None else created
         conn.execute(

@@ -100,10 +100,10 @@ def test_a_default_valued_field_is_left_out_and_a_look_alike_is_kept() -> None:
 
 def test_rows_with_every_field_read_the_same_as_compact_ones(store: Store) -> None:
     """A row written before payloads were compact (every field in it) reads back as the compact one does."""
-    from rlm_studio.engine.events import RunStarted, SubcallStarted
+    from rlm_studio.engine.events import CellStarted, RunStarted
 
     events = [RunStarted(run_id="r1", seq=1, node_id="n1", question="q", root_model="m"),
-              SubcallStarted(run_id="r1", seq=2, node_id="n2", parent_id="n1", prompt="p")]
+              CellStarted(run_id="r1", seq=2, node_id="n2", parent_id="n1", code="x = 1", index=1)]
     store.ingest_events(events)
     conn = store._conn
     full = {e.seq: {k: v for k, v in e.to_dict().items() if k not in ENVELOPE | {"kind"}} for e in events}
