@@ -19,7 +19,8 @@ from typing import Any
 
 CHUNKED_KINDS = frozenset({"subcall_started", "subcall_finished"})
 CHUNK_EVENTS = 512     # events per chunk at most: reading one event decodes at most this many
-_CHUNK_SELECT = "SELECT seqs, ts, envelope, payloads FROM event_chunks"
+_CHUNK_COLUMNS = "seqs, ts, envelope, payloads"
+_CHUNK_SELECT = f"SELECT {_CHUNK_COLUMNS} FROM event_chunks"
 _INSERT = ("INSERT INTO event_chunks(run_id, first_seq, last_seq, seqs, ts, envelope, payloads) "
            "VALUES (?, ?, ?, ?, ?, ?, ?)")
 
@@ -79,17 +80,30 @@ def chunked_events(conn: sqlite3.Connection, run_id: str) -> list[Row]:
 
 
 def chunked_events_at(conn: sqlite3.Connection, run_id: str, seqs: Iterable[int]) -> list[Row]:
-    """The chunked events with these sequence numbers, as rows (each chunk that may hold one is read once)."""
+    """The chunked events with these sequence numbers, as rows (each chunk that holds one is read once).
+
+    The chunk that holds a number is the last one starting at or before it (a batch's chunks follow the
+    previous batch's); only a number that one does not hold is looked for in every chunk whose range
+    includes it (events stored out of order), or found in none."""
     wanted = set(seqs)
-    if not wanted:
-        return []
     found: dict[int, tuple[bytes, bytes, str, str]] = {}
     for seq in sorted(wanted):
-        for first, *stored in conn.execute(
-                "SELECT first_seq, seqs, ts, envelope, payloads FROM event_chunks "
+        if any(first <= seq <= _last(stored) and seq in _unpacked("q", stored[0]) for first, stored in found.items()):
+            continue
+        row = conn.execute(f"SELECT first_seq, last_seq, {_CHUNK_COLUMNS} FROM event_chunks WHERE run_id = ? "
+                           "AND first_seq <= ? ORDER BY first_seq DESC LIMIT 1", (run_id, seq)).fetchone()
+        if row is not None and row[1] >= seq and seq in _unpacked("q", row[2]):
+            found[row[0]] = row[2:]
+            continue
+        for first, _, *stored in conn.execute(
+                f"SELECT first_seq, last_seq, {_CHUNK_COLUMNS} FROM event_chunks "
                 "WHERE run_id = ? AND first_seq <= ? AND last_seq >= ?", (run_id, seq, seq)):
             found[first] = (stored[0], stored[1], stored[2], stored[3])
     return _expand((found[first] for first in sorted(found)), wanted)
+
+
+def _last(stored: tuple[bytes, bytes, str, str]) -> int:
+    return int(max(_unpacked("q", stored[0])))
 
 
 def seq_bounds(conn: sqlite3.Connection, run_id: str) -> tuple[int | None, int | None]:

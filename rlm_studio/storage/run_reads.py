@@ -46,7 +46,7 @@ def events_at(conn: sqlite3.Connection, run_id: str, seqs: Iterable[int | None])
     marks = ",".join("?" * len(wanted))
     rows = conn.execute(f"{_EVENT_SELECT} WHERE run_id = ? AND seq IN ({marks}) ORDER BY seq",
                         (run_id, *wanted)).fetchall()
-    return decode_rows(conn, run_id, _merged(rows, chunked_events_at(conn, run_id, wanted)))
+    return decode_rows(conn, run_id, _merged(rows, _chunked_rest(conn, run_id, wanted, rows)))
 
 
 def run_events(conn: sqlite3.Connection, run_id: str, seqs: Iterable[int | None]) -> list[Event]:
@@ -59,7 +59,13 @@ def run_events(conn: sqlite3.Connection, run_id: str, seqs: Iterable[int | None]
     rows = conn.execute(f"{_EVENT_SELECT} WHERE run_id = ? AND ({where}) ORDER BY seq",
                         (run_id, *sorted(wanted), *RUN_EVENT_KINDS)).fetchall()
     # the notices and documents are never chunked (only sub-call events are): by number only there
-    return decode_rows(conn, run_id, _merged(rows, chunked_events_at(conn, run_id, wanted)))
+    return decode_rows(conn, run_id, _merged(rows, _chunked_rest(conn, run_id, wanted, rows)))
+
+
+def _chunked_rest(conn: sqlite3.Connection, run_id: str, wanted: Iterable[int], rows: list[Any]) -> list[Any]:
+    """The wanted events that are not among `rows`, from the chunks (an event is in one table or the other)."""
+    have = {r[0] for r in rows}
+    return chunked_events_at(conn, run_id, [s for s in wanted if s not in have])
 
 
 def _merged(rows: list[Any], chunked: list[Any]) -> list[Any]:

@@ -95,3 +95,17 @@ def test_an_older_file_reads_its_rows_and_adds_chunks_for_new_runs(tmp_path: Pat
         assert _dicts(store.load_events("new")) == _dicts(events)
         assert {run: _dicts(store.load_events(run)) for run in old_runs} == before
         assert store._conn.execute("SELECT count(*) FROM event_chunks WHERE run_id != 'new'").fetchone()[0] == 0
+
+
+def test_events_stored_out_of_order_are_found_in_overlapping_chunks(store: Store) -> None:
+    """A later batch whose chunk's range spans an earlier chunk (numbers out of order): each event is found."""
+    from rlm_studio.engine.events import RunStarted, SubcallStarted
+
+    def sub(seq: int) -> SubcallStarted:
+        return SubcallStarted(run_id="odd", seq=seq, ts=1000.0 + seq, node_id=f"s{seq}", parent_id="n1", prompt="p")
+
+    store.ingest_events([RunStarted(run_id="odd", seq=1, ts=1000.0, node_id="n1", question="q")]
+                        + [sub(s) for s in range(10, 21)])
+    store.ingest_events([sub(s) for s in (5, 6, 7, 25)])
+    assert [e.seq for e in store.load_events_at("odd", [7, 15, 25, 30, 1])] == [1, 7, 15, 25]
+    assert [e.seq for e in store.load_events("odd")] == [1, 5, 6, 7, *range(10, 21), 25]
