@@ -143,7 +143,7 @@ class GapTracer:
             now = time.perf_counter()
             frames = sys._current_frames()
             self.samples.append((now, {tid: " < ".join(f"{Path(fs.filename).name}:{fs.lineno} {fs.name}"
-                                                        for fs in reversed(traceback.extract_stack(frame)[-5:]))
+                                                        for fs in reversed(traceback.extract_stack(frame)[-14:]))
                                        for tid, frame in frames.items()}))
             time.sleep(0.001)
 
