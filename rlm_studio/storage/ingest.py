@@ -25,7 +25,7 @@ from rlm_studio.engine.events import (
     SubcallFinished,
 )
 from rlm_studio.engine.gc_paused import gc_paused
-from rlm_studio.engine.run_tree import NodeRecord, RunTree, Totals, fold_event
+from rlm_studio.engine.run_tree import NodeRecord, RunTree, Totals, fold_event, subtree_totals
 
 from .blobs import BlobCollector, store_blobs
 from .event_chunks import CHUNKED_KINDS, store_chunks
@@ -61,9 +61,9 @@ def _steps(cls: type) -> tuple[bool, bool]:
 class RunState:
     """What the writer remembers of a run between batches: its node records and a few run-level facts.
 
-    Only the records: the run tree (children, subtree totals) is built from them once, when the run finishes
-    (`RunTree.from_nodes` gives the same tree and totals as folding event by event; the cross-surface and
-    fold property tests hold both to that). Keeping it up to date on every event was half the writer's work.
+    Only the records: the run's totals are counted from them once, when it finishes (`subtree_totals`, the
+    figures `RunTree.from_nodes` and folding event by event give; the fold property test holds them to
+    that). Keeping a run tree up to date on every event was half the writer's work.
     """
 
     nodes: dict[str, NodeRecord] = field(default_factory=dict)
@@ -216,7 +216,8 @@ class Ingest:
             conn.execute("UPDATE runs SET warnings = ? WHERE id = ?",
                          (json.dumps(state.warnings, ensure_ascii=False), event.run_id))
         elif isinstance(event, RunFinished) and event.node_id == state.root_node_id:
-            totals = run_totals(RunTree.from_nodes(state.nodes.values()), state.root_node_id)
+            root_id = state.root_node_id
+            totals = subtree_totals(state.nodes.values(), root_id) if root_id in state.nodes else Totals()
             given = event.totals or {}
             root = state.nodes.get(event.node_id)
             duration = given.get("duration_ms")

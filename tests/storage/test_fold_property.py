@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rlm_studio.engine import events as ev
-from rlm_studio.engine.run_tree import RunTree, Totals
+from rlm_studio.engine.run_tree import RunTree, Totals, subtree_totals
 from rlm_studio.storage import Store
 from tests.support.streams import Stream
 from tests.support.totals import brute_force_totals
@@ -95,7 +95,8 @@ def test_live_and_stored_folds_give_the_same_tree_and_totals(events: list[ev.Eve
     assert from_rows.nodes == live.nodes
     for node_id in live.nodes:
         want = live.totals(node_id)
-        for got in (from_rows.totals(node_id), brute_force_totals(live, node_id)):
+        for got in (from_rows.totals(node_id), brute_force_totals(live, node_id),
+                    subtree_totals(live.nodes.values(), node_id)):
             assert _same(got, want), (node_id, got, want)
     root = live.root_id
     assert root is not None
@@ -106,3 +107,4 @@ def test_live_and_stored_folds_give_the_same_tree_and_totals(events: list[ev.Eve
             {k: counts[k] for k in ("iterations", "tree_iterations", "root_calls", "subcalls", "child_runs",
                                     "model_calls", "input_tokens", "output_tokens", "cached_tokens")}
         assert run["cost_unknown"] == counts["cost_unknown"]
+        assert math.isclose(run["cost_usd"], live.totals(root).known_cost_usd, rel_tol=1e-9, abs_tol=1e-12)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from operator import add
 from typing import Any, Literal
 
 from ..events import Event, event_from_dict
 from ..gc_paused import gc_paused
 from .fold import fold_event
 from .node import NodeRecord
-from .totals import Totals, contribution, make_totals
+from .totals import FIELDS, Totals, contribution, make_totals
 
 
 def as_event(event: Event | dict[str, Any]) -> Event:
@@ -294,3 +295,33 @@ class RunTree:
     def structure(self) -> list[tuple[str, str | None, int]]:
         """(id, parent, row) of every node depth-first: compare two trees' shapes."""
         return [(n, self._parent[n], self._row[n]) for n in self.walk()]
+
+
+def subtree_totals(nodes: Iterable[NodeRecord], top_id: str) -> Totals:
+    """`RunTree.from_nodes(nodes).totals(top_id)` in one pass, without building the tree (what the writer
+    counts when a run finishes): nodes are placed as from_nodes places them, in opening order. The same
+    counts; the cost is summed in another order, so it may differ in its last bits."""
+    inside: dict[str, bool] = {}   # node id -> in top's subtree, for every node placed so far
+    vector: list[float] = [0] * len(FIELDS)
+    top: NodeRecord | None = None
+    max_depth = own_iterations = 0
+    for node in sorted(nodes, key=lambda n: n.start_seq):
+        node_id = node.id
+        if node_id in inside:
+            continue
+        parent = node.parent_id if node.parent_id in inside and node.parent_id != node_id else None
+        placed = inside[node_id] = node_id == top_id or (parent is not None and inside[parent])
+        if not placed:
+            continue
+        vector = list(map(add, vector, contribution(node)))
+        if node_id == top_id:    # placed first: every other node inside descends from it
+            top, max_depth = node, node.depth
+        else:
+            max_depth = max(max_depth, node.depth)
+            if parent == top_id and node.kind == "iteration":
+                own_iterations += 1
+    if top is None:
+        raise KeyError(f"no node {top_id!r} in these nodes")
+    if top.kind != "run":
+        own_iterations = 1 if top.kind == "iteration" else 0
+    return make_totals(vector, max_depth, node=top, own_iterations=own_iterations)
