@@ -31,39 +31,65 @@ def build_in_child(sources: list[tuple[str, Path]], dest: Path, *,
                    cancel: Callable[[], bool] | None = None,
                    encodings: list[str | None] | None = None) -> FileContext:
     """What FileContext.from_text_files(sources, dest, ...) returns and raises, built by a child process."""
-    from rlm_studio.self_command import module_python
-
     from . import file_context
+
+    def remove_output(pid: int) -> None:   # cancelled or failed: whatever the child wrote goes
+        Path(f"{dest}.{pid}.partial").unlink(missing_ok=True)
+        dest.unlink(missing_ok=True)
 
     request = {"sources": [[name, os.fspath(path)] for name, path in sources], "dest": os.fspath(dest),
                "encodings": encodings, "chunk_bytes": file_context.CHUNK_BYTES}
-    child = subprocess.Popen([module_python(), "-m", CHILD_MODULE, json.dumps(request)], stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    payload = run_progress_child(CHILD_MODULE, request, "building the context file", ContextFileError,
+                                 progress=progress, cancel=cancel, cleanup=remove_output)
+    return context_from_payload(payload).remember()
+
+
+def run_progress_child(module: str, request: dict[str, Any], what: str, error: Callable[[str], Exception], *,
+                       progress: Callable[..., None] | None = None, cancel: Callable[[], bool] | None = None,
+                       cancelled: Callable[[], BaseException] | None = None, pass_fds: tuple[int, ...] = (),
+                       cleanup: Callable[[int], None] | None = None) -> Any:
+    """Run `python -m MODULE REQUEST_JSON` (or the frozen app so) and follow it (follow_child): the value of its
+    `done` line. Its `error` line, or an end without either, raises error(message); on cancel (or any
+    exception here) the child is killed and cleanup(its pid) runs before the exception goes on."""
+    from rlm_studio.self_command import module_python
+
+    child = subprocess.Popen([module_python(), "-m", module, json.dumps(request)], pass_fds=pass_fds,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             start_new_session=True)
     assert child.stdout is not None and child.stderr is not None
     try:
-        final = follow_child(child, progress, cancel)
-    except BaseException:   # cancelled (or this thread failed): the child goes, and whatever it wrote
+        final = follow_child(child, progress, cancel, *(() if cancelled is None else (cancelled,)))
+    except BaseException:
         child.kill()
         child.wait()
-        Path(f"{dest}.{child.pid}.partial").unlink(missing_ok=True)
-        dest.unlink(missing_ok=True)
+        if cleanup is not None:
+            cleanup(child.pid)
         raise
     finally:
         child.stdout.close()
     errors = child.stderr.read().decode("utf-8", "replace").strip()
     child.stderr.close()
     code = child.wait()
-    if final is None:
-        Path(f"{dest}.{child.pid}.partial").unlink(missing_ok=True)
-        raise ContextFileError(f"building the context file failed (exit code {code})"
-                               + (f": {errors.splitlines()[-1]}" if errors else ""))
-    kind, payload = final
-    if kind == "error":
-        raise ContextFileError(str(payload))
+    if final is None or final[0] == "error":
+        if cleanup is not None:
+            cleanup(child.pid)
+        if final is not None:
+            raise error(str(final[1]))
+        raise error(f"{what} failed (exit code {code})" + (f": {errors.splitlines()[-1]}" if errors else ""))
+    return final[1]
+
+
+def context_payload(context: FileContext) -> dict[str, Any]:
+    """A FileContext as JSON-able values (what a child sends back)."""
+    return {"path": os.fspath(context.path), "kind": context.kind, "prefix": context.prefix,
+            "parts": [{"name": p.name, "chars": p.chars, "nbytes": p.nbytes, "sha256": p.sha256}
+                      for p in context.parts]}
+
+
+def context_from_payload(payload: dict[str, Any]) -> FileContext:
     parts = tuple(ContextPart(name=p["name"], chars=p["chars"], nbytes=p["nbytes"], sha256=p["sha256"])
                   for p in payload["parts"])
-    return FileContext(path=Path(payload["path"]), kind=payload["kind"], parts=parts,
-                       prefix=payload["prefix"]).remember()
+    return FileContext(path=Path(payload["path"]), kind=payload["kind"], parts=parts, prefix=payload["prefix"])
 
 
 def follow_child(child: subprocess.Popen[bytes], progress: Callable[..., None] | None,
@@ -118,10 +144,7 @@ def _serve(request: dict[str, Any]) -> None:
         out.write(f"error {json.dumps(str(exc))}\n")
         out.flush()
         return
-    payload = {"path": os.fspath(context.path), "kind": context.kind, "prefix": context.prefix,
-               "parts": [{"name": p.name, "chars": p.chars, "nbytes": p.nbytes, "sha256": p.sha256}
-                         for p in context.parts]}
-    out.write(f"done {json.dumps(payload)}\n")
+    out.write(f"done {json.dumps(context_payload(context))}\n")
     out.flush()
 
 

@@ -77,8 +77,7 @@ def materialize(db_path: str | os.PathLike[str], value: Any, folder: str | os.Pa
 def _write_in_child(db_path: str | os.PathLike[str], value: Any, dest: Path, total: int,
                     progress: Callable[[int, int], None] | None) -> Any:
     """write_context_file by a child process (stream_child.py), for a large text."""
-    from rlm_studio.sandbox import FileContext
-    from rlm_studio.sandbox.file_context import ContextPart
+    from rlm_studio.sandbox.context_build_child import context_from_payload
 
     request = {"op": "write", "db": os.fspath(db_path), "kind": value.kind, "dest": os.fspath(dest), "total": total,
                "parts": [{"name": p.name, "chars": p.chars, "sha256": p.sha256} for p in value.parts]}
@@ -88,9 +87,7 @@ def _write_in_child(db_path: str | os.PathLike[str], value: Any, dest: Path, tot
         for leftover in dest.parent.glob(f"{dest.name}.*.partial"):   # what a killed child had written
             leftover.unlink(missing_ok=True)
         raise
-    parts = tuple(ContextPart(name=p["name"], chars=p["chars"], nbytes=p["nbytes"], sha256=p["sha256"])
-                  for p in made["parts"])
-    return FileContext(path=Path(made["path"]), kind=made["kind"], parts=parts, prefix=made["prefix"])
+    return context_from_payload(made)
 
 
 def write_context_file(conn: Any, value: Any, dest: Path, total: int,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -27,31 +26,11 @@ def run_child(request: dict[str, Any], *, progress: Callable[..., None] | None =
               cancel: Callable[[], bool] | None = None,
               cancelled: Callable[[], BaseException] | None = None, pass_fds: tuple[int, ...] = ()) -> Any:
     """Run one request in a child; its `done` value. StorageError for its `error` line (or a crash)."""
-    from rlm_studio.sandbox.context_build_child import follow_child
-    from rlm_studio.self_command import module_python
+    from rlm_studio.sandbox.context_build_child import run_progress_child
 
-    child = subprocess.Popen([module_python(), "-m", CHILD_MODULE, json.dumps(request)], pass_fds=pass_fds,
-                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             start_new_session=True)
-    assert child.stdout is not None and child.stderr is not None
-    try:
-        final = follow_child(child, progress, cancel, cancelled or (lambda: StorageError("cancelled")))
-    except BaseException:
-        child.kill()
-        child.wait()
-        raise
-    finally:
-        child.stdout.close()
-    errors = child.stderr.read().decode("utf-8", "replace").strip()
-    child.stderr.close()
-    code = child.wait()
-    if final is None:
-        raise StorageError(f"the helper process for {request['op']} failed (exit code {code})"
-                           + (f": {errors.splitlines()[-1]}" if errors else ""))
-    kind, value = final
-    if kind == "error":
-        raise StorageError(str(value))
-    return value
+    return run_progress_child(CHILD_MODULE, request, f"the helper process for {request['op']}", StorageError,
+                              progress=progress, cancel=cancel,
+                              cancelled=cancelled or (lambda: StorageError("cancelled")), pass_fds=pass_fds)
 
 
 def _say(word: str, value: Any) -> None:
@@ -88,9 +67,9 @@ def _serve(request: dict[str, Any]) -> None:
                                              lambda done, total: _progress(done, total))
             finally:
                 conn.close()
-            _say("done", {"path": os.fspath(context.path), "kind": context.kind, "prefix": context.prefix,
-                          "parts": [{"name": p.name, "chars": p.chars, "nbytes": p.nbytes, "sha256": p.sha256}
-                                    for p in context.parts]})
+            from rlm_studio.sandbox.context_build_child import context_payload
+
+            _say("done", context_payload(context))
     except StorageError as exc:
         _say("error", str(exc))
 

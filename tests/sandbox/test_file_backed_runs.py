@@ -4,7 +4,6 @@ real SQLite, the CLI as a subprocess, each in its own process so the text really
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import os
@@ -16,14 +15,13 @@ from pathlib import Path
 import pytest
 
 from rlm_studio.engine.recorded import recorded_context
-from rlm_studio.engine.session import RlmSession
-from rlm_studio.engine.settings import RunSettings
 from rlm_studio.engine.stored_context import StoredContext
 from rlm_studio.sandbox import FileContext, read_context
 from rlm_studio.sandbox import file_context as file_context_module
 from rlm_studio.storage import StorageError, Store
 from rlm_studio.storage import blob_stream as blob_stream_module
 from rlm_studio.storage.file_contexts import materialize, store_file_context
+from tests.sandbox.file_backed_helpers import record_run as _run
 from tests.support.scripts import repl, script
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,16 +30,6 @@ LINE = "Record {i:06d}: dock {d}, inspector Chloé signed at 12:{m:02d} — ok �
 
 def _text(lines: int) -> str:
     return "".join(LINE.format(i=i, d=i % 17, m=i % 60) for i in range(lines))
-
-
-def _run(context: FileContext, tmp_path: Path, store: Store) -> str:
-    root = script(tmp_path, "root", responses=[repl("print(len(context))"), "FINAL(ok)"])
-    writer = store.writer()
-    session = RlmSession("How long?", context, RunSettings(root_model=root, max_iterations=3), sinks=[writer.append])
-    result = asyncio.run(session.run())
-    writer.close()
-    assert result.status == "completed", result
-    return session.run_id
 
 
 def test_the_stored_document_streams_back_byte_exact(tmp_path: Path, monkeypatch) -> None:

@@ -9,8 +9,6 @@ from pathlib import Path
 import pytest
 
 from rlm_studio.engine.recorded import recorded_context
-from rlm_studio.engine.session import RlmSession
-from rlm_studio.engine.settings import RunSettings
 from rlm_studio.engine.stored_context import StoredContext
 from rlm_studio.sandbox import FileContext, read_context
 from rlm_studio.sandbox import file_context as file_context_module
@@ -18,22 +16,9 @@ from rlm_studio.storage import Store, stream_child
 from rlm_studio.storage import file_contexts as file_contexts_module
 from rlm_studio.storage.blob_stream import StreamCancelled, store_stream
 from rlm_studio.storage.file_contexts import materialize, store_file_context
-from tests.support.scripts import repl, script
+from tests.sandbox.file_backed_helpers import record_run as _run
 
 LINE = "Record {i:06d}: inspector Chloé signed — ok ✓\n"
-
-
-def _run(context: FileContext, tmp_path: Path, store: Store) -> str:
-    """A real run of the context (scripted root, real worker), recorded in the store: its run id."""
-    import asyncio
-
-    root = script(tmp_path, "root", responses=[repl("print(len(context))"), "FINAL(ok)"])
-    writer = store.writer()
-    session = RlmSession("How long?", context, RunSettings(root_model=root, max_iterations=3), sinks=[writer.append])
-    result = asyncio.run(session.run())
-    writer.close()
-    assert result.status == "completed", result
-    return session.run_id
 
 
 @pytest.fixture
