@@ -307,23 +307,3 @@ class ColumnTree(RunTree):
     def find(self, kind: str, start: str | None = None) -> list[str]:
         kinds, pos = self._cols[_KIND], self._pos
         return [n for n in self.walk(start) if kinds[pos[n]] == kind]
-
-    def to_dict(self, node_id: str | None = None) -> dict[str, Any]:
-        node_id = self.root_id if node_id is None else node_id
-        if node_id is None:
-            return {}
-        out: dict[str, Any] = {}
-        stack = [(node_id, out)]
-        while stack:
-            current, target = stack.pop()
-            target.update(self.node(current).to_dict())
-            target["totals"] = self.totals(current).to_dict()
-            target["children"] = []
-            for child in self.children(current):
-                slot: dict[str, Any] = {}
-                target["children"].append(slot)
-                stack.append((child, slot))
-        return out
-
-    def structure(self) -> list[tuple[str, str | None, int]]:
-        return [(n, self.parent(n), self.row(n)) for n in self.walk()]

@@ -283,10 +283,10 @@ class RunTree:
         stack = [(node_id, out)]
         while stack:
             current, target = stack.pop()
-            target.update(self.nodes[current].to_dict())
+            target.update(self.node(current).to_dict())
             target["totals"] = self.totals(current).to_dict()
             target["children"] = []
-            for child in self._children[current]:
+            for child in self.children(current):
                 slot: dict[str, Any] = {}
                 target["children"].append(slot)
                 stack.append((child, slot))
@@ -294,7 +294,7 @@ class RunTree:
 
     def structure(self) -> list[tuple[str, str | None, int]]:
         """(id, parent, row) of every node depth-first: compare two trees' shapes."""
-        return [(n, self._parent[n], self._row[n]) for n in self.walk()]
+        return [(n, self.parent(n), self.row(n)) for n in self.walk()]
 
 
 def subtree_totals(nodes: Iterable[NodeRecord], top_id: str) -> Totals:
