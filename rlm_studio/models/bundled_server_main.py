@@ -49,6 +49,9 @@ def main() -> None:
     if "--lora_path" in sys.argv:
         _plain_cpu_buffers()
     _report_cached_tokens()
+    from rlm_studio.models.bundled_prompt_cache import patch_saved_states
+
+    patch_saved_states()
     from llama_cpp.server.__main__ import main as server_main
 
     server_main()  # type: ignore[no-untyped-call]  # llama_cpp.server's main() has no annotations
