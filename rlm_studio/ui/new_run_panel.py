@@ -148,14 +148,14 @@ class NewRunPanel(QWidget):
                   self.clear_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
+        # a load's progress sits at the end of the buttons' row, where there is room already
+        buttons.addWidget(self.progress, 2)
+        buttons.addWidget(self.progress_label)
+        buttons.addWidget(self.cancel_load_button)
         patterns = QHBoxLayout()
         patterns.addWidget(QLabel("Folder filters:"))
         patterns.addWidget(self.include)
         patterns.addWidget(self.exclude)
-        loading = QHBoxLayout()
-        loading.addWidget(self.progress, 1)
-        loading.addWidget(self.progress_label)
-        loading.addWidget(self.cancel_load_button)
         self._loading_widgets = (self.progress, self.progress_label, self.cancel_load_button)
         for widget in self._loading_widgets:   # their row keeps its place: showing it moves nothing (no relayout
             policy = widget.sizePolicy()       # and repaint of the whole window as a load starts and ends)
@@ -167,7 +167,6 @@ class NewRunPanel(QWidget):
         docs_layout.addLayout(buttons)
         docs_layout.addLayout(patterns)
         docs_layout.addWidget(self.doc_table)
-        docs_layout.addLayout(loading)
         docs_layout.addWidget(self.load_message)
         docs_layout.addWidget(self.total_label)
 
