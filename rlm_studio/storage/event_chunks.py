@@ -17,6 +17,8 @@ from array import array
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from .json_text import encode_json_rows
+
 CHUNKED_KINDS = frozenset({"subcall_started", "subcall_finished"})
 CHUNK_EVENTS = 512     # events per chunk at most: reading one event decodes at most this many
 _CHUNK_COLUMNS = "seqs, ts, envelope, payloads"
@@ -24,8 +26,6 @@ _CHUNK_SELECT = f"SELECT {_CHUNK_COLUMNS} FROM event_chunks"
 _INSERT = ("INSERT INTO event_chunks(run_id, first_seq, last_seq, seqs, ts, envelope, payloads) "
            "VALUES (?, ?, ?, ?, ?, ?, ?)")
 
-# the envelope holds only texts, ints and None: the plain encoder (this module is below event_codec)
-_encode_envelope = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 # an `events` row as the readers take it: seq, kind, v, ts, node_id, parent_id, payload (JSON text or dict)
 Row = tuple[Any, ...]
 
@@ -52,7 +52,7 @@ def chunk_rows(run_id: str, rows: Sequence[Row]) -> list[tuple[Any, ...]]:
         _, seqs, kinds, versions, stamps, node_ids, parent_ids, payloads = zip(*rows[start:start + CHUNK_EVENTS],
                                                                                strict=True)
         out.append((run_id, min(seqs), max(seqs), _packed("q", seqs), _packed("d", stamps),
-                    _encode_envelope([kinds, versions, node_ids, parent_ids]), "[" + ",".join(payloads) + "]"))
+                    encode_json_rows([kinds, versions, node_ids, parent_ids]), "[" + ",".join(payloads) + "]"))
     return out
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
-from json.encoder import c_encode_basestring, c_make_encoder  # type: ignore[attr-defined]
 from operator import itemgetter
 from typing import Any
 
@@ -21,22 +20,9 @@ from rlm_studio.engine.events import Event, EventFormatError, event_from_dict
 from .blobs import BlobCollector, blob_hashes, hydrate, load_texts
 from .errors import StorageError
 from .event_chunks import chunked_events
+from .json_text import encode_json
 
 ENVELOPE = ("v", "kind", "run_id", "seq", "ts", "node_id", "parent_id")
-_json_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
-# JSONEncoder.encode builds a new C encoder on every call (about half its time for an event's small
-# payload): build it once. Same text; without the circular-reference check, which event payloads never need.
-_c_encode = None if c_make_encoder is None or c_encode_basestring is None else c_make_encoder(
-    None, str, c_encode_basestring, None, ":", ",", False, False, True)
-
-
-def encode_json(value: Any) -> str:
-    """Compact JSON, non-ASCII kept as it is, unknown types as their str()."""
-    if _c_encode is None or isinstance(value, str):
-        return _json_encoder.encode(value)
-    return "".join(_c_encode(value, 0))
-
-
 _NO_DEFAULT = object()
 _PAYLOAD_FIELDS: dict[type, tuple[tuple[str, Any], ...]] = {}   # event class -> (name, default) of its payload
 

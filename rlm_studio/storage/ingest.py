@@ -29,7 +29,9 @@ from rlm_studio.engine.run_tree import NodeRecord, RunTree, Totals, fold_event, 
 
 from .blobs import BlobCollector, store_blobs
 from .event_chunks import CHUNKED_KINDS, store_chunks
-from .event_codec import encode_json, event_row, read_events
+from .event_codec import event_row, read_events
+from .json_text import encode_json
+from .node_chunks import CHUNKED_NODE_KIND, store_node_chunks
 from .text_safety import storable_event, storable_row
 
 SEARCH_MAX_CHARS = 100_000      # a longer text is searchable by its first 100,000 characters
@@ -71,6 +73,7 @@ class RunState:
     warnings: list[str] = field(default_factory=list)
     indexed_answers: set[int] = field(default_factory=set)   # final answers already in the search index
     dirty: set[str] = field(default_factory=set)
+    subcall_rows: set[str] = field(default_factory=set)   # sub-calls with a `nodes` row (stored while running)
 
 
 _node_values = attrgetter(*NODE_COLUMNS[1:-1])   # a node's fields in column order, but run_id and extra
@@ -116,6 +119,8 @@ class Ingest:
         else:
             state.root_node_id = row[0]
             state.warnings = json.loads(row[1] or "[]")
+            state.subcall_rows.update(r[0] for r in conn.execute(
+                "SELECT id FROM nodes WHERE run_id = ? AND kind = ?", (run_id, CHUNKED_NODE_KIND)))
             nodes = state.nodes
             for event in read_events(conn, run_id):
                 fold_event(nodes, event)
@@ -175,8 +180,7 @@ class Ingest:
                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", event_rows)
         for run_id in touched:
             state = self.runs[run_id]
-            conn.executemany(_NODE_SQL, [node_row(run_id, state.nodes[n]) for n in state.dirty])
-            state.dirty.clear()
+            self._store_nodes(conn, run_id, state)
             store_chunks(conn, run_id, chunked[run_id])
             store_blobs(conn, run_id, collectors[run_id])
             if self.writer_pid is not None:
@@ -185,6 +189,28 @@ class Ingest:
         if search_rows:
             conn.executemany("INSERT INTO search_index(text, run_id, node_id, field) VALUES (?, ?, ?, ?)",
                              search_rows)
+
+    @staticmethod
+    def _store_nodes(conn: sqlite3.Connection, run_id: str, state: RunState) -> None:
+        """The batch's new and changed nodes: finished sub-calls into chunks (a `nodes` row one had while it
+        ran deleted), the others as `nodes` rows."""
+        nodes, rows, finished = state.nodes, [], []
+        for node_id in state.dirty:
+            record = nodes[node_id]
+            if record.kind != CHUNKED_NODE_KIND:
+                rows.append(node_row(run_id, record))
+            elif record.end_seq is not None:
+                finished.append(record)
+            else:
+                rows.append(node_row(run_id, record))
+                state.subcall_rows.add(node_id)
+        state.dirty.clear()
+        conn.executemany(_NODE_SQL, rows)
+        if state.subcall_rows:
+            moved = [(run_id, r.id) for r in finished if r.id in state.subcall_rows]
+            conn.executemany("DELETE FROM nodes WHERE run_id = ? AND id = ?", moved)
+            state.subcall_rows.difference_update(node_id for _, node_id in moved)
+        store_node_chunks(conn, run_id, finished)
 
     def _run_effects(self, conn: sqlite3.Connection, state: RunState, event: Event) -> None:
         if isinstance(event, RunStarted) and event.depth == 0 and event.parent_id is None:

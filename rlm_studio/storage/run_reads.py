@@ -3,8 +3,9 @@ asked for (a node's opening and closing ones, the run's own), never the whole st
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -13,6 +14,7 @@ from rlm_studio.engine.run_tree.columns import COLUMNS, ColumnTree
 
 from .event_chunks import chunked_events_at, seq_bounds
 from .event_codec import decode_rows
+from .node_chunks import chunked_node_rows
 
 # every column of a node row in NodeRecord's order; `extra` only for run nodes (their question and answer):
 # a sub-call's extra (a preview of its response) is in its events, read with its details
@@ -24,15 +26,28 @@ RUN_EVENT_KINDS = ("notice", "history_compacted", "context_attached")
 _EVENT_SELECT = "SELECT seq, kind, v, ts, node_id, parent_id, payload FROM events"
 
 
+_EXTRA, _KIND = COLUMNS.index("extra"), COLUMNS.index("kind")
+_OPENING_ORDER = itemgetter(COLUMNS.index("start_seq"), COLUMNS.index("id"))   # the nodes query's ORDER BY
 CHUNK_ROWS = 4096   # rows turned into columns at a time: a 100,000-node run never holds 100,000 row tuples
 
 
 def column_tree(conn: sqlite3.Connection, run_id: str) -> ColumnTree:
-    """The run's tree from its node rows (one query, in opening order). The rows are read in chunks into
-    columns, so the cyclic GC (run by the app's UI thread meanwhile) never walks a large run's row tuples."""
+    """The run's tree from its node rows and chunks, in opening order. Without chunks the rows are read in
+    chunks into columns, so the cyclic GC (run by the app's UI thread meanwhile) never walks a large run's
+    row tuples; with them the rows are merged first (opening a large run is a bulk build: no GC runs)."""
     cursor = conn.execute(f"SELECT {_TREE_SELECT} FROM nodes WHERE run_id = ? ORDER BY start_seq, id", (run_id,))
+    chunked: list[Any] = chunked_node_rows(conn, run_id)
+    if chunked:
+        for row in chunked:   # a sub-call's extra is in its events, read with its details (as _TREE_SELECT)
+            extra = row[_EXTRA]
+            row[_EXTRA] = json.dumps(extra) if row[_KIND] == "run" and extra else None
+        chunked.extend(cursor)
+        chunked.sort(key=_OPENING_ORDER)
+        rows: Iterator[Sequence[Any]] = (chunked[i:i + CHUNK_ROWS] for i in range(0, len(chunked), CHUNK_ROWS))
+    else:
+        rows = iter(lambda: cursor.fetchmany(CHUNK_ROWS), [])
     columns: list[list[Any]] = [[] for _ in COLUMNS]
-    while chunk := cursor.fetchmany(CHUNK_ROWS):
+    for chunk in rows:
         for column, values in zip(columns, zip(*chunk), strict=True):
             column.extend(values)
     return ColumnTree(columns)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from .errors import StorageError
 from .migration_conversations import m006_conversations
 from .migration_event_chunks import m009_event_chunks
+from .migration_node_chunks import m010_node_chunks
 from .migration_nodes_index import m008_drop_nodes_parent_index
 from .migration_search import m007_search_without_prompts
 from .migration_totals import m004_run_totals
@@ -237,7 +238,8 @@ def m003_bench(conn: sqlite3.Connection) -> None:
 # migration numbered below one already applied (written in parallel, landed later) still runs.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_findings, m003_bench, m004_run_totals, m005_damaged_runs,
                                                           m006_conversations, m007_search_without_prompts,
-                                                          m008_drop_nodes_parent_index, m009_event_chunks]
+                                                          m008_drop_nodes_parent_index, m009_event_chunks,
+                                                          m010_node_chunks]
 
 
 def migration_number(step: Callable[[sqlite3.Connection], None]) -> int:

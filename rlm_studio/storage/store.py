@@ -20,7 +20,7 @@ from rlm_studio.engine.gc_paused import gc_paused
 from rlm_studio.engine.run_tree import NodeRecord, RunTree, Totals
 from rlm_studio.engine.run_tree.columns import ColumnTree
 
-from . import event_chunks, run_reads
+from . import event_chunks, node_chunks, run_reads
 from .blobs import decode_blob
 from .connection import connect
 from .errors import StorageError
@@ -270,11 +270,16 @@ class Store:
             cursor = self._conn.execute('SELECT * FROM nodes WHERE run_id = ? ORDER BY "order", id', (run_id,))
             names = [c[0] for c in cursor.description]
             rows = [dict(zip(names, values)) for values in cursor]
+            chunked = node_chunks.chunked_node_rows(self._conn, run_id)
         loads = json.loads
         for row in rows:
             extra = row["extra"]
             row["extra"] = loads(extra) if extra and extra != "{}" else {}
             row["tokens_estimated"] = bool(row["tokens_estimated"])
+        if chunked:
+            fields = ("run_id", *node_chunks.NODE_FIELDS)
+            rows.extend(dict(zip(fields, (run_id, *values), strict=True)) for values in chunked)
+            rows.sort(key=lambda r: (r["order"], r["id"]))
         return rows
 
     def subtree_totals(self, run_id: str, nodes: list[dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:

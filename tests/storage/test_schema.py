@@ -24,6 +24,7 @@ EXPECTED_COLUMNS = {
     "blob_refs": ["run_id", "hash"],
     "events": ["run_id", "seq", "kind", "v", "ts", "node_id", "parent_id", "payload"],
     "event_chunks": ["run_id", "first_seq", "last_seq", "seqs", "ts", "envelope", "payloads"],
+    "node_chunks": ["run_id", "first_seq", "last_seq", "count", "columns", "rows"],
     "tags": ["run_id", "tag"],
     "search_index": ["text", "run_id", "node_id", "field"],
     "migrations": ["version", "name", "applied_at"],
