@@ -72,7 +72,7 @@ class RunState:
     root_node_id: str | None = None
     warnings: list[str] = field(default_factory=list)
     indexed_answers: set[int] = field(default_factory=set)   # final answers already in the search index
-    dirty: set[str] = field(default_factory=set)
+    dirty: dict[str, None] = field(default_factory=dict)   # changed in this batch, in the order first changed
     subcall_rows: set[str] = field(default_factory=set)   # sub-calls with a `nodes` row (stored while running)
 
 
@@ -170,7 +170,7 @@ class Ingest:
                 event_rows.append(row)
             changed = fold_event(state.nodes, event)
             if changed is not None:
-                state.dirty.add(changed.id)
+                state.dirty[changed.id] = None
             effects, searched = _STEPS.get(type(event)) or _steps(type(event))
             if effects:
                 self._run_effects(conn, state, event)

@@ -8,7 +8,7 @@ from typing import Any
 from ..events.payloads import NodeKind, NodeStatus
 
 
-@dataclass
+@dataclass(slots=True)
 class NodeRecord:
     id: str
     parent_id: str | None

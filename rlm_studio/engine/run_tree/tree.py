@@ -7,16 +7,17 @@ at once from events (`from_events`) or from stored node records (`from_nodes`); 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from operator import add
+from operator import attrgetter
 from typing import Any, Literal
 
 from ..events import Event, event_from_dict
 from ..gc_paused import gc_paused
 from .fold import fold_event
 from .node import NodeRecord
-from .totals import FIELDS, Totals, contribution, make_totals
+from .totals import ERROR_STATUSES, Totals, contribution, cost_is_unknown, make_totals
 
 
 def as_event(event: Event | dict[str, Any]) -> Event:
@@ -297,31 +298,42 @@ class RunTree:
         return [(n, self.parent(n), self.row(n)) for n in self.walk()]
 
 
+_START_SEQ, _KIND, _STATUS, _DEPTH, _COST = (attrgetter(n) for n in ("start_seq", "kind", "status", "depth", "cost_usd"))
+_IN, _OUT, _CACHED, _REASONING = (attrgetter(n) for n in ("input_tokens", "output_tokens", "cached_tokens",
+                                                          "reasoning_tokens"))
+
+
 def subtree_totals(nodes: Iterable[NodeRecord], top_id: str) -> Totals:
-    """`RunTree.from_nodes(nodes).totals(top_id)` in one pass, without building the tree (what the writer
-    counts when a run finishes): nodes are placed as from_nodes places them, in opening order. The same
-    counts; the cost is summed in another order, so it may differ in its last bits."""
+    """`RunTree.from_nodes(nodes).totals(top_id)` without building the tree (what the writer counts when a run
+    finishes): nodes are placed as from_nodes places them, in opening order, and each figure is summed over
+    the placed nodes by column (what `contribution` adds, in C where it can be). The same counts; the cost
+    is summed in another order than the tree's, so it may differ in its last bits."""
     inside: dict[str, bool] = {}   # node id -> in top's subtree, for every node placed so far
-    vector: list[float] = [0] * len(FIELDS)
-    top: NodeRecord | None = None
-    max_depth = own_iterations = 0
-    for node in sorted(nodes, key=lambda n: n.start_seq):
+    placed: list[NodeRecord] = []
+    own_iterations = 0
+    for node in sorted(nodes, key=_START_SEQ):
         node_id = node.id
         if node_id in inside:
             continue
         parent = node.parent_id if node.parent_id in inside and node.parent_id != node_id else None
-        placed = inside[node_id] = node_id == top_id or (parent is not None and inside[parent])
-        if not placed:
-            continue
-        vector = list(map(add, vector, contribution(node)))
-        if node_id == top_id:    # placed first: every other node inside descends from it
-            top, max_depth = node, node.depth
-        else:
-            max_depth = max(max_depth, node.depth)
+        here = inside[node_id] = node_id == top_id or (parent is not None and inside[parent])
+        if here:
+            placed.append(node)
             if parent == top_id and node.kind == "iteration":
                 own_iterations += 1
-    if top is None:
+    if not placed:
         raise KeyError(f"no node {top_id!r} in these nodes")
+    top = placed[0]   # placed first: every other node inside descends from it
+    kinds = Counter(map(_KIND, placed))
+    statuses = Counter(map(_STATUS, placed))
+    costs = list(map(_COST, placed))
+    vector: list[float] = [
+        sum(map(_IN, placed)), sum(map(_OUT, placed)), sum(map(_CACHED, placed)), sum(map(_REASONING, placed)),
+        sum([0.0 if c is None else c for c in costs]),
+        sum(1 for n, c in zip(placed, costs, strict=True) if c is None and cost_is_unknown(n)),
+        kinds["subcall"], kinds["model_call"], kinds["cell"],
+        sum(1 for n in placed if n.kind == "run" and n.depth > 0) if kinds["run"] else 0,
+        kinds["iteration"], sum(statuses[s] for s in ERROR_STATUSES)]
     if top.kind != "run":
         own_iterations = 1 if top.kind == "iteration" else 0
-    return make_totals(vector, max_depth, node=top, own_iterations=own_iterations)
+    return make_totals(vector, max(map(_DEPTH, placed)), node=top, own_iterations=own_iterations)
