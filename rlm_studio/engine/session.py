@@ -304,8 +304,13 @@ class _Rlm:
         else:
             await asyncio.to_thread(write_context, self.context, path)
         limits = SandboxLimits(memory_mb=self.settings.sandbox_memory_mb, cell_timeout_s=self.settings.cell_timeout_s)
-        worker = await Worker.start(context_path=path, handler=self._handle, limits=limits,
-                                    isolation=self.settings.isolation)
+        worker: Worker | None = None
+        if isinstance(self.context, FileContext):   # one the app started when the document was loaded
+            from rlm_studio.sandbox.prewarm import take
+            worker = await take(path, limits, self.settings.isolation, self._handle)
+        if worker is None:
+            worker = await Worker.start(context_path=path, handler=self._handle, limits=limits,
+                                        isolation=self.settings.isolation)
         self.s._workers.add(worker)
         return worker
 

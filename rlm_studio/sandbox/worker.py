@@ -354,6 +354,24 @@ class Worker:
             raise
         return worker
 
+    def adopt(self, handler: RequestHandler, limits: SandboxLimits) -> None:
+        """Serve `handler` from now on, with `limits`' host-side values (the per-cell timeout): a worker started
+        ahead of its run (prewarm.py), whose worker-side limits the caller has checked are these."""
+        self._handler = handler
+        self._limits = limits.validated()
+
+    def kill_now(self) -> None:
+        """Kill the worker's processes at once, without the event loop (its loop has gone); close() is the
+        ordinary way."""
+        self._closed = True
+        if self._connection is not None:
+            try:
+                self._connection.kill()   # the process group first, then the sockets' transports
+            except RuntimeError:
+                pass   # the loop is closed, so its transports cannot be aborted: the processes are gone anyway
+        if self._scratch_dir is not None:
+            shutil.rmtree(self._scratch_dir, ignore_errors=True)
+
     # -- lifecycle ----------------------------------------------------------------------------
     async def _spawn(self) -> None:
         if self.isolation == "process" and self._scratch_dir is None:

@@ -671,4 +671,7 @@ class MainWindow(QMainWindow):
             except Exception:
                 pass
             self.store = None
+        from rlm_studio.sandbox import prewarm
+
+        prewarm.discard()   # a sandbox worker started for the loaded document (new_run_panel._prewarm)
         super().closeEvent(event)

@@ -105,6 +105,7 @@ class NewRunPanel(QWidget):
         super().__init__(parent)
         self.setAcceptDrops(True)
         self.documents: list[Any] = []   # rlm_studio.documents.Document
+        self._app_settings: Any = None
         self.job: DocumentLoadJob | None = None
         self.default_system_prompt = ""
         self._shown_default_prompt = ""  # the default the prompt box shows: the root model's own (see _model_prompt)
@@ -274,6 +275,7 @@ class NewRunPanel(QWidget):
 
     # -- settings in and out ----------------------------------------------------------------
     def apply_defaults(self, settings: Any, default_prompt: str, bundled_note: str) -> None:
+        self._app_settings = settings   # its sandbox settings: what a worker started before Run is started with
         self.default_system_prompt = default_prompt
         self.bundled_note = bundled_note
         self.root_model.set_spec(settings.root_model)
@@ -343,6 +345,32 @@ class NewRunPanel(QWidget):
     def set_running(self, running: bool) -> None:
         self.run_button.setEnabled(not running)
         self.stop_button.setEnabled(running)
+        if not running:
+            self._prewarm()   # the next question about the same document
+
+    def _prewarm(self) -> None:
+        """A lone document kept in a context file: start its sandbox worker now (it decodes the whole text into
+        `context`, about half a second of CPU a GB), so Run finds it ready; else close any such worker."""
+        import asyncio
+
+        docs = self.documents
+        context = getattr(docs[0], "context", None) if len(docs) == 1 else None
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return   # no event loop (a panel on its own): nothing to start a worker with
+        from rlm_studio.sandbox import prewarm
+
+        if context is None:
+            prewarm.discard()
+            return
+        from rlm_studio.engine.settings import RunSettings
+        from rlm_studio.sandbox import SandboxLimits
+
+        settings = self._app_settings
+        limits = SandboxLimits(memory_mb=RunSettings.sandbox_memory_mb,
+                               cell_timeout_s=getattr(settings, "cell_timeout_s", RunSettings.cell_timeout_s))
+        prewarm.prewarm(context.path, limits, getattr(settings, "isolation", RunSettings.isolation))
 
     # -- documents --------------------------------------------------------------------------
     def choose_files(self) -> None:
@@ -490,6 +518,7 @@ class NewRunPanel(QWidget):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.doc_table.setItem(row, col, item)
         self._update_total()
+        self._prewarm()
 
     def _update_total(self) -> None:
         chars = sum(d.chars for d in self.documents)
