@@ -59,13 +59,15 @@ def _close(node: NodeRecord, event: Event, status: NodeStatus) -> None:
     node.duration_ms = max(0.0, (event.ts - node.started_ts) * 1000.0)
 
 
-def _opened(nodes: Nodes, event: Event) -> NodeRecord:
+def _opened(nodes: Nodes, event: Event, label: str = "", summary: str = "", model: str = "") -> NodeRecord:
     """A new node under the event's parent, with the parent's depth and iteration."""
     assert event.opens is not None
     parent = nodes.get(event.parent_id or "")
-    return NodeRecord(id=event.node_id, parent_id=event.parent_id, kind=event.opens,
-                      depth=parent.depth if parent else 0, order=event.seq, started_ts=event.ts,
-                      start_seq=event.seq, iteration=parent.iteration if parent else None)
+    if parent is None:
+        return NodeRecord.opened(event.node_id, event.parent_id, event.opens, 0, event.seq, event.ts, None,
+                                 label, summary, model)
+    return NodeRecord.opened(event.node_id, event.parent_id, event.opens, parent.depth, event.seq, event.ts,
+                             parent.iteration, label, summary, model)
 
 
 def _run_started(nodes: Nodes, e: RunStarted) -> NodeRecord:
@@ -97,11 +99,8 @@ def _cell_started(nodes: Nodes, e: CellStarted) -> NodeRecord:
 
 
 def _subcall_started(nodes: Nodes, e: SubcallStarted) -> NodeRecord:
-    node = _opened(nodes, e)
-    node.model = e.model
-    node.label = e.via if e.batch_index is None else f"{e.via}[{e.batch_index}]"
-    node.summary = first_line(e.prompt)
-    return node
+    return _opened(nodes, e, e.via if e.batch_index is None else f"{e.via}[{e.batch_index}]", first_line(e.prompt),
+                   e.model)
 
 
 def _final_answer(nodes: Nodes, e: FinalAnswer) -> NodeRecord:
@@ -123,9 +122,12 @@ def _count(value: object) -> int:
 def _call_finished(node: NodeRecord, e: ModelCallFinished | SubcallFinished) -> None:
     # the usage dict read in place (what Usage.from_dict gives, without making one per call)
     usage = e.usage or {}
-    node.input_tokens, node.output_tokens = _count(usage.get("input_tokens")), _count(usage.get("output_tokens"))
-    node.cached_tokens = _count(usage.get("cached_tokens"))
-    node.reasoning_tokens = _count(usage.get("reasoning_tokens"))
+    get = usage.get
+    inp, out, cached, reasoning = get("input_tokens"), get("output_tokens"), get("cached_tokens"), get("reasoning_tokens")
+    node.input_tokens = inp if type(inp) is int else _count(inp)   # the usual int without a call
+    node.output_tokens = out if type(out) is int else _count(out)
+    node.cached_tokens = cached if type(cached) is int else _count(cached)
+    node.reasoning_tokens = reasoning if type(reasoning) is int else _count(reasoning)
     node.tokens_estimated, node.cost_usd = bool(usage.get("estimated")), e.cost_usd
     if e.model:
         node.model = e.model
@@ -219,14 +221,24 @@ def apply_event(nodes: Nodes, event: Event) -> NodeRecord | None:
 
 def fold_event(nodes: Nodes, event: Event) -> NodeRecord | None:
     """`apply_event` with the run tree's rules: a node opens once (a duplicated opening event is ignored, as is
-    one without a node id), and a closed node's record never changes (copies of a tree share it)."""
-    found = nodes.get(event.node_id)
-    if event.opens is not None:
-        if not event.node_id or found is not None:
+    one without a node id), and a closed node's record never changes (copies of a tree share it). Written out
+    (one lookup per table and of the node): it runs for every event a writer stores."""
+    cls = type(event)
+    opener = _OPEN.get(cls)
+    if opener is not None:
+        if not event.node_id or event.node_id in nodes:
             return None
-    elif found is None or found.end_seq is not None:
+        node = opener(nodes, event)
+        nodes[node.id] = node
+        return node
+    closer = _CLOSE.get(cls)
+    if closer is None or event.opens is not None:
         return None
-    return apply_event(nodes, event)
+    found = nodes.get(event.node_id)
+    if found is None or found.end_seq is not None:
+        return None
+    closer(found, event)
+    return found
 
 
 def fold_nodes(events: Iterable[Event]) -> Nodes:
