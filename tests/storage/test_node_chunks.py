@@ -105,3 +105,26 @@ def test_deleting_a_run_deletes_its_chunks_and_keeps_the_others(store: Store) ->
     runs = {r for (r,) in store._conn.execute("SELECT DISTINCT run_id FROM node_chunks")}
     assert runs == {"kept"}
     assert count_chunked_nodes(store._conn, "kept") > 0
+
+
+def test_the_live_writer_moves_sub_calls_into_chunks_as_they_finish_across_its_batches(store: Store) -> None:
+    """The writer thread keeps its fold between batches (no reload): flushing after every 23 events puts many
+    sub-calls' start and finish in different batches."""
+    events = wide_run(600, run_id="live")
+    writer = store.writer()
+    saw_running = 0
+    for start in range(0, len(events), 23):
+        for event in events[start:start + 23]:
+            writer.append(event)
+        writer.flush()
+        running = store._conn.execute("SELECT count(*) FROM nodes WHERE run_id = 'live' AND kind = 'subcall' "
+                                      "AND status = 'running'").fetchone()[0]
+        finished = store._conn.execute("SELECT count(*) FROM nodes WHERE run_id = 'live' AND kind = 'subcall' "
+                                       "AND status != 'running'").fetchone()[0]
+        assert finished == 0    # a finished sub-call is only in a chunk
+        saw_running = max(saw_running, running)
+    writer.close()
+    assert saw_running > 0 and running == 0
+    live = _live(events)
+    assert _records(store.load_tree("live")) == _records(live)
+    assert count_chunked_nodes(store._conn, "live") == sum(1 for n in live.nodes.values() if n.kind == "subcall")
