@@ -7,6 +7,8 @@ unpickles anything from the worker: messages are length-prefixed JSON over an in
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import json
 import os
 import shutil
@@ -36,6 +38,18 @@ START_TIMEOUT_PER_GB_S = 60.0     # and for each GB of context file it maps and 
 HARD_KILL_GRACE_S = 2.0     # after a time limit or an interrupt, how long a cell may ignore the stop
 STDERR_TAIL_BYTES = 64 * 1024  # the worker's stderr is read as it comes; only its end is kept (for error messages)
 MAX_OUTSTANDING_REQUESTS = 256  # sub-calls in flight from one worker (its threads are capped at max_processes)
+
+
+_SPAWNER: list[concurrent.futures.ThreadPoolExecutor] = []
+
+
+def _spawner() -> concurrent.futures.ThreadPoolExecutor:
+    """The one thread that starts workers, off the event loop's: Popen waits until the child has exec'd, which
+    on a busy machine took the window's thread 30-55 ms. It lives as long as the app, since bwrap's
+    --die-with-parent and the shim's PR_SET_PDEATHSIG fire when the thread that started them ends."""
+    if not _SPAWNER:
+        _SPAWNER.append(concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="rlm-sandbox-spawn"))
+    return _SPAWNER[0]
 
 
 class WorkerStartError(RuntimeError):
@@ -386,11 +400,24 @@ class Worker:
         config = {"context_path": plan.context_path, "drop_to_uid": plan.drop_to_uid, "cwd": plan.worker_cwd,
                   "parent_death_signal": plan.parent_death_signal, "limits": self._limits.for_worker()}
         connection = _Connection(self)
-        try:
-            connection.process = subprocess.Popen(
+        loop = asyncio.get_running_loop()
+
+        def popen() -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
                 plan.argv + [str(fd) for fd in child_fds] + [json.dumps(config)],
                 pass_fds=child_fds, env=plan.env, cwd=plan.cwd, stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+
+        spawned = loop.run_in_executor(_spawner(), popen)
+        try:
+            process = connection.process = await asyncio.shield(spawned)
+        except asyncio.CancelledError:
+            with contextlib.suppress(OSError):   # it may have started: end it before giving up
+                connection.process = await spawned
+                connection.kill()
+            control_host.close()
+            rpc_host.close()
+            raise
         except OSError as exc:
             control_host.close()
             rpc_host.close()
@@ -398,12 +425,11 @@ class Worker:
         finally:
             control_child.close()
             rpc_child.close()
-        loop = asyncio.get_running_loop()
-        await loop.connect_read_pipe(lambda: connection.stderr, connection.process.stderr)
+        self._connection = connection   # from here close() ends it, even if this start is cancelled
+        await loop.connect_read_pipe(lambda: connection.stderr, process.stderr)
         for side, sock in ((connection.control, control_host), (connection.rpc, rpc_host)):
             sock.setblocking(False)
             await loop.create_unix_connection(_factory(side), sock=sock)
-        self._connection = connection
         timed_out = False
         try:
             ready = await asyncio.wait_for(asyncio.shield(connection.ready), self._start_timeout)

@@ -109,3 +109,45 @@ def test_a_run_on_the_file_context_runs_its_cells_in_the_prewarmed_worker(tmp_pa
         assert prewarm.held() == 0 and await _gone(held)      # the run took it, and closed it when it ended
 
     run(go(), timeout=90)
+
+
+def _children():
+    """Live (not yet reaped, not zombie) child processes of this process, from every thread's children list."""
+    import os
+    from pathlib import Path
+
+    pids = set()
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        try:
+            pids.update(int(p) for p in (task / "children").read_text().split())
+        except OSError:
+            continue
+    alive = set()
+    for pid in pids:
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                alive.add(pid)
+        except OSError:
+            continue
+    return alive
+
+
+def test_a_prewarm_discarded_while_its_worker_starts_leaves_no_process(tmp_path):
+    context = _document(tmp_path, lines=200_000)
+
+    async def go():
+        before = _children()
+        prewarm.prewarm(context.path, SandboxLimits(), "bwrap")
+        task = _held_task()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 30
+        while not (_children() - before) and not task.done() and loop.time() < deadline:
+            await asyncio.sleep(0.001)          # until its process exists
+        assert not task.done(), "the worker was ready before the test could discard it"
+        prewarm.discard()
+        await asyncio.gather(task, return_exceptions=True)
+        while (_children() - before) and loop.time() < deadline:
+            await asyncio.sleep(0.01)
+        assert not (_children() - before)
+
+    run(go(), timeout=60)
