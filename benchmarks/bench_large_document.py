@@ -11,8 +11,11 @@ memory is that process's own:
 - `app`: the desktop app itself (offscreen): the New run panel loads the file (a file-backed context from 64 MB,
   written into the data folder by the load thread, with progress), then Run; a 5 ms QTimer heartbeat measures
   the UI thread's longest gap while loading and while the run starts (and, before loading, with nothing to
-  do: the machine's own share of it), and the UI thread's own CPU time within its longest-working gap (what
-  it did itself, which a loaded machine does not inflate). Also printed for it: the time to keep
+  do: the machine's own share of it), from Run to the first cell ("run start") and over the whole run (to the
+  document kept in the database), and the UI thread's own CPU time within its longest-working gap (what
+  it did itself, which a loaded machine does not inflate). `--think S` waits S seconds between the load's end
+  and Run, as a user writing the question does: the app starts the document's sandbox worker when the load
+  ends (sandbox/prewarm.py), so with a pause the first cell no longer waits for the 1 GB decode. Also printed for it: the time to keep
   the document in the database after the run (sha256 + zlib, streamed) and to restore it from there into a
   context file (what a fork or follow-up in a later session does first).
 
@@ -249,13 +252,19 @@ def measure_app(path: Path) -> dict[str, float]:
         gaps.clear()
         busy.clear()
         backed = hasattr(panel.documents[0], "context")
+        await asyncio.sleep(float(os.environ.get("RLM_BENCH_THINK_S", "0")))   # --think: the user writes the question
+        think_stall = max(gaps, default=0.0)        # the window while the document's worker starts (if it does)
+        gaps.clear()
+        busy.clear()
         panel.question.setPlainText("How many characters?")
         panel.root_model.set_spec(f"script:{script}")
         run_started = time.perf_counter()
         if tracer is not None:
             tracer.mark("run started")
+            before_modules = set(sys.modules)
         task = asyncio.ensure_future(window.run_once())
         first_cell = finished = None
+        start_stall = start_busy = float("nan")
         finished_cpu = 0.0
         printed: list[str] = []
         while not task.done():
@@ -263,6 +272,9 @@ def measure_app(path: Path) -> dict[str, float]:
             if first_cell is None and (cells := [e for e in events if e.kind == "cell_finished"]):
                 first_cell = time.perf_counter() - run_started
                 printed = cells[0].stdout.split()
+                start_stall, start_busy = max(gaps, default=0.0), max(busy, default=0.0)   # Run to the first cell
+                if tracer is not None:   # imported on some thread between Run and the first cell: not warmed up
+                    print(f"-- imported after Run: {sorted(set(sys.modules) - before_modules)}", file=sys.stderr)
             if finished is None and any(e.kind == "run_finished" for e in events):
                 finished = time.perf_counter()
                 finished_cpu = time.process_time() + children_cpu()
@@ -291,9 +303,10 @@ def measure_app(path: Path) -> dict[str, float]:
             restore_cpu_s = time.process_time() + children_cpu() - cpu
             await asyncio.get_running_loop().run_in_executor(None, restored.path.unlink)   # 1 GB: 60-90 ms
             stages["after_restore"] = peak_mb()
-        return {"load_s": load_s, "load_stall_ms": load_stall * 1000, "idle_stall_ms": idle_stall * 1000,
+        return {"load_s": load_s, "load_stall_ms": load_stall * 1000, "think_stall_ms": think_stall * 1000, "idle_stall_ms": idle_stall * 1000,
                 "load_ui_cpu_ms": load_busy * 1000, "load_call_cpu_ms": call_cpu * 1000, "run_ui_cpu_ms": run_busy * 1000, "first_cell_s": first_cell or float("nan"),
-                "run_stall_ms": run_stall * 1000, "keep_s": kept_s, "restore_s": restore_s, "load_cpu_s": load_cpu_s,
+                "run_stall_ms": run_stall * 1000,
+                "start_stall_ms": start_stall * 1000, "start_ui_cpu_ms": start_busy * 1000, "keep_s": kept_s, "restore_s": restore_s, "load_cpu_s": load_cpu_s,
                 "keep_cpu_s": keep_cpu_s, "restore_cpu_s": restore_cpu_s,
                 "len": int(printed[0]), "worker_peak_mb": int(printed[1]) / 1024, "file_backed": float(backed),
                 **{f"peak_mb_{k}": v - baseline for k, v in stages.items()}}
@@ -317,12 +330,16 @@ def main() -> None:
     parser.add_argument("--sizes", default="10,100", help="MB, comma-separated (the issue's three: 10,100,1000)")
     parser.add_argument("--ways", default="file,str,app")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="app: seconds between the load's end and Run (a user writing the question; the app "
+                             "starts the document's sandbox worker when the load ends)")
     parser.add_argument("--child", nargs=2, metavar=("PATH", "HOW"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child = measure_app if args.child[1] == "app" else (lambda p: measure(p, args.child[1]))
         print(json.dumps(child(Path(args.child[0]))), flush=True)
         os._exit(0)   # Qt's worker threads would abort a normal interpreter exit
+    os.environ["RLM_BENCH_THINK_S"] = str(args.think)
     rows = []
     for mb in [int(s) for s in args.sizes.split(",")]:
         path = make_document(mb)
@@ -336,10 +353,12 @@ def main() -> None:
         print(json.dumps(rows, indent=2))
         return
     print(f"{'MB':>6} {'way':>5} {'load s':>8} {'first cell s':>13} {'host peak - base':>17} {'worker peak MB':>15}"
-          f"  {'app: UI stall idle / load / run ms':>35} {'(UI CPU ms)':>12} {'load CPU s':>10} {'keep s (CPU)':>13} {'restore s (CPU)':>16}")
+          f"  {'app: UI stall idle / load / run start / whole run ms':>52} {'(UI CPU ms)':>16} {'load CPU s':>10} "
+          f"{'keep s (CPU)':>13} {'restore s (CPU)':>16}")
     for r in rows:
-        app = (f"  {r['idle_stall_ms']:>15,.0f} / {r['load_stall_ms']:>6,.0f} / {r['run_stall_ms']:>6,.0f} "
-               f"({r['load_ui_cpu_ms']:.0f} / {r['run_ui_cpu_ms']:.0f}) "
+        app = (f"  {r['idle_stall_ms']:>20,.0f} / {r['load_stall_ms']:>6,.0f} / {r['start_stall_ms']:>6,.0f} / "
+               f"{r['run_stall_ms']:>6,.0f} ({r['load_ui_cpu_ms']:.0f} / {r['start_ui_cpu_ms']:.0f} / "
+               f"{r['run_ui_cpu_ms']:.0f}) "
                f"{r['load_cpu_s']:>10.2f} {r['keep_s']:>6.2f} ({r['keep_cpu_s']:.2f}) "
                f"{r['restore_s']:>8.2f} ({r['restore_cpu_s']:.2f})" if r["how"] == "app" else "")
         print(f"{r['mb']:>6} {r['how']:>5} {r['load_s']:>8.2f} {r['first_cell_s']:>13.2f} "
