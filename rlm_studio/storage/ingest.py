@@ -41,7 +41,7 @@ NODE_COLUMNS = ("run_id", "id", "parent_id", "kind", "depth", "order", "label", 
                 "output_tokens", "cached_tokens", "reasoning_tokens", "tokens_estimated", "cost_usd",
                 "start_seq", "end_seq", "extra")
 _QUOTED_NODE_COLUMNS = ", ".join('"' + c + '"' for c in NODE_COLUMNS)
-_NODE_SQL = (f"INSERT OR REPLACE INTO nodes ({_QUOTED_NODE_COLUMNS}) "
+_NODE_SQL = (f"INSERT OR REPLACE INTO node_rows ({_QUOTED_NODE_COLUMNS}) "
              f"VALUES ({', '.join('?' * len(NODE_COLUMNS))})")
 
 
@@ -120,7 +120,7 @@ class Ingest:
             state.root_node_id = row[0]
             state.warnings = json.loads(row[1] or "[]")
             state.subcall_rows.update(r[0] for r in conn.execute(
-                "SELECT id FROM nodes WHERE run_id = ? AND kind = ?", (run_id, CHUNKED_NODE_KIND)))
+                "SELECT id FROM node_rows WHERE run_id = ? AND kind = ?", (run_id, CHUNKED_NODE_KIND)))
             nodes = state.nodes
             for event in read_events(conn, run_id):
                 fold_event(nodes, event)
@@ -208,7 +208,7 @@ class Ingest:
         conn.executemany(_NODE_SQL, rows)
         if state.subcall_rows:
             moved = [(run_id, r.id) for r in finished if r.id in state.subcall_rows]
-            conn.executemany("DELETE FROM nodes WHERE run_id = ? AND id = ?", moved)
+            conn.executemany("DELETE FROM node_rows WHERE run_id = ? AND id = ?", moved)
             state.subcall_rows.difference_update(node_id for _, node_id in moved)
         store_node_chunks(conn, run_id, finished)
 

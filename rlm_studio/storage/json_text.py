@@ -45,9 +45,10 @@ def encode_json(value: Any) -> str:
         data = _dumps(value, option=_OPTIONS)
     except TypeError:   # orjson.JSONEncodeError is one
         return standard_json(value)
-    if b"null" in data:   # perhaps a NaN or infinity made null
+    text = data.decode()
+    if "null" in text:   # perhaps a NaN or infinity made null
         return standard_json(value)
-    return data.decode()
+    return text
 
 
 def encode_json_rows(rows: Any, strict: bool = False) -> str:

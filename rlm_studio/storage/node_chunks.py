@@ -1,11 +1,11 @@
 """Finished sub-call nodes stored in chunks: one `node_chunks` row holds up to CHUNK_NODES of a run's.
 
-A large run is mostly sub-calls, and a 24-column `nodes` row each cost more to store than the sub-call's two
+A large run is mostly sub-calls, and a 24-column row each cost more to store than the sub-call's two
 events. A finished node's record never changes again (the fold's rule), so the writer stores the sub-calls a
 batch finished as one JSON array of rows, with the names of their columns (a column added later reads as its
-default from older chunks). A running sub-call keeps a `nodes` row until it finishes; that row is deleted when
-its record moves into a chunk. Every reader of a run's nodes reads both tables (a file written before
-migration 10 has no chunks and reads as before).
+default from older chunks). A running sub-call keeps a `node_rows` row until it finishes; that row is deleted
+when its record moves into a chunk. Every reader of a run's nodes reads both tables; the `nodes` view shows
+both as one row per node (migration_node_chunks.py).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def node_chunk_rows(run_id: str, records: Sequence[NodeRecord]) -> list[tuple[An
 
 
 def _encoded(rows: list[tuple[Any, ...]]) -> str:
-    """The rows' JSON; a number a `nodes` row could not hold is refused as SQLite refuses it (the writer then
+    """The rows' JSON; a number a `node_rows` row could not hold is refused as SQLite refuses it (the writer then
     stores the batch event by event and loses only the event that made it, as before chunks)."""
     try:
         return encode_json_rows(rows, strict=True)

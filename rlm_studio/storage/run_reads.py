@@ -35,7 +35,7 @@ def column_tree(conn: sqlite3.Connection, run_id: str) -> ColumnTree:
     """The run's tree from its node rows and chunks, in opening order. Without chunks the rows are read in
     chunks into columns, so the cyclic GC (run by the app's UI thread meanwhile) never walks a large run's
     row tuples; with them the rows are merged first (opening a large run is a bulk build: no GC runs)."""
-    cursor = conn.execute(f"SELECT {_TREE_SELECT} FROM nodes WHERE run_id = ? ORDER BY start_seq, id", (run_id,))
+    cursor = conn.execute(f"SELECT {_TREE_SELECT} FROM node_rows WHERE run_id = ? ORDER BY start_seq, id", (run_id,))
     chunked: list[Any] = chunked_node_rows(conn, run_id)
     if chunked:
         for row in chunked:   # a sub-call's extra is in its events, read with its details (as _TREE_SELECT)

@@ -134,7 +134,7 @@ class Store:
             """UPDATE runs SET status = 'interrupted', ended_at = ?, duration_ms = ?, writer_pid = NULL
                WHERE id = ?""", (ended, max(0.0, (ended - created) * 1000.0), run_id))
         update_run_totals(conn, run_id, totals)
-        conn.execute("UPDATE nodes SET status = 'interrupted' WHERE run_id = ? AND status = 'running'", (run_id,))
+        conn.execute("UPDATE node_rows SET status = 'interrupted' WHERE run_id = ? AND status = 'running'", (run_id,))
 
     # -- reading -----------------------------------------------------------------------------
     def resolve_run_id(self, prefix: str) -> str:
@@ -267,7 +267,7 @@ class Store:
     def load_nodes(self, run_id: str) -> list[dict[str, Any]]:
         run_id = self.resolve_run_id(run_id)
         with self._lock:
-            cursor = self._conn.execute('SELECT * FROM nodes WHERE run_id = ? ORDER BY "order", id', (run_id,))
+            cursor = self._conn.execute('SELECT * FROM node_rows WHERE run_id = ? ORDER BY "order", id', (run_id,))
             names = [c[0] for c in cursor.description]
             rows = [dict(zip(names, values)) for values in cursor]
             chunked = node_chunks.chunked_node_rows(self._conn, run_id)

@@ -41,8 +41,8 @@ def test_sub_calls_finished_across_batches_read_back_as_the_live_tree_has_them(s
     subcalls = sum(1 for n in live.nodes.values() if n.kind == "subcall")
     assert subcalls > 1000
     assert count_chunked_nodes(conn, "wide") == subcalls
-    assert conn.execute("SELECT count(*) FROM nodes WHERE run_id = 'wide' AND kind = 'subcall'").fetchone()[0] == 0
-    assert conn.execute("SELECT count(*) FROM nodes WHERE run_id = 'wide'").fetchone()[0] == len(live.nodes) - subcalls
+    assert conn.execute("SELECT count(*) FROM node_rows WHERE run_id = 'wide' AND kind = 'subcall'").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM node_rows WHERE run_id = 'wide'").fetchone()[0] == len(live.nodes) - subcalls
 
     stored = store.load_tree("wide")
     assert _records(stored) == _records(live)
@@ -117,9 +117,9 @@ def test_the_live_writer_moves_sub_calls_into_chunks_as_they_finish_across_its_b
         for event in events[start:start + 23]:
             writer.append(event)
         writer.flush()
-        running = store._conn.execute("SELECT count(*) FROM nodes WHERE run_id = 'live' AND kind = 'subcall' "
+        running = store._conn.execute("SELECT count(*) FROM node_rows WHERE run_id = 'live' AND kind = 'subcall' "
                                       "AND status = 'running'").fetchone()[0]
-        finished = store._conn.execute("SELECT count(*) FROM nodes WHERE run_id = 'live' AND kind = 'subcall' "
+        finished = store._conn.execute("SELECT count(*) FROM node_rows WHERE run_id = 'live' AND kind = 'subcall' "
                                        "AND status != 'running'").fetchone()[0]
         assert finished == 0    # a finished sub-call is only in a chunk
         saw_running = max(saw_running, running)
@@ -128,3 +128,22 @@ def test_the_live_writer_moves_sub_calls_into_chunks_as_they_finish_across_its_b
     live = _live(events)
     assert _records(store.load_tree("live")) == _records(live)
     assert count_chunked_nodes(store._conn, "live") == sum(1 for n in live.nodes.values() if n.kind == "subcall")
+
+
+def test_the_nodes_view_shows_every_node_as_one_row_with_its_stored_values(store: Store) -> None:
+    """Anyone's own SQL over `nodes` (as before chunks) sees chunked sub-calls as rows, values as a row holds them."""
+    events = wide_run(400, run_id="view")
+    for start in range(0, len(events), 57):
+        store.ingest_events(events[start:start + 57])
+    conn = store._conn
+    cursor = conn.execute('SELECT * FROM nodes WHERE run_id = ? ORDER BY "order", id', ("view",))
+    names = [d[0] for d in cursor.description]
+    from_view = [dict(zip(names, row, strict=True)) for row in cursor]
+    loaded = store.load_nodes("view")
+    assert len(from_view) == len(loaded) == len(_live(events).nodes)
+    assert count_chunked_nodes(conn, "view") > 100
+    for row, node in zip(from_view, loaded, strict=True):
+        assert type(row["tokens_estimated"]) is int and type(row["extra"]) is str
+        assert {**row, "tokens_estimated": bool(row["tokens_estimated"]), "extra": json.loads(row["extra"])} == node
+    counts = dict(conn.execute("SELECT kind, count(*) FROM nodes WHERE run_id = 'view' GROUP BY kind").fetchall())
+    assert counts["subcall"] == sum(1 for n in _live(events).nodes.values() if n.kind == "subcall")

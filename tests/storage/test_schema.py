@@ -17,7 +17,7 @@ EXPECTED_COLUMNS = {
              "cost_unknown", "max_depth_reached", "duration_ms", "answer", "parent_run_id", "fork_node_id", "name",
              "note", "system_prompt", "root_node_id", "app_version", "writer_pid", "writer_host", "heartbeat_at",
              "findings_at", "totals", "damage"],
-    "nodes": ["run_id", "id", "parent_id", "kind", "depth", "order", "label", "summary", "model", "status", "error",
+    "node_rows": ["run_id", "id", "parent_id", "kind", "depth", "order", "label", "summary", "model", "status", "error",
               "iteration", "started_ts", "ended_ts", "duration_ms", "input_tokens", "output_tokens",
               "cached_tokens", "reasoning_tokens", "tokens_estimated", "cost_usd", "start_seq", "end_seq", "extra"],
     "blobs": ["hash", "size", "compressed", "data"],
@@ -35,6 +35,13 @@ EXPECTED_COLUMNS = {
                     "score", "answer", "expected", "cost_usd", "cost_unknown", "input_tokens", "output_tokens",
                     "duration_ms", "model_ms", "run_status", "error"],
 }
+
+
+def test_the_nodes_view_has_the_columns_the_nodes_table_had(store):
+    views = {r[0] for r in store._conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
+    assert views == {"nodes"}
+    columns = [d[0] for d in store._conn.execute("SELECT * FROM nodes LIMIT 0").description]
+    assert columns == EXPECTED_COLUMNS["node_rows"]
 
 
 def test_columns_of_each_table_are_the_expected_ones(store):
