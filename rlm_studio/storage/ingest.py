@@ -32,7 +32,7 @@ from .event_chunks import CHUNKED_KINDS, store_chunks
 from .event_codec import event_row, read_events
 from .json_text import encode_json
 from .node_chunks import CHUNKED_NODE_KIND, store_node_chunks
-from .text_safety import storable_event, storable_row
+from .text_safety import event_row_storable, storable_event
 
 SEARCH_MAX_CHARS = 100_000      # a longer text is searchable by its first 100,000 characters
 
@@ -157,9 +157,7 @@ class Ingest:
                 collector = found
                 chunk_rows = chunked.setdefault(run_id, [])
             row = event_row(event, collector)
-            # the cheap test first: ASCII texts are always storable (the run id was checked above)
-            if collector.unstorable or not (row[7].isascii() and row[5].isascii()
-                                            and (row[6] is None or row[6].isascii())) and not storable_row(row):
+            if collector.unstorable or not event_row_storable(row):   # (the run id was checked above)
                 # a lone surrogate would make SQLite refuse the whole batch: the event is stored with escapes
                 event = storable_event(event)
                 collector.unstorable = False

@@ -38,6 +38,17 @@ def storable_row(row: tuple[object, ...]) -> bool:
     return True
 
 
+def event_row_storable(row: tuple[object, ...]) -> bool:
+    """`storable_row` for an `events` row (run_id, seq, kind, v, ts, node_id, parent_id, payload) whose run id
+    the caller has checked, the usual all-ASCII case first: its kind is a class's constant, so the node and
+    parent ids and the payload are its only other texts."""
+    node_id, parent_id, payload = row[5], row[6], row[7]
+    if isinstance(payload, str) and isinstance(node_id, str) and payload.isascii() and node_id.isascii() \
+            and (parent_id is None or isinstance(parent_id, str) and parent_id.isascii()):
+        return True
+    return storable_row(row)
+
+
 def _is_storable(value: object) -> bool:
     """True when no string inside `value` (dict keys included) holds a lone surrogate."""
     if isinstance(value, str):
