@@ -166,3 +166,36 @@ def test_the_bundled_model_files_are_found_inside_the_app(frozen_app: FrozenApp,
         assert sorted(p.name for p in bundled.glob("*.gguf")) == [p.name for p in shipped]
     else:
         assert adapter == ""
+
+
+def test_a_large_document_is_kept_and_restored_by_the_frozen_apps_own_helper_processes(frozen_app: FrozenApp,
+                                                                                      tmp_path: Path) -> None:
+    """From 64 MB a text stays a file from loading to the sandbox; after the run it is kept in the database by a
+    child process, and a follow-up in a new process restores it by another: the frozen app starts both as itself
+    (`-m rlm_studio.storage.stream_child`), as it does the New run panel's loader child."""
+    doc = tmp_path / "big.txt"
+    filler = "Record: nothing to report on this line; the inspector signed it off.\n" * 16384
+    with doc.open("w", encoding="utf-8") as out:
+        while out.tell() < (65 << 20):
+            out.write(filler)
+        out.write("The vault code is 7731.\n")
+    script = {"responses": ["```repl\nimport re\ncode = re.search(r'vault code is (\\d+)', context).group(1)\n"
+                            "print(len(context))\n```", "FINAL_VAR(code)"]}
+    _, model = write_inputs(tmp_path, script)
+    db, home = tmp_path / "runs.db", tmp_path / "home"
+    done = run_app(frozen_app.exe, "run", "--context", str(doc), "--question", "What is the vault code?",
+                   "--root-model", model, "--db", str(db), "--json", home=home, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout)
+    assert result["status"] == "completed" and result["answer"] == "7731", result
+    with sqlite3.connect(db) as conn:
+        kept = conn.execute("select max(size) from blobs").fetchone()[0]
+    assert kept == doc.stat().st_size           # the document's text, kept whole by the helper process
+
+    script_again = {"responses": ["```repl\nfound = str(context.count('vault code is 7731'))\n```", "FINAL_VAR(found)"]}
+    (tmp_path / "again.json").write_text(json.dumps(script_again), encoding="utf-8")   # a new process: restored
+    again = run_app(frozen_app.exe, "ask", result["run_id"], "Is the code there once?", "--root-model",
+                    f"script:{tmp_path / 'again.json'}", "--db", str(db), "--json", home=home, timeout=600)
+    assert again.returncode == 0, again.stderr[-3000:]
+    follow_up = json.loads(again.stdout)
+    assert follow_up["status"] == "completed" and follow_up["answer"] == "1", follow_up
