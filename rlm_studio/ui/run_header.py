@@ -47,6 +47,8 @@ class RunHeader(QWidget):
         self.answer_area.setFrameShape(QFrame.Shape.NoFrame)
         self.answer_area.setFixedHeight(20)
         self.answer_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.answer_area.viewport()   # PySide makes Python types (and their enums) on first use: this first
+        # viewport() call of the app made some 36 (about 8 ms of the UI thread), at a run's start; now here
         for widget in (self.question, self.lineage, self.answer_area, self.totals, self.sandbox):
             layout.addWidget(widget)
         self.figures: dict[str, Any] = {}  # the figures shown, by name (see RunSummary.figures)

@@ -48,6 +48,8 @@ class RunTreeModel(QAbstractItemModel):
 
     def __init__(self, tree: RunTree | None = None, parent: QObject | None = None):
         super().__init__(parent)
+        QBrush(QColor())   # the app's first QBrush(QColor) makes QGradient's enums (PySide makes them on first
+        # use): here, when the window is built, instead of in data() as a run starts
         self._tree = tree or RunTree()
         self._ids: list[str] | tuple[str, ...] = []   # internal id (int) -> node id
         self._serial: dict[str, int] = {}              # node id -> internal id
