@@ -69,6 +69,9 @@ async def take(path: Path, limits: SandboxLimits, isolation: str, handler: Reque
         worker = await found.task   # a cancelled run cancels the start too, which closes what it had started
     except Exception:
         return None
+    if not worker._alive():   # it ended while it waited (killed, out of memory): the run starts its own
+        await worker.close()
+        return None
     worker.adopt(handler, limits)
     return worker
 

@@ -151,3 +151,19 @@ def test_a_prewarm_discarded_while_its_worker_starts_leaves_no_process(tmp_path)
         assert not (_children() - before)
 
     run(go(), timeout=60)
+
+
+def test_a_prewarmed_worker_that_died_while_it_waited_is_not_given_to_the_run(tmp_path):
+    """Its first cell would otherwise report a crash "between cells" the run never had: the run starts its own."""
+    context = _document(tmp_path)
+
+    async def go():
+        limits = SandboxLimits()
+        prewarm.prewarm(context.path, limits, "bwrap")
+        held = await _held_task()
+        held._connection.process.kill()
+        await asyncio.to_thread(held._connection.process.wait)
+        assert await prewarm.take(context.path, limits, "bwrap", echo_handler) is None
+        assert prewarm.held() == 0
+
+    run(go(), timeout=60)
