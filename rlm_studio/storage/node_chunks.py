@@ -79,6 +79,3 @@ def _in_field_order(names: list[str], rows: list[list[Any]]) -> list[list[Any]]:
     picks = [(where.get(name), _DEFAULTS[name]) for name in NODE_FIELDS]
     return [[row[i] if i is not None else (dict(d) if isinstance(d, dict) else d) for i, d in picks] for row in rows]
 
-
-def count_chunked_nodes(conn: sqlite3.Connection, run_id: str) -> int:
-    return int(conn.execute("SELECT coalesce(sum(count), 0) FROM node_chunks WHERE run_id = ?", (run_id,)).fetchone()[0])

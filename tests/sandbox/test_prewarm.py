@@ -8,7 +8,7 @@ from rlm_studio.engine.session import RlmSession
 from rlm_studio.engine.settings import RunSettings
 from rlm_studio.sandbox import FileContext, SandboxLimits, prewarm
 
-from .helpers import echo_handler, run
+from .helpers import echo_handler, run, worker_exited
 
 
 def _document(tmp_path, name="doc.txt", lines=2000):
@@ -20,15 +20,6 @@ def _document(tmp_path, name="doc.txt", lines=2000):
 def _held_task():
     assert prewarm.held() == 1
     return prewarm._held[0].task
-
-
-async def _gone(worker, timeout=20.0):
-    """Wait until the worker's process has exited (closing is asynchronous); True if it did."""
-    process = worker._connection.process
-    deadline = asyncio.get_running_loop().time() + timeout
-    while process.poll() is None and asyncio.get_running_loop().time() < deadline:
-        await asyncio.sleep(0.01)
-    return process.poll() is not None
 
 
 def test_the_run_with_the_same_file_and_limits_takes_the_ready_worker_with_its_own_handler(tmp_path):
@@ -66,7 +57,7 @@ def test_other_limits_get_none_and_the_worker_held_for_that_file_is_closed(tmp_p
         prewarm.prewarm(context.path, SandboxLimits(memory_mb=4096), "bwrap")
         held = await _held_task()
         assert await prewarm.take(context.path, SandboxLimits(memory_mb=2048), "bwrap", echo_handler) is None
-        assert prewarm.held() == 0 and await _gone(held)
+        assert prewarm.held() == 0 and await worker_exited(held)
 
     run(go(), timeout=60)
 
@@ -79,13 +70,13 @@ def test_a_new_document_replaces_the_held_worker_and_discard_closes_it(tmp_path)
         prewarm.prewarm(first.path, limits, "bwrap")
         old = await _held_task()
         prewarm.prewarm(second.path, limits, "bwrap")
-        assert await _gone(old)
+        assert await worker_exited(old)
         assert await prewarm.take(first.path, limits, "bwrap", echo_handler) is None
         new = await _held_task()
         prewarm.prewarm(second.path, limits, "bwrap")          # the same again: kept, not restarted
         assert await _held_task() is new and new._alive()
         prewarm.discard()
-        assert prewarm.held() == 0 and await _gone(new)
+        assert prewarm.held() == 0 and await worker_exited(new)
 
     run(go(), timeout=60)
 
@@ -106,7 +97,7 @@ def test_a_run_on_the_file_context_runs_its_cells_in_the_prewarmed_worker(tmp_pa
         result = await RlmSession("How long?", context, settings, sinks=[events.append]).run()
         assert result.status == "completed", result
         assert [e.stdout.strip() for e in events if e.kind == "cell_finished"] == [str(context.total_chars)]
-        assert prewarm.held() == 0 and await _gone(held)      # the run took it, and closed it when it ended
+        assert prewarm.held() == 0 and await worker_exited(held)      # the run took it, and closed it when it ended
 
     run(go(), timeout=90)
 

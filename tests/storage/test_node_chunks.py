@@ -11,8 +11,12 @@ import pytest
 from rlm_studio.engine.events import Event
 from rlm_studio.engine.run_tree import RunTree
 from rlm_studio.storage import Store
-from rlm_studio.storage.node_chunks import CHUNK_NODES, NODE_FIELDS, count_chunked_nodes
+from rlm_studio.storage.node_chunks import CHUNK_NODES, NODE_FIELDS
 from tests.support.sample_runs import wide_run
+
+
+def count_chunked_nodes(conn: Any, run_id: str) -> int:
+    return int(conn.execute("SELECT coalesce(sum(count), 0) FROM node_chunks WHERE run_id = ?", (run_id,)).fetchone()[0])
 
 
 def _records(tree: RunTree) -> dict[str, dict[str, Any]]:

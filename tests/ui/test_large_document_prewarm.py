@@ -9,6 +9,7 @@ from PySide6.QtCore import QItemSelectionModel
 
 from rlm_studio.sandbox import file_context as file_context_module
 from rlm_studio.sandbox import prewarm
+from tests.sandbox.helpers import worker_exited
 from tests.ui.ui_helpers import repl, run_coro, write_script
 
 
@@ -26,14 +27,6 @@ async def _ready():
     """The held worker, once it has started (it decodes the context with no run asking for it)."""
     assert prewarm.held() == 1
     return await prewarm._held[0].task
-
-
-async def _gone(worker, timeout=20.0):
-    process = worker._connection.process
-    deadline = asyncio.get_running_loop().time() + timeout
-    while process.poll() is None and asyncio.get_running_loop().time() < deadline:
-        await asyncio.sleep(0.01)
-    return process.poll() is not None
 
 
 def test_the_loaded_documents_worker_runs_the_first_cell_and_the_next_one_waits_for_the_next_run(
@@ -59,13 +52,13 @@ def test_the_loaded_documents_worker_runs_the_first_cell_and_the_next_one_waits_
         assert result is not None and result.status == "completed", result
         cells = [e for e in window.run_model.events if e.kind == "cell_finished"]
         assert cells[0].stdout.split("\n")[0] == f"{len(text)} {text.splitlines()[777]}"
-        assert await _gone(first)                 # the run took it (and closed it when it ended) ...
+        assert await worker_exited(first)                 # the run took it (and closed it when it ended) ...
         second = await _ready()                   # ... and the next question's worker is starting already
         assert second is not first and second._alive()
         panel.load_paths([small])                 # two documents: one context file made at Run, not this one
         while panel.loading:
             await asyncio.sleep(0.01)
-        assert len(panel.documents) == 2 and prewarm.held() == 0 and await _gone(second)
+        assert len(panel.documents) == 2 and prewarm.held() == 0 and await worker_exited(second)
         # select the small one through the selection model: selectRow reads the keyboard modifiers, which an
         # earlier test's keyClick(..., Ctrl | Shift) leaves set in QGuiApplication (then it selects rows 0..1)
         table = panel.doc_table
@@ -77,4 +70,4 @@ def test_the_loaded_documents_worker_runs_the_first_cell_and_the_next_one_waits_
 
     third = run_coro(qloop, go(), timeout=120)
     window.close()                                # closing the window closes it too
-    assert prewarm.held() == 0 and run_coro(qloop, _gone(third))
+    assert prewarm.held() == 0 and run_coro(qloop, worker_exited(third))
